@@ -1,0 +1,15 @@
+using Realtime.Server.Hosting;
+
+// `--health`: the container health check. The runtime image has no shell or curl.
+if (args.Contains(HealthProbe.Flag))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddRealtimeHealth();
+
+var app = builder.Build();
+app.MapRealtimeHealth();
+await app.RunAsync();
+return 0;

@@ -1,0 +1,69 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+
+namespace RealtimeInfra.Cdk.Constructs;
+
+public sealed record RealtimeNetworkProps
+{
+    public int MaxAzs { get; init; } = 2;
+
+    /// <summary>One gateway is the cheapest setting that still lets tasks reach ECR and Secrets Manager.</summary>
+    public int NatGateways { get; init; } = 1;
+
+    public string Cidr { get; init; } = "10.40.0.0/16";
+
+    public RetentionDays FlowLogRetention { get; init; } = RetentionDays.THREE_MONTHS;
+
+    public RemovalPolicy LogRemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+}
+
+/// <summary>
+/// The VPC: public subnets (ALB, NAT), private subnets with egress (tasks) and isolated subnets
+/// (cache), an S3 gateway endpoint (ECR image layers come from S3) and flow logs.
+/// </summary>
+public sealed class RealtimeNetwork : Construct
+{
+    public const string PublicSubnets = "Public";
+    public const string ServiceSubnets = "Service";
+    public const string DataSubnets = "Data";
+
+    public RealtimeNetwork(Construct scope, string id, RealtimeNetworkProps props)
+        : base(scope, id)
+    {
+        var prefix = int.Parse(props.Cidr.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+        // Tasks take one IP each (awsvpc), so their subnets get 16 times the space of the others.
+        Vpc = new Vpc(this, "Vpc", new VpcProps
+        {
+            IpAddresses = IpAddresses.Cidr(props.Cidr),
+            MaxAzs = props.MaxAzs,
+            NatGateways = props.NatGateways,
+            RestrictDefaultSecurityGroup = true,
+            SubnetConfiguration =
+            [
+                new SubnetConfiguration { Name = PublicSubnets, SubnetType = SubnetType.PUBLIC, CidrMask = prefix + 8 },
+                new SubnetConfiguration { Name = ServiceSubnets, SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = prefix + 4 },
+                new SubnetConfiguration { Name = DataSubnets, SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = prefix + 8 },
+            ],
+            GatewayEndpoints = new Dictionary<string, IGatewayVpcEndpointOptions>
+            {
+                ["S3"] = new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3 },
+            },
+        });
+
+        var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
+        {
+            Retention = props.FlowLogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
+        Vpc.AddFlowLog("FlowLog", new FlowLogOptions
+        {
+            Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs),
+            TrafficType = FlowLogTrafficType.ALL,
+        });
+    }
+
+    public Vpc Vpc { get; }
+}

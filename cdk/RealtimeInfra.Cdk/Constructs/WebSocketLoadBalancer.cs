@@ -1,0 +1,155 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Amazon.CDK.AWS.S3;
+using Constructs;
+
+namespace RealtimeInfra.Cdk.Constructs;
+
+public sealed record WebSocketLoadBalancerProps
+{
+    public required IVpc Vpc { get; init; }
+
+    /// <summary>ACM certificate; without one the ALB serves plain HTTP and synth warns.</summary>
+    public string? CertificateArn { get; init; }
+
+    /// <summary>Seconds of silence after which the ALB closes a socket; must exceed two heartbeats.</summary>
+    public Duration IdleTimeout { get; init; } = Duration.Seconds(120);
+
+    /// <summary>How long a deregistering task keeps its sockets; must cover the app's drain.</summary>
+    public Duration DeregistrationDelay { get; init; } = Duration.Seconds(40);
+
+    /// <summary>lb_cookie duration: a reconnect returns to the same task while it lives.</summary>
+    public Duration Stickiness { get; init; } = Duration.Hours(1);
+
+    public int TargetPort { get; init; } = 8080;
+
+    /// <summary>Ready means: backplane connected and not draining.</summary>
+    public string HealthCheckPath { get; init; } = "/readyz";
+
+    public bool DeletionProtection { get; init; } = true;
+
+    /// <summary>Access logs to an encrypted bucket; null turns them off.</summary>
+    public Duration? AccessLogExpiration { get; init; } = Duration.Days(90);
+
+    public RemovalPolicy RemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+}
+
+/// <summary>
+/// Internet-facing ALB for WebSockets: HTTPS (TLS 1.3 policy) with an HTTP→HTTPS redirect, and a
+/// target group that speaks HTTP/1.1 (WebSocket upgrade), sticks clients with lb_cookie, routes
+/// round robin (long-lived sockets make "least outstanding requests" meaningless) and drains
+/// for as long as the app does.
+/// </summary>
+public sealed class WebSocketLoadBalancer : Construct
+{
+    public WebSocketLoadBalancer(Construct scope, string id, WebSocketLoadBalancerProps props)
+        : base(scope, id)
+    {
+        Secure = props.CertificateArn is not null;
+
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            Description = "RealtimeInfra load balancer: clients from the internet",
+            AllowAllOutbound = false,
+        });
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "Alb", new ApplicationLoadBalancerProps
+        {
+            Vpc = props.Vpc,
+            InternetFacing = true,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PUBLIC },
+            SecurityGroup = SecurityGroup,
+            IdleTimeout = props.IdleTimeout,
+            DropInvalidHeaderFields = true,
+            DeletionProtection = props.DeletionProtection,
+        });
+
+        TargetGroup = new ApplicationTargetGroup(this, "Targets", new ApplicationTargetGroupProps
+        {
+            Vpc = props.Vpc,
+            TargetType = TargetType.IP,
+            Port = props.TargetPort,
+            Protocol = ApplicationProtocol.HTTP,
+            ProtocolVersion = ApplicationProtocolVersion.HTTP1,
+            LoadBalancingAlgorithmType = TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
+            StickinessCookieDuration = props.Stickiness,
+            DeregistrationDelay = props.DeregistrationDelay,
+            HealthCheck = new Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck
+            {
+                Path = props.HealthCheckPath,
+                HealthyHttpCodes = "200",
+                Interval = Duration.Seconds(10),
+                Timeout = Duration.Seconds(5),
+                HealthyThresholdCount = 2,
+                UnhealthyThresholdCount = 2,
+            },
+        });
+
+        if (props.CertificateArn is { } certificateArn)
+        {
+            var https = LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
+            {
+                Port = 443,
+                Protocol = ApplicationProtocol.HTTPS,
+                Certificates = [ListenerCertificate.FromArn(certificateArn)],
+                SslPolicy = SslPolicy.RECOMMENDED_TLS,
+                Open = false,
+                DefaultTargetGroups = [TargetGroup],
+            });
+            LoadBalancer.AddListener("HttpRedirect", new BaseApplicationListenerProps
+            {
+                Port = 80,
+                Protocol = ApplicationProtocol.HTTP,
+                Open = false,
+                DefaultAction = ListenerAction.Redirect(new RedirectOptions { Protocol = "HTTPS", Port = "443", Permanent = true }),
+            });
+            SecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(443), "HTTPS and WSS from clients");
+            Listener = https;
+        }
+        else
+        {
+            Listener = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
+            {
+                Port = 80,
+                Protocol = ApplicationProtocol.HTTP,
+                Open = false,
+                DefaultTargetGroups = [TargetGroup],
+            });
+            Annotations.Of(this).AddWarning(
+                "No loadBalancer.certificateArn: the ALB serves plain HTTP and ws://. Use this only for development; set a certificate for production.");
+        }
+
+        SecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(80), Secure ? "HTTP, redirected to HTTPS" : "HTTP and WS from clients");
+
+        if (props.AccessLogExpiration is { } expiration)
+        {
+            AccessLogBucket = new Bucket(this, "AccessLogs", new BucketProps
+            {
+                // ALB log delivery writes only to SSE-S3 encrypted buckets.
+                Encryption = BucketEncryption.S3_MANAGED,
+                BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+                EnforceSSL = true,
+                ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+                LifecycleRules = [new LifecycleRule { Expiration = expiration }],
+                RemovalPolicy = props.RemovalPolicy,
+                AutoDeleteObjects = props.RemovalPolicy == RemovalPolicy.DESTROY,
+            });
+            LoadBalancer.LogAccessLogs(AccessLogBucket, "alb");
+        }
+    }
+
+    public ApplicationLoadBalancer LoadBalancer { get; }
+
+    public ApplicationTargetGroup TargetGroup { get; }
+
+    public ApplicationListener Listener { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public Bucket? AccessLogBucket { get; }
+
+    /// <summary>True when clients connect over TLS (wss://, https://).</summary>
+    public bool Secure { get; }
+}

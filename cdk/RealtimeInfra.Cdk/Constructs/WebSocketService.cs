@@ -1,0 +1,135 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+
+namespace RealtimeInfra.Cdk.Constructs;
+
+public sealed record WebSocketServiceProps
+{
+    public required IVpc Vpc { get; init; }
+
+    public required ContainerImage Image { get; init; }
+
+    public SubnetSelection Subnets { get; init; } = new() { SubnetType = SubnetType.PRIVATE_WITH_EGRESS };
+
+    /// <summary>Graviton costs less per connection; the image is built for both.</summary>
+    public CpuArchitecture Architecture { get; init; } = CpuArchitecture.ARM64;
+
+    public int Cpu { get; init; } = 512;
+    public int MemoryMiB { get; init; } = 1024;
+    public int DesiredCount { get; init; } = 2;
+
+    /// <summary>The port Kestrel listens on inside the container (the .NET images' default).</summary>
+    public int ContainerPort { get; init; } = 8080;
+
+    public Duration StopTimeout { get; init; } = Duration.Seconds(45);
+    public Duration HealthCheckGracePeriod { get; init; } = Duration.Seconds(30);
+    public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
+    public RemovalPolicy LogRemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+
+    /// <summary>Plain settings for the app (no secrets: those go in <see cref="Secrets"/>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Values ECS fetches at task start and injects; never visible in the task definition.</summary>
+    public IReadOnlyDictionary<string, Secret> Secrets { get; init; } = new Dictionary<string, Secret>();
+}
+
+/// <summary>
+/// The app on ECS Fargate: cluster, task definition, one container and the service, deployed
+/// with a circuit breaker and rolling 100/200 % so capacity never drops during a deploy.
+/// </summary>
+public sealed class WebSocketService : Construct, IConnectable
+{
+    /// <summary>UID of the non-root 'app' user that the .NET runtime images ship.</summary>
+    public const string NonRootUser = "1654";
+
+    public const string ContainerName = "realtime";
+
+    public WebSocketService(Construct scope, string id, WebSocketServiceProps props)
+        : base(scope, id)
+    {
+        ContainerPort = props.ContainerPort;
+
+        Cluster = new Cluster(this, "Cluster", new ClusterProps
+        {
+            Vpc = props.Vpc,
+            ContainerInsights = true,
+        });
+
+        var taskDefinition = new FargateTaskDefinition(this, "Task", new FargateTaskDefinitionProps
+        {
+            Cpu = props.Cpu,
+            MemoryLimitMiB = props.MemoryMiB,
+            RuntimePlatform = new RuntimePlatform
+            {
+                CpuArchitecture = props.Architecture,
+                OperatingSystemFamily = OperatingSystemFamily.LINUX,
+            },
+        });
+
+        var logs = new LogGroup(this, "Logs", new LogGroupProps
+        {
+            Retention = props.LogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
+
+        taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
+        {
+            Image = props.Image,
+            Essential = true,
+            User = NonRootUser,
+            PortMappings = [new PortMapping { ContainerPort = props.ContainerPort, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
+            Environment = props.Environment.ToDictionary(),
+            Secrets = props.Secrets.ToDictionary(),
+            Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = ContainerName }),
+            // ECS waits this long after SIGTERM before SIGKILL: the app's drain must fit inside.
+            StopTimeout = props.StopTimeout,
+            // The runtime image has no shell or curl, so the app checks itself (--health).
+            HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
+            {
+                Command = ["CMD", "dotnet", "/app/Realtime.Server.dll", "--health"],
+                Interval = Duration.Seconds(30),
+                Timeout = Duration.Seconds(5),
+                Retries = 3,
+                StartPeriod = Duration.Seconds(15),
+            },
+        });
+
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            Description = "RealtimeInfra tasks: ingress from the load balancer only",
+            AllowAllOutbound = false,
+        });
+        // ECR, CloudWatch Logs and Secrets Manager are HTTPS APIs; the backplane rule is added by the caller.
+        SecurityGroup.AddEgressRule(Peer.AnyIpv4(), Amazon.CDK.AWS.EC2.Port.Tcp(443), "AWS APIs over HTTPS");
+
+        Service = new FargateService(this, "Service", new FargateServiceProps
+        {
+            Cluster = Cluster,
+            TaskDefinition = taskDefinition,
+            DesiredCount = props.DesiredCount,
+            VpcSubnets = props.Subnets,
+            SecurityGroups = [SecurityGroup],
+            AssignPublicIp = false,
+            MinHealthyPercent = 100,
+            MaxHealthyPercent = 200,
+            CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
+            HealthCheckGracePeriod = props.HealthCheckGracePeriod,
+            EnableECSManagedTags = true,
+            PropagateTags = PropagatedTagSource.SERVICE,
+        });
+    }
+
+    public Cluster Cluster { get; }
+
+    public FargateService Service { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public int ContainerPort { get; }
+
+    public Connections_ Connections => Service.Connections;
+}

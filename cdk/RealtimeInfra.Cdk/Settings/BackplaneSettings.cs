@@ -1,0 +1,28 @@
+namespace RealtimeInfra.Cdk.Settings;
+
+public sealed record BackplaneSettings
+{
+    /// <summary><c>valkey</c> (default: the open-source fork ElastiCache prices lower) or <c>redis</c>.</summary>
+    public string Engine { get; init; } = "valkey";
+
+    /// <summary>Always explicit: an unpinned engine version would drift between deploys.</summary>
+    public string EngineVersion { get; init; } = "7.2";
+
+    public string NodeType { get; init; } = "cache.t4g.small";
+
+    /// <summary>Read replicas per shard; one or more enables automatic failover.</summary>
+    public int Replicas { get; init; } = 1;
+
+    public bool MultiAz { get; init; } = true;
+
+    /// <summary>Not 6379: scanners probe the default port first.</summary>
+    public int Port { get; init; } = 6380;
+
+    public int SnapshotRetentionDays { get; init; } = 7;
+
+    /// <summary>UTC, <c>hh24:mi-hh24:mi</c>; must not overlap the maintenance window.</summary>
+    public string SnapshotWindow { get; init; } = "02:00-03:00";
+
+    /// <summary>UTC, <c>ddd:hh24:mi-ddd:hh24:mi</c>.</summary>
+    public string MaintenanceWindow { get; init; } = "sun:04:00-sun:05:00";
+}

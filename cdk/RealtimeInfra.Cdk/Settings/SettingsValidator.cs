@@ -1,0 +1,262 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace RealtimeInfra.Cdk.Settings;
+
+/// <summary>
+/// Checks every setting and the cross-checks that tie the infrastructure to the app's timing.
+/// Runs before any construct exists; returns all problems, each naming the setting, its value
+/// and what is allowed.
+/// </summary>
+public static partial class SettingsValidator
+{
+    /// <summary>Fargate refuses a container stop timeout above two minutes.</summary>
+    public const int FargateMaxStopTimeoutSeconds = 120;
+
+    /// <summary>Time the host needs after the drain to flush logs and close the backplane.</summary>
+    public const int StopTimeoutMarginSeconds = 5;
+
+    /// <summary>Values CloudWatch Logs accepts for a retention period.</summary>
+    public static readonly IReadOnlySet<int> LogRetentionDays = new HashSet<int>
+    {
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    };
+
+    /// <summary>Fargate CPU units and the memory (MiB) each allows: minimum, maximum, step.</summary>
+    private static readonly Dictionary<int, (int Min, int Max, int Step)> FargateMemory = new()
+    {
+        [256] = (512, 2048, 512),
+        [512] = (1024, 4096, 1024),
+        [1024] = (2048, 8192, 1024),
+        [2048] = (4096, 16384, 1024),
+        [4096] = (8192, 30720, 1024),
+        [8192] = (16384, 61440, 4096),
+        [16384] = (32768, 122880, 8192),
+    };
+
+    public static IReadOnlyList<string> Validate(RealtimeSettings s)
+    {
+        var p = new List<string>();
+        ValidateEnvironment(s, p);
+        ValidateNetwork(s.Network, p);
+        ValidateBackplane(s.Backplane, p);
+        ValidateService(s.Service, p);
+        ValidateLoadBalancer(s.LoadBalancer, p);
+        ValidateApp(s.App, p);
+        CrossCheck(s, p);
+        return p;
+    }
+
+    private static void ValidateEnvironment(RealtimeSettings s, List<string> p)
+    {
+        if (s.Account is { } account && !AccountPattern().IsMatch(account))
+        {
+            p.Add($"account = '{account}': must be a 12-digit AWS account id, or left out for an environment-agnostic synth");
+        }
+
+        if (s.Region is { } region && !RegionPattern().IsMatch(region))
+        {
+            p.Add($"region = '{region}': must be an AWS region name such as eu-west-1, or left out");
+        }
+
+        if (s.Account is not null && s.Region is null)
+        {
+            p.Add($"account = '{s.Account}': needs region as well");
+        }
+    }
+
+    private static void ValidateNetwork(NetworkSettings n, List<string> p)
+    {
+        Range(p, "network.maxAzs", n.MaxAzs, 2, 3, "the ALB and Multi-AZ cache need at least two zones");
+        Range(p, "network.natGateways", n.NatGateways, 1, n.MaxAzs, "tasks in private subnets reach ECR and Secrets Manager through NAT; at most one per AZ");
+        Retention(p, "network.flowLogRetentionDays", n.FlowLogRetentionDays);
+        if (!IPNetwork.TryParse(n.VpcCidr, out var cidr) || cidr.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || cidr.PrefixLength is < 16 or > 19)
+        {
+            p.Add($"network.vpcCidr = '{n.VpcCidr}': must be an IPv4 CIDR block with a prefix from /16 to /19 (public subnets get prefix + 8, which must still fit an ALB)");
+        }
+    }
+
+    private static void ValidateBackplane(BackplaneSettings b, List<string> p)
+    {
+        if (b.Engine is not ("valkey" or "redis"))
+        {
+            p.Add($"backplane.engine = '{b.Engine}': must be 'valkey' or 'redis'");
+        }
+
+        if (string.IsNullOrWhiteSpace(b.EngineVersion) || !EngineVersionPattern().IsMatch(b.EngineVersion))
+        {
+            p.Add($"backplane.engineVersion = '{b.EngineVersion}': must be set to MAJOR.MINOR, e.g. 7.2 (valkey) or 7.1 (redis)");
+        }
+        else
+        {
+            var major = int.Parse(b.EngineVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
+            var minimum = b.Engine == "valkey" ? 7 : 6;
+            if (major < minimum)
+            {
+                p.Add($"backplane.engineVersion = '{b.EngineVersion}': {b.Engine} needs {minimum}.x or newer for streams, AUTH with TLS and this app's scripts");
+            }
+        }
+
+        if (!b.NodeType.StartsWith("cache.", StringComparison.Ordinal))
+        {
+            p.Add($"backplane.nodeType = '{b.NodeType}': must be an ElastiCache node type such as cache.t4g.small");
+        }
+
+        Range(p, "backplane.replicas", b.Replicas, 0, 5, "ElastiCache allows up to five replicas per shard");
+        Range(p, "backplane.port", b.Port, 1024, 65535, "an unprivileged TCP port");
+        Range(p, "backplane.snapshotRetentionDays", b.SnapshotRetentionDays, 0, 35, "ElastiCache keeps snapshots up to 35 days; 0 turns them off");
+        if (!SnapshotWindowPattern().IsMatch(b.SnapshotWindow))
+        {
+            p.Add($"backplane.snapshotWindow = '{b.SnapshotWindow}': must be hh24:mi-hh24:mi in UTC, e.g. 02:00-03:00");
+        }
+
+        if (!MaintenanceWindowPattern().IsMatch(b.MaintenanceWindow))
+        {
+            p.Add($"backplane.maintenanceWindow = '{b.MaintenanceWindow}': must be ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:04:00-sun:05:00");
+        }
+    }
+
+    private static void ValidateService(ServiceSettings s, List<string> p)
+    {
+        if (!FargateMemory.TryGetValue(s.Cpu, out var memory))
+        {
+            p.Add($"service.cpu = {s.Cpu}: must be one of {string.Join(", ", FargateMemory.Keys)} (Fargate CPU units)");
+        }
+        else if (s.MemoryMiB < memory.Min || s.MemoryMiB > memory.Max || (s.MemoryMiB - memory.Min) % memory.Step != 0)
+        {
+            p.Add($"service.memoryMiB = {s.MemoryMiB}: with cpu {s.Cpu} Fargate allows {memory.Min} to {memory.Max} in steps of {memory.Step}");
+        }
+
+        if (s.Architecture is not ("arm64" or "x86_64"))
+        {
+            p.Add($"service.architecture = '{s.Architecture}': must be 'arm64' or 'x86_64'");
+        }
+
+        Range(p, "service.minTasks", s.MinTasks, 1, 1000, "at least one task serves traffic");
+        Range(p, "service.maxTasks", s.MaxTasks, 1, 1000, "ECS allows up to 1000 tasks per service");
+        Range(p, "service.cpuTargetPercent", s.CpuTargetPercent, 10, 90, "a target the autoscaler can hold");
+        Range(p, "service.healthCheckGraceSeconds", s.HealthCheckGraceSeconds, 0, 3600, "seconds");
+        Retention(p, "service.logRetentionDays", s.LogRetentionDays);
+        if (s.ImageTag is not null && s.ImageRepositoryName is null)
+        {
+            p.Add($"service.imageTag = '{s.ImageTag}': needs service.imageRepositoryName (the ECR repository that holds the tag)");
+        }
+
+        if (s.ImageRepositoryName is not null && string.IsNullOrWhiteSpace(s.ImageTag))
+        {
+            p.Add($"service.imageTag = (empty): required when service.imageRepositoryName = '{s.ImageRepositoryName}'; pass -c imageTag=TAG");
+        }
+
+        if (s.ImageRepositoryName is { } repo && !RepositoryPattern().IsMatch(repo))
+        {
+            p.Add($"service.imageRepositoryName = '{repo}': must be an ECR repository name (lowercase letters, digits, . _ - /)");
+        }
+    }
+
+    private static void ValidateLoadBalancer(LoadBalancerSettings lb, List<string> p)
+    {
+        Range(p, "loadBalancer.idleTimeoutSeconds", lb.IdleTimeoutSeconds, 1, 4000, "the ALB's limits");
+        Range(p, "loadBalancer.deregistrationDelaySeconds", lb.DeregistrationDelaySeconds, 0, 3600, "the target group's limits");
+        Range(p, "loadBalancer.stickinessSeconds", lb.StickinessSeconds, 1, 604800, "lb_cookie duration, one second to seven days");
+        Retention(p, "loadBalancer.accessLogRetentionDays", lb.AccessLogRetentionDays);
+        if (lb.CertificateArn is { } arn && !CertificateArnPattern().IsMatch(arn))
+        {
+            p.Add($"loadBalancer.certificateArn = '{arn}': must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)");
+        }
+
+        if (lb.DomainName is { } domain && !DomainPattern().IsMatch(domain))
+        {
+            p.Add($"loadBalancer.domainName = '{domain}': must be a DNS name such as rt.example.com");
+        }
+    }
+
+    private static void ValidateApp(AppSettings a, List<string> p)
+    {
+        Range(p, "app.heartbeatSeconds", a.HeartbeatSeconds, 5, 300, "seconds between server pings");
+        Range(p, "app.drainSeconds", a.DrainSeconds, 0, FargateMaxStopTimeoutSeconds - StopTimeoutMarginSeconds, "seconds to spread reconnects over");
+    }
+
+    /// <summary>The checks that tie settings of different parts together (DESIGN §4).</summary>
+    private static void CrossCheck(RealtimeSettings s, List<string> p)
+    {
+        var lb = s.LoadBalancer;
+        var app = s.App;
+        var service = s.Service;
+        if (lb.IdleTimeoutSeconds < 2 * app.HeartbeatSeconds)
+        {
+            p.Add($"loadBalancer.idleTimeoutSeconds = {lb.IdleTimeoutSeconds}: must be at least 2 × app.heartbeatSeconds = {2 * app.HeartbeatSeconds}, or the ALB cuts quiet sockets between pings");
+        }
+
+        if (lb.DeregistrationDelaySeconds < app.DrainSeconds)
+        {
+            p.Add($"loadBalancer.deregistrationDelaySeconds = {lb.DeregistrationDelaySeconds}: must be at least app.drainSeconds = {app.DrainSeconds}, or the ALB cuts sockets the app is still draining");
+        }
+
+        var minimumStop = app.DrainSeconds + StopTimeoutMarginSeconds;
+        if (service.StopTimeoutSeconds < minimumStop || service.StopTimeoutSeconds > FargateMaxStopTimeoutSeconds)
+        {
+            p.Add($"service.stopTimeoutSeconds = {service.StopTimeoutSeconds}: must be from app.drainSeconds + {StopTimeoutMarginSeconds} = {minimumStop} to {FargateMaxStopTimeoutSeconds} (Fargate's limit)");
+        }
+
+        if (service.MinTasks > service.DesiredCount || service.DesiredCount > service.MaxTasks)
+        {
+            p.Add($"service.desiredCount = {service.DesiredCount}: must satisfy service.minTasks ({service.MinTasks}) ≤ desiredCount ≤ service.maxTasks ({service.MaxTasks})");
+        }
+
+        if (s.Backplane.MultiAz && s.Backplane.Replicas < 1)
+        {
+            p.Add($"backplane.multiAz = true: needs backplane.replicas ≥ 1 (is {s.Backplane.Replicas}); Multi-AZ fails over to a replica");
+        }
+
+        if (lb.AccessLogs && s.Region is null)
+        {
+            p.Add("loadBalancer.accessLogs = true: needs region, since the log bucket's policy names that region's load-balancer log-delivery account");
+        }
+
+        if (lb.DomainName is not null && lb.CertificateArn is null)
+        {
+            p.Add($"loadBalancer.domainName = '{lb.DomainName}': needs loadBalancer.certificateArn, clients reach a domain over wss://");
+        }
+    }
+
+    private static void Range(List<string> p, string name, int value, int min, int max, string why)
+    {
+        if (value < min || value > max)
+        {
+            p.Add($"{name} = {value}: must be from {min} to {max} ({why})");
+        }
+    }
+
+    private static void Retention(List<string> p, string name, int days)
+    {
+        if (!LogRetentionDays.Contains(days))
+        {
+            p.Add($"{name} = {days}: must be a CloudWatch Logs retention period: {string.Join(", ", LogRetentionDays)}");
+        }
+    }
+
+    [GeneratedRegex(@"^\d{12}$")]
+    private static partial Regex AccountPattern();
+
+    [GeneratedRegex(@"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex(@"^\d+\.\d+$")]
+    private static partial Regex EngineVersionPattern();
+
+    [GeneratedRegex(@"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+    private static partial Regex SnapshotWindowPattern();
+
+    [GeneratedRegex(@"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")]
+    private static partial Regex MaintenanceWindowPattern();
+
+    [GeneratedRegex(@"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")]
+    private static partial Regex RepositoryPattern();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")]
+    private static partial Regex CertificateArnPattern();
+
+    [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")]
+    private static partial Regex DomainPattern();
+}

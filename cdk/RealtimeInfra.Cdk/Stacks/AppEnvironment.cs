@@ -1,0 +1,26 @@
+using RealtimeInfra.Cdk.Constructs;
+using RealtimeInfra.Cdk.Settings;
+
+namespace RealtimeInfra.Cdk.Stacks;
+
+/// <summary>
+/// The environment variables the app reads (ASP.NET Core maps <c>__</c> to <c>:</c>), so the
+/// container's heartbeat and drain always match what the ALB and ECS were sized for.
+/// </summary>
+public static class AppEnvironment
+{
+    public const string RedisConnectionString = "Realtime__Redis__ConnectionString";
+    public const string RedisPassword = "Realtime__Redis__Password";
+    public const string HeartbeatSeconds = "Realtime__HeartbeatSeconds";
+    public const string DrainSeconds = "Realtime__DrainSeconds";
+    public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
+
+    public static Dictionary<string, string> For(RealtimeSettings settings, RedisBackplane backplane) => new()
+    {
+        // StackExchange.Redis syntax: host:port plus TLS, since the cache only accepts TLS.
+        [RedisConnectionString] = $"{backplane.Endpoint}:{backplane.Port},ssl=true",
+        [HeartbeatSeconds] = settings.App.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [DrainSeconds] = settings.App.DrainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [HttpPorts] = "8080",
+    };
+}

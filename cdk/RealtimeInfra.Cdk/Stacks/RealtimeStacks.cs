@@ -1,0 +1,65 @@
+using Amazon.CDK;
+using RealtimeInfra.Cdk.Settings;
+
+namespace RealtimeInfra.Cdk.Stacks;
+
+/// <summary>
+/// The three stacks of one environment, stateful apart from stateless as the CDK guide advises:
+/// <c>Realtime-&lt;Env&gt;-Network</c>, <c>-Backplane</c> and <c>-Service</c>.
+/// </summary>
+public sealed class RealtimeStacks
+{
+    public RealtimeStacks(App app, RealtimeEnvironment environment, string sourceRoot)
+    {
+        var settings = environment.Settings;
+        var prefix = StackPrefix(environment.Name);
+        var env = settings.Account is null && settings.Region is null
+            ? null
+            : new Amazon.CDK.Environment { Account = settings.Account, Region = settings.Region };
+        var tags = new Dictionary<string, string>
+        {
+            ["Project"] = "RealtimeInfra",
+            ["Environment"] = environment.Name,
+        };
+
+        Network = new NetworkStack(app, $"{prefix}-Network", new NetworkStackProps
+        {
+            Settings = settings,
+            Env = env,
+            Tags = tags,
+            TerminationProtection = settings.TerminationProtection,
+            Description = $"RealtimeInfra {environment.Name}: VPC, subnets, endpoints and flow logs",
+        });
+        Backplane = new BackplaneStack(app, $"{prefix}-Backplane", new BackplaneStackProps
+        {
+            Settings = settings,
+            Vpc = Network.Vpc,
+            Env = env,
+            Tags = tags,
+            TerminationProtection = settings.TerminationProtection,
+            Description = $"RealtimeInfra {environment.Name}: ElastiCache backplane and its AUTH token",
+        });
+        Service = new ServiceStack(app, $"{prefix}-Service", new ServiceStackProps
+        {
+            Settings = settings,
+            Vpc = Network.Vpc,
+            Backplane = Backplane.Backplane,
+            SourceRoot = sourceRoot,
+            Env = env,
+            Tags = tags,
+            Description = $"RealtimeInfra {environment.Name}: load balancer and Fargate service",
+        });
+    }
+
+    public NetworkStack Network { get; }
+
+    public BackplaneStack Backplane { get; }
+
+    public ServiceStack Service { get; }
+
+    public IReadOnlyList<Stack> All => [Network, Backplane, Service];
+
+    /// <summary>"dev" → "Realtime-Dev".</summary>
+    public static string StackPrefix(string environment) =>
+        $"Realtime-{char.ToUpperInvariant(environment[0])}{environment[1..]}";
+}

@@ -1,0 +1,107 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECR;
+using Amazon.CDK.AWS.Ecr.Assets;
+using Amazon.CDK.AWS.ECS;
+using Constructs;
+using RealtimeInfra.Cdk.Constructs;
+using RealtimeInfra.Cdk.Settings;
+
+namespace RealtimeInfra.Cdk.Stacks;
+
+public sealed class ServiceStackProps : StackProps
+{
+    public required RealtimeSettings Settings { get; init; }
+    public required IVpc Vpc { get; init; }
+    public required RedisBackplane Backplane { get; init; }
+
+    /// <summary>Repository root: the Docker build context for the app image asset.</summary>
+    public required string SourceRoot { get; init; }
+}
+
+/// <summary>Stateless: load balancer, Fargate service and its scaling. Safe to destroy and recreate.</summary>
+public sealed class ServiceStack : Stack
+{
+    public const string Dockerfile = "app/Realtime.Server/Dockerfile";
+
+    public ServiceStack(Construct scope, string id, ServiceStackProps props)
+        : base(scope, id, props)
+    {
+        var s = props.Settings;
+        var retain = s.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+        var arm = s.Service.Architecture == "arm64";
+
+        var loadBalancer = new WebSocketLoadBalancer(this, "LoadBalancer", new WebSocketLoadBalancerProps
+        {
+            Vpc = props.Vpc,
+            CertificateArn = s.LoadBalancer.CertificateArn,
+            IdleTimeout = Duration.Seconds(s.LoadBalancer.IdleTimeoutSeconds),
+            DeregistrationDelay = Duration.Seconds(s.LoadBalancer.DeregistrationDelaySeconds),
+            Stickiness = Duration.Seconds(s.LoadBalancer.StickinessSeconds),
+            DeletionProtection = s.LoadBalancer.DeletionProtection,
+            AccessLogExpiration = s.LoadBalancer.AccessLogs ? Duration.Days(s.LoadBalancer.AccessLogRetentionDays) : null,
+            RemovalPolicy = retain,
+        });
+
+        var service = new WebSocketService(this, "App", new WebSocketServiceProps
+        {
+            Vpc = props.Vpc,
+            Image = Image(s.Service, props.SourceRoot, arm),
+            Architecture = arm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+            Cpu = s.Service.Cpu,
+            MemoryMiB = s.Service.MemoryMiB,
+            DesiredCount = s.Service.DesiredCount,
+            StopTimeout = Duration.Seconds(s.Service.StopTimeoutSeconds),
+            HealthCheckGracePeriod = Duration.Seconds(s.Service.HealthCheckGraceSeconds),
+            LogRetention = Retention.FromDays(s.Service.LogRetentionDays),
+            LogRemovalPolicy = retain,
+            Environment = AppEnvironment.For(s, props.Backplane),
+            Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret>
+            {
+                [AppEnvironment.RedisPassword] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(props.Backplane.AuthToken),
+            },
+        });
+
+        loadBalancer.TargetGroup.AddTarget(service.Service);
+        service.Connections.AllowToDefaultPort(props.Backplane, "Tasks to the backplane");
+
+        _ = new ServiceAutoScaling(this, "Scaling", new ServiceAutoScalingProps
+        {
+            Service = service.Service,
+            MinTasks = s.Service.MinTasks,
+            MaxTasks = s.Service.MaxTasks,
+            CpuTargetPercent = s.Service.CpuTargetPercent,
+        });
+
+        var host = s.LoadBalancer.DomainName ?? loadBalancer.LoadBalancer.LoadBalancerDnsName;
+        var secure = loadBalancer.Secure;
+        _ = new CfnOutput(this, "WebSocketUrl", new CfnOutputProps
+        {
+            Value = $"{(secure ? "wss" : "ws")}://{host}/ws",
+            Description = "Where clients open their WebSocket",
+        });
+        _ = new CfnOutput(this, "HttpUrl", new CfnOutputProps
+        {
+            Value = $"{(secure ? "https" : "http")}://{host}",
+            Description = "Demo page, health and the server API",
+        });
+        _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = service.Cluster.ClusterName });
+        _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = service.Service.ServiceName });
+    }
+
+    /// <summary>The Dockerfile as an asset by default; an ECR repository and tag when CI pushed one.</summary>
+    private ContainerImage Image(ServiceSettings service, string sourceRoot, bool arm)
+    {
+        if (service.ImageRepositoryName is { } repositoryName)
+        {
+            var repository = Repository.FromRepositoryName(this, "Repository", repositoryName);
+            return ContainerImage.FromEcrRepository(repository, service.ImageTag);
+        }
+
+        return ContainerImage.FromAsset(sourceRoot, new AssetImageProps
+        {
+            File = Dockerfile,
+            Platform = arm ? Platform_.LINUX_ARM64 : Platform_.LINUX_AMD64,
+        });
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on a fresh machine: installs what the tests need when it is
+# missing, then `dotnet test`. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20   # jsii on Node 20: silence the end-of-life banner
+export CDK_DISABLE_VERSION_CHECK=1                        # no network lookups for newer CLI versions
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+apt_updated=0
+need_package() { # need_package COMMAND DEBIAN_PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "test.sh: installing $2 (for $1)"
+  if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+
+command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+need_package node nodejs
+need_package npm npm
+
+# The CDK tests drive the real CLI pinned in package-lock.json.
+if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@"

@@ -1,0 +1,238 @@
+using System.Text.Json;
+using RealtimeInfra.Cdk.Settings;
+
+namespace RealtimeInfra.Cdk.Tests;
+
+/// <summary>One test per rule: each bad setting fails with a message naming the setting and its value.</summary>
+public sealed class SettingsValidationTests
+{
+    private static SettingsException Fails(string environmentJson, string? imageTag = null, string environment = "dev")
+    {
+        var environments = JsonDocument.Parse($$"""{ "dev": {{environmentJson}} }""").RootElement;
+        return Assert.Throws<SettingsException>(() => SettingsLoader.Load(environments, environment, imageTag));
+    }
+
+    private static void FailsWith(string environmentJson, params string[] expected)
+    {
+        var error = Fails(environmentJson);
+        foreach (var text in expected)
+        {
+            Assert.Contains(error.Problems, p => p.Contains(text, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Defaults_are_valid_and_safe()
+    {
+        var loaded = SettingsLoader.Load(JsonDocument.Parse("""{ "dev": {} }""").RootElement, null, null);
+        Assert.Equal("dev", loaded.Name);
+        Assert.Empty(SettingsValidator.Validate(new RealtimeSettings()));
+        Assert.True(loaded.Settings.TerminationProtection);
+        Assert.True(loaded.Settings.Backplane.MultiAz);
+    }
+
+    [Fact]
+    public void Unknown_environment_lists_the_known_ones()
+    {
+        var error = Fails("{}", environment: "staging");
+        Assert.Equal("env = 'staging': unknown environment; allowed: dev", Assert.Single(error.Problems));
+    }
+
+    [Fact]
+    public void Unknown_keys_are_all_reported_with_their_path()
+    {
+        var error = Fails("""{ "backplane": { "replica": 2 }, "servce": {}, "app": { "heartbeat": 5 } }""");
+        Assert.Equal(3, error.Problems.Count);
+        Assert.Contains(error.Problems, p => p.StartsWith("backplane.replica: unknown setting", StringComparison.Ordinal) && p.Contains("replicas", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("servce: unknown setting", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("app.heartbeat: unknown setting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Wrongly_typed_value_names_its_path()
+    {
+        var error = Fails("""{ "service": { "cpu": "lots" } }""");
+        Assert.StartsWith("service.cpu: wrong type of value", Assert.Single(error.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Message_names_the_environment_and_every_problem()
+    {
+        var error = Fails("""{ "network": { "maxAzs": 9 }, "service": { "architecture": "sparc" } }""");
+        Assert.Contains("environment 'dev'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("network.maxAzs = 9", error.Message, StringComparison.Ordinal);
+        Assert.Contains("service.architecture = 'sparc'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Idle_timeout_must_cover_two_heartbeats() =>
+        FailsWith("""{ "loadBalancer": { "idleTimeoutSeconds": 40 }, "app": { "heartbeatSeconds": 25 } }""",
+            "loadBalancer.idleTimeoutSeconds = 40: must be at least 2 × app.heartbeatSeconds = 50");
+
+    [Fact]
+    public void Deregistration_delay_must_cover_the_drain() =>
+        FailsWith("""{ "loadBalancer": { "deregistrationDelaySeconds": 10 }, "app": { "drainSeconds": 30 } }""",
+            "loadBalancer.deregistrationDelaySeconds = 10: must be at least app.drainSeconds = 30");
+
+    [Fact]
+    public void Stop_timeout_must_cover_the_drain_plus_margin() =>
+        FailsWith("""{ "service": { "stopTimeoutSeconds": 32 }, "app": { "drainSeconds": 30 } }""",
+            "service.stopTimeoutSeconds = 32: must be from app.drainSeconds + 5 = 35 to 120");
+
+    [Fact]
+    public void Stop_timeout_must_not_exceed_fargates_limit() =>
+        FailsWith("""{ "service": { "stopTimeoutSeconds": 150 } }""",
+            "service.stopTimeoutSeconds = 150: must be from app.drainSeconds + 5 = 35 to 120 (Fargate's limit)");
+
+    [Fact]
+    public void Desired_count_must_lie_between_min_and_max() =>
+        FailsWith("""{ "service": { "minTasks": 2, "desiredCount": 1, "maxTasks": 4 } }""",
+            "service.desiredCount = 1: must satisfy service.minTasks (2) ≤ desiredCount ≤ service.maxTasks (4)");
+
+    [Fact]
+    public void Min_above_max_is_reported() =>
+        FailsWith("""{ "service": { "minTasks": 5, "desiredCount": 5, "maxTasks": 4 } }""",
+            "service.desiredCount = 5: must satisfy service.minTasks (5) ≤ desiredCount ≤ service.maxTasks (4)");
+
+    [Fact]
+    public void Multi_az_needs_a_replica() =>
+        FailsWith("""{ "backplane": { "multiAz": true, "replicas": 0 } }""",
+            "backplane.multiAz = true: needs backplane.replicas ≥ 1 (is 0)");
+
+    [Fact]
+    public void Domain_needs_a_certificate() =>
+        FailsWith("""{ "loadBalancer": { "domainName": "rt.example.com" } }""",
+            "loadBalancer.domainName = 'rt.example.com': needs loadBalancer.certificateArn");
+
+    [Fact]
+    public void Access_logs_need_a_region() =>
+        FailsWith("""{ "loadBalancer": { "accessLogs": true } }""",
+            "loadBalancer.accessLogs = true: needs region");
+
+    [Fact]
+    public void Engine_must_be_valkey_or_redis() =>
+        FailsWith("""{ "backplane": { "engine": "memcached" } }""", "backplane.engine = 'memcached': must be 'valkey' or 'redis'");
+
+    [Fact]
+    public void Engine_version_must_be_set() =>
+        FailsWith("""{ "backplane": { "engineVersion": "" } }""", "backplane.engineVersion = '': must be set to MAJOR.MINOR");
+
+    [Fact]
+    public void Engine_version_must_be_new_enough() =>
+        FailsWith("""{ "backplane": { "engine": "redis", "engineVersion": "5.0" } }""", "backplane.engineVersion = '5.0': redis needs 6.x or newer");
+
+    [Fact]
+    public void Node_type_must_be_an_elasticache_type() =>
+        FailsWith("""{ "backplane": { "nodeType": "t4g.small" } }""", "backplane.nodeType = 't4g.small': must be an ElastiCache node type");
+
+    [Fact]
+    public void Replicas_are_limited_to_five() =>
+        FailsWith("""{ "backplane": { "replicas": 6 } }""", "backplane.replicas = 6: must be from 0 to 5");
+
+    [Fact]
+    public void Port_must_be_unprivileged() =>
+        FailsWith("""{ "backplane": { "port": 80 } }""", "backplane.port = 80: must be from 1024 to 65535");
+
+    [Fact]
+    public void Snapshot_retention_is_limited() =>
+        FailsWith("""{ "backplane": { "snapshotRetentionDays": 36 } }""", "backplane.snapshotRetentionDays = 36: must be from 0 to 35");
+
+    [Fact]
+    public void Windows_must_have_elasticaches_format() =>
+        FailsWith("""{ "backplane": { "snapshotWindow": "2am", "maintenanceWindow": "sunday" } }""",
+            "backplane.snapshotWindow = '2am': must be hh24:mi-hh24:mi",
+            "backplane.maintenanceWindow = 'sunday': must be ddd:hh24:mi-ddd:hh24:mi");
+
+    [Fact]
+    public void Availability_zones_need_two_for_the_alb() =>
+        FailsWith("""{ "network": { "maxAzs": 1, "natGateways": 1 } }""", "network.maxAzs = 1: must be from 2 to 3");
+
+    [Fact]
+    public void Nat_gateways_must_be_from_one_to_the_zone_count() =>
+        FailsWith("""{ "network": { "maxAzs": 2, "natGateways": 3 } }""", "network.natGateways = 3: must be from 1 to 2");
+
+    [Fact]
+    public void Vpc_cidr_must_be_an_ipv4_block_of_a_usable_size() =>
+        FailsWith("""{ "network": { "vpcCidr": "10.0.0.0/24" } }""", "network.vpcCidr = '10.0.0.0/24': must be an IPv4 CIDR block");
+
+    [Fact]
+    public void Retention_must_be_a_cloudwatch_period() =>
+        FailsWith("""{ "network": { "flowLogRetentionDays": 10 }, "service": { "logRetentionDays": 0 }, "loadBalancer": { "accessLogRetentionDays": 2 } }""",
+            "network.flowLogRetentionDays = 10: must be a CloudWatch Logs retention period",
+            "service.logRetentionDays = 0: must be a CloudWatch Logs retention period",
+            "loadBalancer.accessLogRetentionDays = 2: must be a CloudWatch Logs retention period");
+
+    [Fact]
+    public void Fargate_cpu_must_be_a_fargate_size() =>
+        FailsWith("""{ "service": { "cpu": 300 } }""", "service.cpu = 300: must be one of 256, 512, 1024");
+
+    [Fact]
+    public void Fargate_memory_must_fit_the_cpu() =>
+        FailsWith("""{ "service": { "cpu": 256, "memoryMiB": 4096 } }""", "service.memoryMiB = 4096: with cpu 256 Fargate allows 512 to 2048 in steps of 512");
+
+    [Fact]
+    public void Architecture_must_be_arm64_or_x86_64() =>
+        FailsWith("""{ "service": { "architecture": "amd64" } }""", "service.architecture = 'amd64': must be 'arm64' or 'x86_64'");
+
+    [Fact]
+    public void Cpu_target_must_be_holdable() =>
+        FailsWith("""{ "service": { "cpuTargetPercent": 95 } }""", "service.cpuTargetPercent = 95: must be from 10 to 90");
+
+    [Fact]
+    public void Health_check_grace_is_bounded() =>
+        FailsWith("""{ "service": { "healthCheckGraceSeconds": -1 } }""", "service.healthCheckGraceSeconds = -1: must be from 0 to 3600");
+
+    [Fact]
+    public void Image_tag_needs_a_repository()
+    {
+        var error = Fails("{}", imageTag: "v1");
+        Assert.Contains(error.Problems, p => p.StartsWith("service.imageTag = 'v1': needs service.imageRepositoryName", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Repository_needs_a_tag() =>
+        FailsWith("""{ "service": { "imageRepositoryName": "realtime" } }""", "service.imageTag = (empty): required when service.imageRepositoryName = 'realtime'");
+
+    [Fact]
+    public void Repository_name_must_be_valid_for_ecr() =>
+        FailsWith("""{ "service": { "imageRepositoryName": "Realtime Server", "imageTag": "v1" } }""", "service.imageRepositoryName = 'Realtime Server': must be an ECR repository name");
+
+    [Fact]
+    public void Command_line_image_tag_overrides_settings()
+    {
+        var environments = JsonDocument.Parse("""{ "dev": { "loadBalancer": { "accessLogs": false }, "service": { "imageRepositoryName": "realtime", "imageTag": "old" } } }""").RootElement;
+        Assert.Equal("new", SettingsLoader.Load(environments, "dev", "new").Settings.Service.ImageTag);
+    }
+
+    [Fact]
+    public void Load_balancer_limits_are_enforced() =>
+        FailsWith("""{ "loadBalancer": { "idleTimeoutSeconds": 5000, "deregistrationDelaySeconds": 4000, "stickinessSeconds": 0 } }""",
+            "loadBalancer.idleTimeoutSeconds = 5000: must be from 1 to 4000",
+            "loadBalancer.deregistrationDelaySeconds = 4000: must be from 0 to 3600",
+            "loadBalancer.stickinessSeconds = 0: must be from 1 to 604800");
+
+    [Fact]
+    public void Certificate_must_be_an_acm_arn() =>
+        FailsWith("""{ "loadBalancer": { "certificateArn": "my-cert" } }""", "loadBalancer.certificateArn = 'my-cert': must be an ACM certificate ARN");
+
+    [Fact]
+    public void Domain_must_be_a_dns_name() =>
+        FailsWith("""{ "loadBalancer": { "domainName": "not a domain", "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc" } }""",
+            "loadBalancer.domainName = 'not a domain': must be a DNS name");
+
+    [Fact]
+    public void App_timing_is_bounded() =>
+        FailsWith("""{ "app": { "heartbeatSeconds": 1, "drainSeconds": 200 } }""",
+            "app.heartbeatSeconds = 1: must be from 5 to 300",
+            "app.drainSeconds = 200: must be from 0 to 115");
+
+    [Fact]
+    public void Account_and_region_must_look_like_aws_ids() =>
+        FailsWith("""{ "account": "12", "region": "Europe" }""",
+            "account = '12': must be a 12-digit AWS account id",
+            "region = 'Europe': must be an AWS region name");
+
+    [Fact]
+    public void Account_needs_a_region() =>
+        FailsWith("""{ "account": "123456789012" }""", "account = '123456789012': needs region as well");
+}

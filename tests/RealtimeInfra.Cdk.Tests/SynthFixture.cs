@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RealtimeInfra.Cdk.Tests;
+
+/// <summary>
+/// Synthesizes every configuration once per test run (jsii start-up costs seconds). A bare
+/// <c>new App()</c> does not read cdk.json, so the context is loaded here and passed in.
+/// </summary>
+public sealed class SynthFixture : IDisposable
+{
+    public const string CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+    public const string DomainName = "rt.example.com";
+
+    public SynthFixture()
+    {
+        Dev = new SynthesizedApp("dev", Context("dev"));
+        Prod = new SynthesizedApp("prod", Context("prod"));
+
+        // prod as a user would run it with a real domain: HTTPS listener, redirect, wss:// outputs.
+        var tls = Context("prod", environments =>
+        {
+            environments["prod"]!["loadBalancer"]!["certificateArn"] = CertificateArn;
+            environments["prod"]!["loadBalancer"]!["domainName"] = DomainName;
+        });
+        ProdWithTls = new SynthesizedApp("prod", tls);
+
+        // dev as CI deploys it: an image pushed to ECR, the tag given on the command line.
+        var ecr = Context("dev", environments => environments["dev"]!["service"]!["imageRepositoryName"] = EcrRepository);
+        ecr[Program.ImageTagKey] = EcrTag;
+        DevFromEcr = new SynthesizedApp("dev", ecr);
+    }
+
+    public const string EcrRepository = "realtime-server";
+    public const string EcrTag = "v42";
+
+    public SynthesizedApp Dev { get; }
+    public SynthesizedApp Prod { get; }
+    public SynthesizedApp ProdWithTls { get; }
+    public SynthesizedApp DevFromEcr { get; }
+
+    /// <summary>cdk.json's context plus <c>-c env=NAME</c>, optionally edited.</summary>
+    public static Dictionary<string, object> Context(string environment, Action<JsonObject>? edit = null)
+    {
+        var context = JsonNode.Parse(File.ReadAllText(RepositoryPaths.CdkJson))!["context"]!.AsObject();
+        edit?.Invoke(context[Program.EnvironmentsKey]!.AsObject());
+        context[Program.EnvironmentKey] = environment;
+        return ToPlain(context);
+    }
+
+    public void Dispose()
+    {
+        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr })
+        {
+            try
+            {
+                Directory.Delete(app.OutDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp folder left behind is harmless.
+            }
+        }
+    }
+
+    /// <summary>jsii marshals plain dictionaries, lists and primitives, not JsonNodes.</summary>
+    private static Dictionary<string, object> ToPlain(JsonObject json) =>
+        json.ToDictionary(p => p.Key, p => ToPlain(p.Value));
+
+    private static object ToPlain(JsonNode? node) => node switch
+    {
+        JsonObject o => ToPlain(o),
+        JsonArray a => a.Select(ToPlain).ToArray(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new InvalidOperationException($"cdk.json context holds a value jsii cannot pass: {node?.ToJsonString() ?? "null"}"),
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class SynthCollection : ICollectionFixture<SynthFixture>
+{
+    public const string Name = "synthesized app";
+}
