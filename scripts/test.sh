@@ -25,4 +25,13 @@ if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.packa
   npm ci --no-audit --no-fund
 fi
 
-dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line over every test assembly, in the plain 'N passed, N failed' form.
+# A skipped test or an empty run proves nothing: both fail the run.
+awk '/^ *Passed: *[0-9]+$/ {p += $2} /^ *Failed: *[0-9]+$/ {f += $2} /^ *Skipped: *[0-9]+$/ {s += $2}
+     END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; exit (p == 0 || s > 0) ? 1 : 0}' "$log" || status=1
+exit "$status"

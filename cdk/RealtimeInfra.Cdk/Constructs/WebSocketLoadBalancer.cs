@@ -43,6 +43,9 @@ public sealed record WebSocketLoadBalancerProps
 /// </summary>
 public sealed class WebSocketLoadBalancer : Construct
 {
+    /// <summary>Id of the synth warning for a load balancer without TLS; acknowledge it with this id.</summary>
+    public const string PlainHttpWarning = "realtime:plain-http";
+
     public WebSocketLoadBalancer(Construct scope, string id, WebSocketLoadBalancerProps props)
         : base(scope, id)
     {
@@ -117,7 +120,8 @@ public sealed class WebSocketLoadBalancer : Construct
                 Open = false,
                 DefaultTargetGroups = [TargetGroup],
             });
-            Annotations.Of(this).AddWarning(
+            Annotations.Of(this).AddWarningV2(
+                PlainHttpWarning,
                 "No loadBalancer.certificateArn: the ALB serves plain HTTP and ws://. Use this only for development; set a certificate for production.");
         }
 
