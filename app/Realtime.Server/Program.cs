@@ -7,9 +7,9 @@ if (args.Contains(HealthProbe.Flag))
 }
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddRealtimeHealth();
+builder.AddRealtimeServer();
 
 var app = builder.Build();
-app.MapRealtimeHealth();
+app.UseRealtime();
 await app.RunAsync();
 return 0;

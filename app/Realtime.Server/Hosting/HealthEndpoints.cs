@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Realtime.Server.Backplane;
 
 namespace Realtime.Server.Hosting;
 
 /// <summary>
-/// <c>/healthz</c>: the process answers (liveness). <c>/readyz</c>: the node should get traffic;
-/// it turns 503 as soon as the host starts stopping, so the load balancer stops routing to it.
+/// <c>/healthz</c>: the process answers (liveness; never depends on Redis, or a Redis outage would
+/// restart every task). <c>/readyz</c>: the node should get new clients: backplane connected and
+/// not draining. The load balancer's target group checks <c>/readyz</c>.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -13,7 +15,8 @@ public static class HealthEndpoints
     public static IServiceCollection AddRealtimeHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
-            .AddCheck<NotStoppingHealthCheck>("not-stopping", tags: [ReadyTag]);
+            .AddCheck<NotDrainingCheck>("not-draining", tags: [ReadyTag])
+            .AddCheck<BackplaneConnectedCheck>("backplane", tags: [ReadyTag]);
         return services;
     }
 
@@ -24,11 +27,15 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    private sealed class NotStoppingHealthCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+    private sealed class NotDrainingCheck(DrainState drain) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
-                ? HealthCheckResult.Unhealthy("stopping")
-                : HealthCheckResult.Healthy());
+            Task.FromResult(drain.IsDraining ? HealthCheckResult.Unhealthy("draining") : HealthCheckResult.Healthy());
+    }
+
+    private sealed class BackplaneConnectedCheck(IBackplane backplane) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(backplane.IsConnected ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("backplane disconnected"));
     }
 }

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Realtime.Server.Hosting;
+
+namespace Realtime.Server.Connections;
+
+/// <summary>The node's open connections: admission against the limit, and the list heartbeat and drain walk.</summary>
+public sealed class ConnectionManager(IOptions<RealtimeOptions> options, RealtimeMetrics metrics)
+{
+    private readonly ConcurrentDictionary<string, RealtimeConnection> _connections = new(StringComparer.Ordinal);
+    private readonly int _max = options.Value.MaxConnections;
+    private int _reserved;
+
+    public int Count => _connections.Count;
+
+    public IEnumerable<RealtimeConnection> All => _connections.Values;
+
+    /// <summary>Claims a slot before the upgrade is accepted; false when the node is full.</summary>
+    public bool TryReserve()
+    {
+        if (Interlocked.Increment(ref _reserved) <= _max)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _reserved);
+        return false;
+    }
+
+    /// <summary>Gives back a slot claimed by <see cref="TryReserve"/> whose upgrade did not happen.</summary>
+    public void Release() => Interlocked.Decrement(ref _reserved);
+
+    public void Add(RealtimeConnection connection)
+    {
+        _connections[connection.Id] = connection;
+        metrics.ConnectionOpened();
+    }
+
+    public void Remove(RealtimeConnection connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _))
+        {
+            metrics.ConnectionClosed();
+            Release();
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Realtime.Server.Protocol;
+
+namespace Realtime.Server.Connections;
+
+/// <summary>Limits and timing one connection runs with (from <c>RealtimeOptions</c>).</summary>
+public sealed record ConnectionSettings(int MaxMessageBytes, int SendQueueCapacity, TimeSpan CloseTimeout);
+
+/// <summary>
+/// One WebSocket: a receive loop that reassembles text frames (bounded in size) and hands them to
+/// the frame handler, and a send loop fed by a bounded queue, since a WebSocket allows one send
+/// and one receive at a time. Anyone may queue a frame or ask for a close; only the send loop
+/// writes to the socket. A receiver whose queue is full is closed with 1013 instead of growing memory.
+/// </summary>
+public sealed class RealtimeConnection : IDisposable
+{
+    private const int InitialReceiveBuffer = 4 * 1024;
+
+    private readonly WebSocket _socket;
+    private readonly ConnectionSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly Channel<ReadOnlyMemory<byte>> _queue;
+    private readonly CancellationTokenSource _closeTimeout = new();
+    private long _lastReceived;
+    private int _closeRequested;
+    private volatile bool _discardQueue;
+    private WebSocketCloseStatus _closeStatus = CloseCodes.Normal;
+    private string _closeReason = "";
+
+    public RealtimeConnection(string id, WebSocket socket, ConnectionSettings settings, TimeProvider time)
+    {
+        Id = id;
+        _socket = socket;
+        _settings = settings;
+        _time = time;
+        _lastReceived = time.GetTimestamp();
+        _queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(settings.SendQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait, // never used to wait: TryWrite fails instead
+        });
+    }
+
+    public string Id { get; }
+
+    /// <summary>Channels this connection is subscribed to; touched only by its receive loop.</summary>
+    public HashSet<string> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Protocol errors in a row; touched only by the receive loop.</summary>
+    public int ConsecutiveErrors { get; set; }
+
+    /// <summary>Publish rate limit; set by the handler, touched only by the receive loop.</summary>
+    public TokenBucket? PublishBucket { get; set; }
+
+    public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
+
+    /// <summary>Time since the client last sent anything.</summary>
+    public TimeSpan Silence => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
+
+    /// <summary>Raised once, when the connection is closed for falling behind (for metrics).</summary>
+    public event Action<RealtimeConnection>? SlowConsumer;
+
+    /// <summary>
+    /// Queues a frame. When the queue is full the receiver is too slow: it is closed with 1013 (it
+    /// resumes by offset elsewhere) and the frame is dropped. Returns false when not queued.
+    /// </summary>
+    public bool TrySend(ReadOnlyMemory<byte> frame)
+    {
+        if (_queue.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        if (!IsClosing && Close(CloseCodes.TryAgainLater, "receiver too slow", discardQueue: true))
+        {
+            SlowConsumer?.Invoke(this);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Asks for a close with <paramref name="status"/>. With <paramref name="discardQueue"/> the
+    /// frames still queued are dropped; otherwise they are sent first (drain: the reconnect frame
+    /// precedes the close). Returns false if a close was already requested.
+    /// </summary>
+    public bool Close(WebSocketCloseStatus status, string reason, bool discardQueue)
+    {
+        if (Interlocked.CompareExchange(ref _closeRequested, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        _closeStatus = status;
+        _closeReason = reason;
+        _discardQueue = discardQueue;
+        _queue.Writer.TryComplete();
+        try
+        {
+            // A peer that neither reads nor answers the close is cut off after the timeout.
+            _closeTimeout.CancelAfter(_settings.CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection has already ended.
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs both loops until the connection ends.</summary>
+    public async Task RunAsync(IFrameHandler handler, CancellationToken stopping)
+    {
+        using var abortOnTimeout = _closeTimeout.Token.Register(static s => ((WebSocket)s!).Abort(), _socket);
+        var sending = SendLoopAsync();
+        try
+        {
+            await ReceiveLoopAsync(handler, stopping).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer vanished or the socket was aborted: nothing left to say to it.
+        }
+        finally
+        {
+            Close(CloseCodes.Normal, "", discardQueue: true);
+            await sending.ConfigureAwait(false);
+            await handler.ClosedAsync(this).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _closeTimeout.Dispose();
+
+    private async Task ReceiveLoopAsync(IFrameHandler handler, CancellationToken stopping)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+        var count = 0;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    buffer = Grow(buffer, count);
+                }
+
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(count), stopping).ConfigureAwait(false);
+                Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                if (IsClosing)
+                {
+                    count = 0; // waiting for the peer's close: read and discard
+                    continue;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    Close(CloseCodes.BinaryFrame, "binary frames are not supported", discardQueue: true);
+                    continue;
+                }
+
+                count += result.Count;
+                if (count > _settings.MaxMessageBytes)
+                {
+                    Close(CloseCodes.TooBig, $"frame larger than {_settings.MaxMessageBytes} bytes", discardQueue: true);
+                    count = 0;
+                    continue;
+                }
+
+                if (result.EndOfMessage)
+                {
+                    await handler.HandleAsync(this, buffer.AsMemory(0, count), stopping).ConfigureAwait(false);
+                    count = 0;
+                    if (buffer.Length > InitialReceiveBuffer)
+                    {
+                        // One large frame must not pin a large buffer for the life of an idle socket.
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private byte[] Grow(byte[] buffer, int used)
+    {
+        // One byte past the limit is enough to tell that a frame is too big.
+        var size = Math.Min(buffer.Length * 2, _settings.MaxMessageBytes + 1);
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(size, buffer.Length + 1));
+        buffer.AsSpan(0, used).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            var reader = _queue.Reader;
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (!_discardQueue && reader.TryRead(out var frame))
+                {
+                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _closeTimeout.Token).ConfigureAwait(false);
+                }
+
+                if (_discardQueue)
+                {
+                    break;
+                }
+            }
+
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(_closeStatus, _closeReason, _closeTimeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The socket is gone; the receive loop ends with it.
+        }
+    }
+}

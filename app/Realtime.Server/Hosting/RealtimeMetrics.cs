@@ -1,0 +1,82 @@
+using System.Diagnostics.Metrics;
+
+namespace Realtime.Server.Hosting;
+
+/// <summary>
+/// The server's instruments on one <see cref="Meter"/> (exported by OTLP when configured), plus
+/// running totals that the CloudWatch EMF writer and the tests read.
+/// </summary>
+public sealed class RealtimeMetrics : IDisposable
+{
+    public const string MeterName = "Realtime.Server";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _delivered;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _slowClosed;
+    private readonly Counter<long> _reconnects;
+    private readonly Histogram<double> _lag;
+    private long _connections;
+    private long _publishedTotal;
+    private long _deliveredTotal;
+    private long _droppedTotal;
+    private long _slowClosedTotal;
+    private long _reconnectsTotal;
+
+    public RealtimeMetrics(IMeterFactory meters)
+    {
+        _meter = meters.Create(MeterName);
+        _meter.CreateObservableUpDownCounter("realtime.connections", () => Connections, "{connection}", "Open WebSocket connections on this node");
+        _published = _meter.CreateCounter<long>("realtime.messages.published", "{message}", "Messages published through this node");
+        _delivered = _meter.CreateCounter<long>("realtime.messages.delivered", "{message}", "Messages queued to local receivers");
+        _dropped = _meter.CreateCounter<long>("realtime.messages.dropped", "{message}", "Messages not queued to a local receiver: its queue was full, or it was closing");
+        _slowClosed = _meter.CreateCounter<long>("realtime.connections.slow_closed", "{connection}", "Receivers closed with 1013 for falling behind");
+        _reconnects = _meter.CreateCounter<long>("realtime.backplane.reconnects", "{reconnect}", "Backplane subscription connections restored");
+        _lag = _meter.CreateHistogram<double>("realtime.delivery.lag", "ms", "From the backplane accepting a message to queuing it for local receivers");
+    }
+
+    public long Connections => Interlocked.Read(ref _connections);
+    public long PublishedTotal => Interlocked.Read(ref _publishedTotal);
+    public long DeliveredTotal => Interlocked.Read(ref _deliveredTotal);
+    public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
+    public long SlowClosedTotal => Interlocked.Read(ref _slowClosedTotal);
+    public long BackplaneReconnectsTotal => Interlocked.Read(ref _reconnectsTotal);
+
+    public void ConnectionOpened() => Interlocked.Increment(ref _connections);
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+
+    public void Published()
+    {
+        Interlocked.Increment(ref _publishedTotal);
+        _published.Add(1);
+    }
+
+    public void Delivered(int receivers, double lagMs)
+    {
+        Interlocked.Add(ref _deliveredTotal, receivers);
+        _delivered.Add(receivers);
+        _lag.Record(lagMs);
+    }
+
+    public void Dropped()
+    {
+        Interlocked.Increment(ref _droppedTotal);
+        _dropped.Add(1);
+    }
+
+    public void SlowConsumerClosed()
+    {
+        Interlocked.Increment(ref _slowClosedTotal);
+        _slowClosed.Add(1);
+    }
+
+    public void BackplaneReconnected()
+    {
+        Interlocked.Increment(ref _reconnectsTotal);
+        _reconnects.Add(1);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

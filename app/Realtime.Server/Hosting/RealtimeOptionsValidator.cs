@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+
+namespace Realtime.Server.Hosting;
+
+/// <summary>Checks the <c>Realtime</c> section at start-up; each failure names its key, its value and the rule.</summary>
+public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RealtimeOptions o)
+    {
+        var failures = new List<string>();
+        void Range(string key, double value, double min, double max)
+        {
+            if (value < min || value > max)
+            {
+                failures.Add($"Realtime:{key} = {value}: must be from {min} to {max}");
+            }
+        }
+
+        Range(nameof(o.HeartbeatSeconds), o.HeartbeatSeconds, 1, 300);
+        Range(nameof(o.DrainSeconds), o.DrainSeconds, 0, 115);
+        Range(nameof(o.MaxMessageBytes), o.MaxMessageBytes, 256, 16 * 1024 * 1024);
+        Range(nameof(o.MaxSubscriptionsPerConnection), o.MaxSubscriptionsPerConnection, 1, 100_000);
+        Range(nameof(o.PublishRatePerSecond), o.PublishRatePerSecond, 0.001, 1_000_000);
+        Range(nameof(o.PublishBurst), o.PublishBurst, 1, 1_000_000);
+        Range(nameof(o.MaxConnections), o.MaxConnections, 1, 10_000_000);
+        Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
+        Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
+        Range("Redis:HistoryMaxLength", o.Redis.HistoryMaxLength, 1, 10_000_000);
+        Range("Redis:HistoryTtlSeconds", o.Redis.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+        Range("Metrics:EmbeddedMetricIntervalSeconds", o.Metrics.EmbeddedMetricIntervalSeconds, 1, 3600);
+
+        if (o.ClientTimeoutSeconds <= o.HeartbeatSeconds)
+        {
+            failures.Add($"Realtime:ClientTimeoutSeconds = {o.ClientTimeoutSeconds}: must be greater than Realtime:HeartbeatSeconds ({o.HeartbeatSeconds}), or a client answering every ping would time out");
+        }
+
+        foreach (var origin in o.AllowedOrigins)
+        {
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/"))
+            {
+                failures.Add($"Realtime:AllowedOrigins contains '{origin}': must be \"*\" or an origin such as https://app.example.com (scheme and host, no path)");
+            }
+        }
+
+        if (o.ApiKeys.Any(k => k.Length < 16))
+        {
+            failures.Add("Realtime:ApiKeys: every key must be at least 16 characters (the keys themselves are not shown)");
+        }
+
+        if (!string.IsNullOrEmpty(o.Redis.ConnectionString))
+        {
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(o.Redis.ConnectionString);
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add($"Realtime:Redis:ConnectionString: not a StackExchange.Redis configuration ({e.Message})");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(o.Redis.KeyPrefix) || o.Redis.KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0)
+        {
+            failures.Add($"Realtime:Redis:KeyPrefix = '{o.Redis.KeyPrefix}': must be non-empty, without braces or spaces");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

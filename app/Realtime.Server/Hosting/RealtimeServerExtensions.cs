@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Realtime.Server.Backplane;
+using Realtime.Server.Backplane.InMemory;
+using Realtime.Server.Backplane.Redis;
+using Realtime.Server.Channels;
+using Realtime.Server.Connections;
+using StackExchange.Redis;
+
+namespace Realtime.Server.Hosting;
+
+/// <summary>Registers and maps the real-time server; <c>Program.cs</c> only calls these.</summary>
+public static class RealtimeServerExtensions
+{
+    /// <summary>Services, options (validated at start-up), logging and shutdown timing of the server.</summary>
+    public static IHostApplicationBuilder AddRealtimeServer(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(json => json.UseUtcTimestamp = true);
+        builder.Services.AddRealtimeServer(builder.Configuration);
+        return builder;
+    }
+
+    public static IServiceCollection AddRealtimeServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RealtimeOptions>()
+            .Bind(configuration.GetSection(RealtimeOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RealtimeOptions>, RealtimeOptionsValidator>();
+
+        // The host must wait for the drain, plus time to close the last sockets and the backplane.
+        services.AddOptions<HostOptions>().Configure<IOptions<RealtimeOptions>>((host, realtime) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(realtime.Value.DrainSeconds + 10));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<RealtimeMetrics>();
+        services.AddSingleton<DrainState>();
+        services.AddSingleton<ConnectionManager>();
+        services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<RequestDispatcher>();
+        services.AddSingleton<OriginPolicy>();
+        services.AddSingleton<WebSocketEndpoint>();
+
+        var redis = configuration.GetSection(RealtimeOptions.SectionName).GetValue<string>("Redis:ConnectionString");
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            services.AddSingleton<IBackplane, InMemoryBackplane>();
+        }
+        else
+        {
+            services.AddSingleton(RedisConnectionFactory.Connect);
+            services.AddSingleton<IBackplane, RedisBackplane>();
+        }
+
+        services.AddHostedService<HeartbeatService>();
+        services.AddHostedService<DrainService>();
+        services.AddHostedService<EmbeddedMetricsWriter>();
+        services.AddRealtimeHealth();
+
+        // OTLP export only when the standard variable names a collector.
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(RealtimeMetrics.MeterName).AddOtlpExporter());
+        }
+
+        return services;
+    }
+
+    /// <summary><c>/ws</c>, health, the server API.</summary>
+    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map("/ws", context => context.RequestServices.GetRequiredService<WebSocketEndpoint>().HandleAsync(context));
+        endpoints.MapRealtimeHealth();
+        endpoints.MapServerApi();
+
+        var services = endpoints.ServiceProvider;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RealtimeServerExtensions));
+        var node = services.GetRequiredService<NodeIdentity>().Id;
+        var backplane = services.GetRequiredService<IBackplane>() is RedisBackplane ? "redis" : "in-memory";
+        HostingLog.Started(logger, node, backplane);
+        return endpoints;
+    }
+
+    /// <summary>The WebSocket middleware must run before <see cref="MapRealtime"/>'s endpoints.</summary>
+    public static WebApplication UseRealtime(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.MapRealtime();
+        return app;
+    }
+}

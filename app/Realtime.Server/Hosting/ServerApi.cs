@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Realtime.Server.Backplane;
+using Realtime.Server.Protocol;
+
+namespace Realtime.Server.Hosting;
+
+/// <summary>
+/// <c>POST /api/channels/{channel}/messages</c>: backends publish without a WebSocket. The body is
+/// the message's <c>data</c> (any JSON). Authorized by <c>Authorization: Bearer KEY</c> against
+/// <c>Realtime:ApiKeys</c>, compared in constant time; 401 without a key, 403 with a wrong one.
+/// </summary>
+public static class ServerApi
+{
+    public static IEndpointRouteBuilder MapServerApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/channels/{channel}/messages", PublishAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> PublishAsync(
+        string channel,
+        HttpRequest request,
+        IBackplane backplane,
+        RealtimeMetrics metrics,
+        IOptions<RealtimeOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var authorization = request.Headers[HeaderNames.Authorization].ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+            return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (!IsKnownKey(authorization["Bearer ".Length..].Trim(), settings.ApiKeys))
+        {
+            return Results.Problem("the API key is not valid", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (!ChannelName.IsValid(channel))
+        {
+            return Results.Problem($"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var body = await ReadBodyAsync(request, settings.MaxMessageBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Results.Problem($"the body exceeds {settings.MaxMessageBytes} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (!IsOneJsonValue(body))
+        {
+            return Results.Problem("the body must be one JSON value (the message's data)", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            var offset = await backplane.PublishAsync(channel, body, cancellationToken).ConfigureAwait(false);
+            metrics.Published();
+            return Results.Json(new PublishAccepted(channel, offset), ProtocolJsonContext.Default.PublishAccepted, statusCode: StatusCodes.Status202Accepted);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            return Results.Problem("the backplane is unavailable; the message was not published", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static bool IsKnownKey(string presented, List<string> keys)
+    {
+        var presentedBytes = Encoding.UTF8.GetBytes(presented);
+        var match = false;
+        foreach (var key in keys)
+        {
+            // Every key is compared, in constant time, so timing reveals neither which nor how much matched.
+            match |= CryptographicOperations.FixedTimeEquals(presentedBytes, Encoding.UTF8.GetBytes(key));
+        }
+
+        return match;
+    }
+
+    /// <summary>The body, or null when it is larger than <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(buffer.GetMemory(4096), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static bool IsOneJsonValue(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            return reader.Read() && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace Realtime.Server.Protocol;
+
+/// <summary>One request from a client, as parsed off the wire.</summary>
+public sealed class ClientFrame
+{
+    public required string Type { get; init; }
+
+    /// <summary>The client's <c>ref</c>, echoed verbatim on the reply (number or string).</summary>
+    public JsonElement? Ref { get; init; }
+
+    public string? Channel { get; init; }
+
+    /// <summary>Offset to resume after (subscribe).</summary>
+    public string? Since { get; init; }
+
+    /// <summary>Whether the subscriber wants join/leave events (subscribe).</summary>
+    public bool Presence { get; init; }
+
+    /// <summary>The raw UTF-8 JSON of <c>data</c> (publish), kept as bytes so it is never re-encoded.</summary>
+    public ReadOnlyMemory<byte>? Data { get; init; }
+}

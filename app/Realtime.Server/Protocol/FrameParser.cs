@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Realtime.Server.Protocol;
+
+/// <summary>The outcome of parsing one text frame: a request, or the protocol error to answer with.</summary>
+public readonly record struct ParseResult(ClientFrame? Frame, string? ErrorCode, string? ErrorMessage, JsonElement? Ref)
+{
+    public static ParseResult Ok(ClientFrame frame) => new(frame, null, null, frame.Ref);
+
+    public static ParseResult Error(string code, string message, JsonElement? reference = null) => new(null, code, message, reference);
+}
+
+/// <summary>
+/// Parses client frames with <see cref="Utf8JsonReader"/>: one pass, no DOM, and <c>data</c> kept as
+/// the client's own bytes so a publish is validated once and never re-serialized.
+/// </summary>
+public static class FrameParser
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
+    public static ParseResult Parse(ReadOnlyMemory<byte> utf8)
+    {
+        try
+        {
+            return ParseCore(utf8);
+        }
+        catch (JsonException e)
+        {
+            return ParseResult.Error(ErrorCodes.BadRequest, $"malformed JSON: {e.Message}");
+        }
+    }
+
+    private static ParseResult ParseCore(ReadOnlyMemory<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8.Span, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return ParseResult.Error(ErrorCodes.BadRequest, "a frame must be one JSON object");
+        }
+
+        string? type = null, channel = null, since = null;
+        bool presence = false;
+        JsonElement? reference = null;
+        ReadOnlyMemory<byte>? data = null;
+        string? problem = null;
+
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var property = reader.GetString();
+            reader.Read();
+            switch (property)
+            {
+                case "type":
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    problem ??= type is null ? "'type' must be a string" : null;
+                    break;
+                case "ref":
+                    reference = JsonElement.ParseValue(ref reader);
+                    if (reference.Value.ValueKind is not (JsonValueKind.Number or JsonValueKind.String))
+                    {
+                        problem ??= "'ref' must be a number or a string";
+                        reference = null;
+                    }
+
+                    break;
+                case "channel":
+                    channel = ReadString(ref reader, "channel", ref problem);
+                    break;
+                case "since":
+                    since = ReadString(ref reader, "since", ref problem);
+                    break;
+                case "presence":
+                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    {
+                        presence = reader.GetBoolean();
+                    }
+                    else
+                    {
+                        problem ??= "'presence' must be true or false";
+                    }
+
+                    break;
+                case "data":
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    data = utf8[start..(int)reader.BytesConsumed];
+                    break;
+                default:
+                    reader.Skip(); // Unknown fields are ignored: newer clients may send more.
+                    break;
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return ParseResult.Error(ErrorCodes.BadRequest, "a frame must be exactly one JSON object", reference);
+        }
+
+        if (problem is not null)
+        {
+            return ParseResult.Error(ErrorCodes.BadRequest, problem, reference);
+        }
+
+        if (type is null)
+        {
+            return ParseResult.Error(ErrorCodes.BadRequest, "missing 'type'", reference);
+        }
+
+        return ParseResult.Ok(new ClientFrame
+        {
+            Type = type,
+            Ref = reference,
+            Channel = channel,
+            Since = since,
+            Presence = presence,
+            Data = data,
+        });
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name, ref string? problem)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        problem ??= $"'{name}' must be a string";
+        reader.Skip();
+        return null;
+    }
+
+    /// <summary>For logs and errors: a frame's first bytes, never the whole of a large one.</summary>
+    public static string Preview(ReadOnlySpan<byte> utf8) =>
+        Encoding.UTF8.GetString(utf8[..Math.Min(utf8.Length, 80)]);
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Realtime.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>redis-server</c> (Debian package) on a free loopback port, without persistence, so a
+/// restart loses everything (as an ElastiCache node replaced without a snapshot would). Started and
+/// stopped by process id; can be restarted on the same port.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private const string Binary = "/usr/bin/redis-server";
+    private Process? _process;
+
+    public RedisServer()
+    {
+        Port = FreePort.Next();
+    }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public async Task StartAsync()
+    {
+        if (!File.Exists(Binary))
+        {
+            throw new InvalidOperationException($"{Binary} is missing: run ./scripts/test.sh, which installs redis-server");
+        }
+
+        var start = new ProcessStartInfo(Binary,
+            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await PingAsync())
+            {
+                return;
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"redis-server on port {Port} did not answer PING");
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as a crashed node would vanish.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public async Task<bool> PingAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await KillAsync();
+}
+
+/// <summary>One Redis for every test class that does not restart it.</summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    public RedisServer Server { get; } = new();
+
+    public Task InitializeAsync() => Server.StartAsync();
+
+    public Task DisposeAsync() => Server.KillAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+{
+    public const string Name = "redis";
+}

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Realtime.Server.Hosting;
+
+namespace Realtime.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A real node: the app's own <c>AddRealtimeServer</c> / <c>UseRealtime</c> on Kestrel, bound to
+/// 127.0.0.1 on a port the OS picks, configured through the same <c>Realtime:*</c> keys.
+/// </summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private bool _stopped;
+
+    private TestNode(WebApplication app, Uri http)
+    {
+        _app = app;
+        Http = http;
+    }
+
+    public Uri Http { get; }
+
+    public Uri WebSocket => new UriBuilder(Http) { Scheme = "ws", Path = "/ws" }.Uri;
+
+    public IServiceProvider Services => _app.Services;
+
+    public RealtimeMetrics Metrics => Services.GetRequiredService<RealtimeMetrics>();
+
+    public string Id => Services.GetRequiredService<NodeIdentity>().Id;
+
+    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Realtime:NodeId"] = nodeId ?? $"test-{Guid.NewGuid().ToString("N")[..6]}",
+            ["Realtime:Redis:ConnectionString"] = redis ?? "",
+            ["Realtime:DrainSeconds"] = "2",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            configuration[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddRealtimeServer();
+        var app = builder.Build();
+        app.UseRealtime();
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new TestNode(app, new Uri(address));
+    }
+
+    /// <summary>The shutdown a SIGTERM starts: drain, then stop.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Realtime.Server.Connections;
+using Realtime.Server.Hosting;
+
+namespace Realtime.Server.Tests.Unit;
+
+public sealed class OptionsTests
+{
+    private static List<string> Failures(Action<RealtimeOptions> edit)
+    {
+        var options = new RealtimeOptions();
+        edit(options);
+        var result = new RealtimeOptionsValidator().Validate(null, options);
+        return result.Failed ? result.Failures!.ToList() : [];
+    }
+
+    [Fact]
+    public void Defaults_are_valid() => Assert.Empty(Failures(_ => { }));
+
+    [Theory]
+    [InlineData("HeartbeatSeconds")]
+    [InlineData("DrainSeconds")]
+    [InlineData("MaxMessageBytes")]
+    [InlineData("MaxSubscriptionsPerConnection")]
+    [InlineData("PublishBurst")]
+    [InlineData("MaxConnections")]
+    [InlineData("SendQueueCapacity")]
+    [InlineData("MaxConsecutiveErrors")]
+    public void Out_of_range_values_name_their_key(string key)
+    {
+        var failures = Failures(o => typeof(RealtimeOptions).GetProperty(key)!.SetValue(o, -1));
+        Assert.Contains(failures, f => f.StartsWith($"Realtime:{key} = -1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Client_timeout_must_exceed_the_heartbeat()
+    {
+        var failures = Failures(o => { o.HeartbeatSeconds = 30; o.ClientTimeoutSeconds = 30; });
+        Assert.Contains(failures, f => f.StartsWith("Realtime:ClientTimeoutSeconds = 30", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Origins_must_be_scheme_and_host()
+    {
+        var failures = Failures(o => o.AllowedOrigins = ["https://ok.example.com", "example.com", "https://x.example.com/path"]);
+        Assert.Equal(2, failures.Count);
+        Assert.Contains(failures, f => f.Contains("'example.com'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Short_api_keys_are_refused_without_showing_them()
+    {
+        var failures = Failures(o => o.ApiKeys = ["short-secret"]);
+        var failure = Assert.Single(failures);
+        Assert.DoesNotContain("short-secret", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_redis_connection_string_is_named()
+    {
+        var failures = Failures(o => o.Redis.ConnectionString = "host:6379,ssl=maybe");
+        Assert.Contains(failures, f => f.StartsWith("Realtime:Redis:ConnectionString", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(null, "rt.example.com", true)]                      // non-browser client
+    [InlineData("https://rt.example.com", "rt.example.com", true)]  // same origin (TLS ends at the ALB)
+    [InlineData("http://localhost:5000", "localhost:5000", true)]
+    [InlineData("https://evil.example.net", "rt.example.com", false)]
+    [InlineData("https://rt.example.com:8443", "rt.example.com", false)]
+    public void Same_origin_is_the_default(string? origin, string host, bool allowed)
+    {
+        Assert.Equal(allowed, Policy([]).IsAllowed(Request(origin, host)));
+    }
+
+    [Fact]
+    public void Configured_origins_replace_same_origin()
+    {
+        var policy = Policy(["https://app.example.com"]);
+        Assert.True(policy.IsAllowed(Request("https://app.example.com", "rt.example.com")));
+        Assert.True(policy.IsAllowed(Request("https://APP.example.com/", "rt.example.com")));
+        Assert.False(policy.IsAllowed(Request("https://rt.example.com", "rt.example.com")));
+        Assert.True(Policy(["*"]).IsAllowed(Request("https://anything.example", "rt.example.com")));
+    }
+
+    private static OriginPolicy Policy(List<string> origins) =>
+        new(Options.Create(new RealtimeOptions { AllowedOrigins = origins }));
+
+    private static HttpRequest Request(string? origin, string host)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Host = new HostString(host);
+        if (origin is not null)
+        {
+            context.Request.Headers.Origin = origin;
+        }
+
+        return context.Request;
+    }
+}
