@@ -19,6 +19,7 @@ need_package() { # need_package COMMAND DEBIAN_PACKAGE
 command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
 need_package node nodejs
 need_package npm npm
+need_package redis-server redis-server   # integration tests start their own on free loopback ports
 
 # The CDK tests drive the real CLI pinned in package-lock.json.
 if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

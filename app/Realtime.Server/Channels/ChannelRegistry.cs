@@ -16,6 +16,9 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
     /// <summary>Channels with a backplane subscription on this node.</summary>
     public int Count => _channels.Count;
 
+    /// <summary>Local subscribers of <paramref name="channel"/> (diagnostics and tests).</summary>
+    public int SubscriberCount(string channel) => _channels.TryGetValue(channel, out var local) ? local.Count : 0;
+
     public async ValueTask SubscribeAsync(string channel, RealtimeConnection connection, CancellationToken cancellationToken)
     {
         while (true)

@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Realtime.Server.Tests.Infrastructure;
 
@@ -14,7 +13,10 @@ public sealed class TestClient : IAsyncDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ClientWebSocket _socket;
-    private readonly Channel<Received> _frames = Channel.CreateUnbounded<Received>();
+    // Frames not yet taken by a NextAsync: a reply awaited by ref must not swallow messages that arrived first.
+    private readonly List<Received> _pending = [];
+    private readonly SemaphoreSlim _arrived = new(0);
+    private bool _ended;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly bool _read;
@@ -57,8 +59,24 @@ public sealed class TestClient : IAsyncDisposable
             client._readGate.Release();
         }
 
-        client._receiving = client.ReceiveLoopAsync();
+        // On the thread pool, not xunit's two-thread context, so arrival times are taken on arrival.
+        client._receiving = Task.Run(client.ReceiveLoopAsync);
         return client;
+    }
+
+    /// <summary>Attempts an upgrade that the server is expected to refuse; returns the HTTP status it answered.</summary>
+    public static async Task<System.Net.HttpStatusCode> RefusedStatusAsync(Uri uri, string? origin = null)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        using var timeout = new CancellationTokenSource(DefaultTimeout);
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, timeout.Token));
+        return socket.HttpStatusCode;
     }
 
     /// <summary>Lets a client created with read: false start consuming.</summary>
@@ -95,28 +113,39 @@ public sealed class TestClient : IAsyncDisposable
 
     public Task<Received> PublishAsync(string channel, string dataJson) => RequestAsync("publish", $$"""  "channel":"{{channel}}","data":{{dataJson}} """.Trim());
 
-    /// <summary>The next received frame matching <paramref name="match"/>; frames before it are skipped.</summary>
+    /// <summary>
+    /// Takes the oldest received frame matching <paramref name="match"/>; frames that do not match
+    /// stay for later calls.
+    /// </summary>
     public async Task<Received> NextAsync(Func<Received, bool>? match = null, TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        try
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (true)
         {
-            while (true)
+            bool ended;
+            lock (_pending)
             {
-                var frame = await _frames.Reader.ReadAsync(cts.Token);
-                if (match is null || match(frame))
+                var index = _pending.FindIndex(f => match is null || match(f));
+                if (index >= 0)
                 {
+                    var frame = _pending[index];
+                    _pending.RemoveAt(index);
                     return frame;
                 }
+
+                ended = _ended;
             }
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"no matching frame within {timeout ?? DefaultTimeout} (close: {CloseStatus} {CloseDescription})");
-        }
-        catch (ChannelClosedException)
-        {
-            throw new InvalidOperationException($"connection closed ({CloseStatus} {CloseDescription}) before a matching frame arrived");
+
+            if (ended)
+            {
+                throw new InvalidOperationException($"connection closed ({CloseStatus} {CloseDescription}) before a matching frame arrived");
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _arrived.WaitAsync(left))
+            {
+                throw new TimeoutException($"no matching frame within {timeout ?? DefaultTimeout} (close: {CloseStatus} {CloseDescription})");
+            }
         }
     }
 
@@ -126,14 +155,14 @@ public sealed class TestClient : IAsyncDisposable
     public async Task<List<Received>> CollectAsync(string type, int count, TimeSpan? timeout = null)
     {
         var result = new List<Received>(count);
-        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
         while (result.Count < count)
         {
             try
             {
-                result.Add(await NextAsync(f => f.Type == type, timeout ?? DefaultTimeout).WaitAsync(cts.Token));
+                result.Add(await NextAsync(f => f.Type == type, deadline - DateTime.UtcNow));
             }
-            catch (OperationCanceledException)
+            catch (TimeoutException)
             {
                 throw new TimeoutException($"{result.Count} of {count} '{type}' frames arrived");
             }
@@ -180,7 +209,12 @@ public sealed class TestClient : IAsyncDisposable
 
                 var text = Encoding.UTF8.GetString(buffer, 0, count);
                 using var document = JsonDocument.Parse(text);
-                _frames.Writer.TryWrite(new Received(document.RootElement.Clone(), text, DateTime.UtcNow));
+                lock (_pending)
+                {
+                    _pending.Add(new Received(document.RootElement.Clone(), text, DateTime.UtcNow));
+                }
+
+                _arrived.Release();
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -189,7 +223,12 @@ public sealed class TestClient : IAsyncDisposable
         }
         finally
         {
-            _frames.Writer.TryComplete();
+            lock (_pending)
+            {
+                _ended = true;
+            }
+
+            _arrived.Release();
             _closed.TrySetResult();
         }
     }

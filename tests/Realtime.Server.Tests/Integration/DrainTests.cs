@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.WebSockets;
+using Realtime.Server.Tests.Infrastructure;
+
+namespace Realtime.Server.Tests.Integration;
+
+/// <summary>SIGTERM's shutdown: readiness flips at once, upgrades are refused, clients are told to reconnect, spread over the window.</summary>
+public sealed class DrainTests
+{
+    [Fact]
+    public async Task Stop_sends_reconnect_and_1012_spread_over_the_drain_window()
+    {
+        const int clients = 12;
+        await using var node = await TestNode.StartAsync(redis: null, new()
+        {
+            ["Realtime:DrainSeconds"] = "3",
+            ["Realtime:PublishRatePerSecond"] = "100000",
+            ["Realtime:PublishBurst"] = "100000",
+        });
+        var connected = new List<TestClient>();
+        for (var i = 0; i < clients; i++)
+        {
+            var client = await TestClient.ConnectAsync(node.WebSocket);
+            await client.SubscribeAsync("news:drain");
+            connected.Add(client);
+        }
+
+        // Published before the drain: must reach every client before its reconnect frame.
+        await using (var publisher = await TestClient.ConnectAsync(node.WebSocket))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await publisher.PublishAsync("news:drain", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        var started = DateTime.UtcNow;
+        var stopping = node.StopAsync();
+
+        using var http = new HttpClient { BaseAddress = node.Http };
+        await Eventually.TrueAsync(async () => (await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, "/readyz answers 503");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(1), "readiness flips at once");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await TestClient.RefusedStatusAsync(node.WebSocket));
+
+        var closedAt = new List<DateTime>();
+        foreach (var client in connected)
+        {
+            Assert.Equal((WebSocketCloseStatus)1012, await client.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+            var messages = await client.CollectAsync("message", 20);
+            var reconnect = await client.NextOfTypeAsync("reconnect");
+            Assert.True(messages[^1].At <= reconnect.At);
+            closedAt.Add(reconnect.At);
+        }
+
+        await stopping;
+        closedAt.Sort();
+        var spread = (closedAt[^1] - closedAt[0]).TotalSeconds;
+        Assert.InRange(spread, 2.0, 4.5); // 12 clients over 3 s: the last leaves at 11/12 of the window
+        var busiestHalfSecond = closedAt.Max(t => closedAt.Count(u => u >= t && u < t.AddMilliseconds(500)));
+        Assert.True(busiestHalfSecond <= 4, $"{busiestHalfSecond} clients told to leave within 0.5 s: not spread ({string.Join(", ", closedAt.Select(t => (t - started).TotalMilliseconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} ms)");
+        foreach (var client in connected)
+        {
+            await client.DisposeAsync();
+        }
+    }
+}

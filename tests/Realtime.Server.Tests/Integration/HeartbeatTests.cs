@@ -1,0 +1,49 @@
+using System.Net.WebSockets;
+using Realtime.Server.Tests.Infrastructure;
+
+namespace Realtime.Server.Tests.Integration;
+
+public sealed class HeartbeatTests : IAsyncLifetime
+{
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync(redis: null, new()
+    {
+        ["Realtime:HeartbeatSeconds"] = "1",
+        ["Realtime:ClientTimeoutSeconds"] = "2",
+    });
+
+    public async Task DisposeAsync() => await _node.DisposeAsync();
+
+    [Fact]
+    public async Task Server_pings_every_heartbeat()
+    {
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+        var first = await client.NextOfTypeAsync("ping", TimeSpan.FromSeconds(3));
+        var second = await client.NextOfTypeAsync("ping", TimeSpan.FromSeconds(3));
+        Assert.InRange((second.At - first.At).TotalSeconds, 0.5, 1.8);
+    }
+
+    [Fact]
+    public async Task Silent_client_is_closed_after_the_timeout_and_an_answering_one_is_not()
+    {
+        await using var silent = await TestClient.ConnectAsync(_node.WebSocket);
+        await using var answering = await TestClient.ConnectAsync(_node.WebSocket);
+        using var stop = new CancellationTokenSource();
+        var answers = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await answering.NextOfTypeAsync("ping", TimeSpan.FromSeconds(5));
+                await answering.SendAsync("""{"type":"pong"}""");
+            }
+        });
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await silent.WaitClosedAsync(TimeSpan.FromSeconds(6)));
+        Assert.Equal("client timeout", silent.CloseDescription);
+        Assert.Equal("pong", (await answering.RequestAsync("ping")).Type);
+        Assert.Null(answering.CloseStatus);
+        stop.Cancel();
+        await answers.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
