@@ -174,6 +174,7 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
         Assert.Equal("25", environment["Realtime__HeartbeatSeconds"]!.GetValue<string>());
         Assert.Equal("30", environment["Realtime__DrainSeconds"]!.GetValue<string>());
         Assert.Equal("8080", environment["ASPNETCORE_HTTP_PORTS"]!.GetValue<string>());
+        Assert.Equal("true", environment["Realtime__Metrics__EmbeddedMetricFormat"]!.GetValue<string>());
         var connection = environment["Realtime__Redis__ConnectionString"]!.ToJsonString();
         Assert.Contains("PrimaryEndPointAddress", connection, StringComparison.Ordinal);
         Assert.Contains(":6380,ssl=true", connection, StringComparison.Ordinal);

@@ -14,6 +14,7 @@ public static class AppEnvironment
     public const string HeartbeatSeconds = "Realtime__HeartbeatSeconds";
     public const string DrainSeconds = "Realtime__DrainSeconds";
     public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
+    public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";
 
     public static Dictionary<string, string> For(RealtimeSettings settings, RedisBackplane backplane) => new()
     {
@@ -22,5 +23,7 @@ public static class AppEnvironment
         [HeartbeatSeconds] = settings.App.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         [DrainSeconds] = settings.App.DrainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         [HttpPorts] = "8080",
+        // CloudWatch Embedded Metric Format lines: ConnectionsPerTask without an agent.
+        [EmbeddedMetrics] = "true",
     };
 }
