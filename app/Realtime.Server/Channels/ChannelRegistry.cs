@@ -19,7 +19,12 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
     /// <summary>Local subscribers of <paramref name="channel"/> (diagnostics and tests).</summary>
     public int SubscriberCount(string channel) => _channels.TryGetValue(channel, out var local) ? local.Count : 0;
 
-    public async ValueTask SubscribeAsync(string channel, RealtimeConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds the connection to the channel's local subscribers, taking the node's backplane
+    /// subscription if it is the first. The returned subscriber holds live messages until
+    /// <see cref="Subscriber.Release"/>: the caller replays history first.
+    /// </summary>
+    internal async ValueTask<Subscriber> SubscribeAsync(string channel, RealtimeConnection connection, bool presenceEvents, int maxHeld, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -49,8 +54,9 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
                     }
                 }
 
-                local.Add(connection);
-                return;
+                var subscriber = new Subscriber(connection, presenceEvents, maxHeld);
+                local.Add(subscriber);
+                return subscriber;
             }
             finally
             {

@@ -11,7 +11,7 @@ namespace Realtime.Server.Channels;
 /// </summary>
 internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimeProvider time)
 {
-    private RealtimeConnection[] _subscribers = [];
+    private Subscriber[] _subscribers = [];
 
     public string Name { get; } = name;
 
@@ -25,17 +25,14 @@ internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimePro
 
     public int Count => Volatile.Read(ref _subscribers).Length;
 
-    public void Add(RealtimeConnection connection)
-    {
-        if (Array.IndexOf(_subscribers, connection) < 0)
-        {
-            Volatile.Write(ref _subscribers, [.. _subscribers, connection]);
-        }
-    }
+    public Subscriber? Find(RealtimeConnection connection) =>
+        Array.Find(Volatile.Read(ref _subscribers), s => s.Connection == connection);
+
+    public void Add(Subscriber subscriber) => Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
 
     public bool Remove(RealtimeConnection connection)
     {
-        var index = Array.IndexOf(_subscribers, connection);
+        var index = Array.FindIndex(_subscribers, s => s.Connection == connection);
         if (index < 0)
         {
             return false;
@@ -54,11 +51,17 @@ internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimePro
             return;
         }
 
-        var frame = ServerFrames.Message(Name, message.Offset, message.Data.Span);
+        if (message.Kind != BackplaneMessageKind.Message)
+        {
+            DeliverPresence(message, subscribers);
+            return;
+        }
+
+        var frame = ServerFrames.Message(Name, message.Offset!, message.Data.Span);
         var delivered = 0;
         foreach (var subscriber in subscribers)
         {
-            if (subscriber.TrySend(frame))
+            if (subscriber.Deliver(message, frame))
             {
                 delivered++;
             }
@@ -70,5 +73,18 @@ internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimePro
 
         var lag = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - message.PublishedAtMs);
         metrics.Delivered(delivered, lag);
+    }
+
+    private void DeliverPresence(BackplaneMessage message, Subscriber[] subscribers)
+    {
+        ReadOnlyMemory<byte>? frame = null;
+        foreach (var subscriber in subscribers)
+        {
+            if (subscriber.PresenceEvents)
+            {
+                frame ??= ServerFrames.PresenceEvent(message.Kind == BackplaneMessageKind.Join ? "join" : "leave", Name, message.Data.Span);
+                subscriber.Deliver(message, frame.Value);
+            }
+        }
     }
 }

@@ -22,4 +22,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Connection {ConnectionId} failed")]
     public static partial void Failed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Heartbeat work failed")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception);
 }

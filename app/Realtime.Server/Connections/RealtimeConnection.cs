@@ -46,6 +46,21 @@ public sealed class RealtimeConnection : IDisposable
 
     public string Id { get; }
 
+    /// <summary>The signed-in user, or null for an anonymous connection.</summary>
+    public string? User { get; set; }
+
+    /// <summary>When the connection's token expires; it is closed with 1008 then unless refreshed.</summary>
+    public DateTimeOffset? TokenExpiresAt { get; set; }
+
+    /// <summary>Who owns this connection's claims: its user, else the connection itself.</summary>
+    public string Owner => User ?? Id;
+
+    /// <summary>Channels where this connection is a presence member; touched only by its receive loop.</summary>
+    public HashSet<string> PresenceChannels { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Claims to release when the connection closes; touched only by its receive loop.</summary>
+    public HashSet<(string Channel, string Resource)> ClaimsToRelease { get; } = [];
+
     /// <summary>Channels this connection is subscribed to; touched only by its receive loop.</summary>
     public HashSet<string> Subscriptions { get; } = new(StringComparer.Ordinal);
 
@@ -80,6 +95,34 @@ public sealed class RealtimeConnection : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Queues a frame, waiting while the queue is full (replay sends more than a queue holds). A
+    /// receiver that does not make room within the close timeout is closed with 1013.
+    /// </summary>
+    public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        if (_queue.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.CloseTimeout);
+        try
+        {
+            await _queue.Writer.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return TrySend(frame);
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

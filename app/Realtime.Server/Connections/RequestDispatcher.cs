@@ -1,22 +1,23 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Realtime.Server.Backplane;
 using Realtime.Server.Channels;
+using Realtime.Server.Features;
 using Realtime.Server.Hosting;
+using Realtime.Server.Identity;
 using Realtime.Server.Protocol;
 
 namespace Realtime.Server.Connections;
 
 /// <summary>
-/// Protocol v1 requests: parses each frame, answers it, and closes a connection that keeps
-/// sending garbage (1008). A failed request never affects other connections.
+/// Protocol v1 requests: parses each frame, routes it, turns failures into <c>error</c> frames, and
+/// closes a connection that keeps sending garbage (1008). A failed request never affects other connections.
 /// </summary>
 public sealed class RequestDispatcher(
-    ChannelRegistry channels,
-    IBackplane backplane,
-    RealtimeMetrics metrics,
+    SubscriptionService subscriptions,
+    PresenceService presence,
+    ClaimService claims,
+    TokenValidator tokens,
     IOptions<RealtimeOptions> options,
-    TimeProvider time,
     ILogger<RequestDispatcher> logger) : IFrameHandler
 {
     private readonly RealtimeOptions _options = options.Value;
@@ -33,13 +34,28 @@ public sealed class RequestDispatcher(
         try
         {
             await DispatchAsync(connection, request, cancellationToken).ConfigureAwait(false);
+            connection.ConsecutiveErrors = 0;
+        }
+        catch (RequestException e) when (e.IsProtocolError)
+        {
+            ProtocolError(connection, request.Ref, e.Code, e.Message);
+        }
+        catch (RequestException e)
+        {
+            connection.TrySend(ServerFrames.Error(request.Ref, e.Code, e.Message, e.Owner));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug in one request must not take the connection, or anyone else, down with it.
             ConnectionLog.Failed(logger, connection.Id, e);
-            Error(connection, request.Ref, ErrorCodes.Internal, "internal error");
+            connection.TrySend(ServerFrames.Error(request.Ref, ErrorCodes.Internal, "internal error"));
         }
+    }
+
+    public async ValueTask ClosedAsync(RealtimeConnection connection)
+    {
+        await claims.ReleaseOnDisconnectAsync(connection).ConfigureAwait(false);
+        await subscriptions.ReleaseAllAsync(connection).ConfigureAwait(false);
     }
 
     private async ValueTask DispatchAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
@@ -47,144 +63,97 @@ public sealed class RequestDispatcher(
         switch (request.Type)
         {
             case "subscribe":
-                await SubscribeAsync(connection, request, cancellationToken).ConfigureAwait(false);
+                await subscriptions.SubscribeAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
                 break;
             case "unsubscribe":
-                await UnsubscribeAsync(connection, request).ConfigureAwait(false);
+                var channel = Channel(request);
+                await subscriptions.UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+                connection.TrySend(ServerFrames.Unsubscribed(request.Ref, channel));
                 break;
             case "publish":
                 await PublishAsync(connection, request, cancellationToken).ConfigureAwait(false);
                 break;
+            case "presence":
+                await PresenceAsync(connection, request, cancellationToken).ConfigureAwait(false);
+                break;
+            case "claim":
+                var claimed = await claims.ClaimAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
+                connection.TrySend(ServerFrames.Claimed(request.Ref, request.Channel!, request.Resource!, claimed.Owner!, claimed.Offset!));
+                break;
+            case "release":
+                var released = await claims.ReleaseAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
+                connection.TrySend(ServerFrames.Released(request.Ref, request.Channel!, request.Resource!, released.Offset!));
+                break;
+            case "refresh":
+                await RefreshAsync(connection, request, cancellationToken).ConfigureAwait(false);
+                break;
             case "ping":
-                Reply(connection, ServerFrames.Pong(request.Ref));
+                connection.TrySend(ServerFrames.Pong(request.Ref));
                 break;
             case "pong":
-                connection.ConsecutiveErrors = 0; // the answer to our heartbeat; receiving it is enough
-                break;
+                break; // the answer to our heartbeat; receiving it is enough
             default:
-                ProtocolError(connection, request.Ref, ErrorCodes.UnknownType, $"unknown type '{Truncate(request.Type)}'");
-                break;
+                throw RequestException.Protocol(ErrorCodes.UnknownType, $"unknown type '{Truncate(request.Type)}'");
         }
-    }
-
-    public async ValueTask ClosedAsync(RealtimeConnection connection)
-    {
-        foreach (var channel in connection.Subscriptions)
-        {
-            await channels.UnsubscribeAsync(channel, connection).ConfigureAwait(false);
-        }
-
-        connection.Subscriptions.Clear();
-    }
-
-    private async ValueTask SubscribeAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
-    {
-        if (!ValidChannel(connection, request, out var channel))
-        {
-            return;
-        }
-
-        if (!connection.Subscriptions.Contains(channel))
-        {
-            if (connection.Subscriptions.Count >= _options.MaxSubscriptionsPerConnection)
-            {
-                Error(connection, request.Ref, ErrorCodes.TooManySubscriptions, $"at most {_options.MaxSubscriptionsPerConnection} subscriptions per connection");
-                return;
-            }
-
-            try
-            {
-                await channels.SubscribeAsync(channel, connection, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BackplaneUnavailableException)
-            {
-                Error(connection, request.Ref, ErrorCodes.Unavailable, "the backplane is unavailable; try again");
-                return;
-            }
-
-            connection.Subscriptions.Add(channel);
-        }
-
-        Succeeded(connection, ServerFrames.Subscribed(request.Ref, channel, offset: null, recovered: request.Since is null ? null : false));
-    }
-
-    private async ValueTask UnsubscribeAsync(RealtimeConnection connection, ClientFrame request)
-    {
-        if (!ValidChannel(connection, request, out var channel))
-        {
-            return;
-        }
-
-        if (!connection.Subscriptions.Remove(channel))
-        {
-            Error(connection, request.Ref, ErrorCodes.NotSubscribed, $"not subscribed to '{channel}'");
-            return;
-        }
-
-        await channels.UnsubscribeAsync(channel, connection).ConfigureAwait(false);
-        Succeeded(connection, ServerFrames.Unsubscribed(request.Ref, channel));
     }
 
     private async ValueTask PublishAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
     {
-        if (!ValidChannel(connection, request, out var channel))
-        {
-            return;
-        }
-
+        var channel = Channel(request);
         if (request.Data is not { } data)
         {
-            ProtocolError(connection, request.Ref, ErrorCodes.BadRequest, "publish needs 'data'");
-            return;
+            throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
         }
 
-        connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
-        if (!connection.PublishBucket.TryTake())
-        {
-            Error(connection, request.Ref, ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes per second");
-            return;
-        }
-
-        string offset;
-        try
-        {
-            // A copy: the receive buffer is reused for the next frame.
-            offset = await backplane.PublishAsync(channel, data.ToArray(), cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException)
-        {
-            Error(connection, request.Ref, ErrorCodes.Unavailable, "the backplane is unavailable; the message was not published");
-            return;
-        }
-
-        metrics.Published();
-        Succeeded(connection, ServerFrames.Published(request.Ref, channel, offset));
+        // A copy: the receive buffer is reused for the next frame.
+        var offset = await subscriptions.PublishAsync(connection, channel, data.ToArray(), cancellationToken).ConfigureAwait(false);
+        connection.TrySend(ServerFrames.Published(request.Ref, channel, offset));
     }
 
-    private bool ValidChannel(RealtimeConnection connection, ClientFrame request, out string channel)
+    private async ValueTask PresenceAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
     {
-        channel = request.Channel ?? "";
-        if (ChannelName.IsValid(channel))
+        var channel = Channel(request);
+        if (!connection.Subscriptions.Contains(channel))
         {
-            return true;
+            throw new RequestException(ErrorCodes.NotSubscribed, $"subscribe to '{channel}' to see who is there");
         }
 
-        ProtocolError(connection, request.Ref, ErrorCodes.InvalidChannel,
-            $"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}");
-        return false;
+        var members = await presence.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
+        connection.TrySend(ServerFrames.Presence(request.Ref, channel, members.Select(m => (ReadOnlyMemory<byte>)m.ToJson())));
     }
 
-    private static void Reply(RealtimeConnection connection, ReadOnlyMemory<byte> frame) => connection.TrySend(frame);
-
-    private static void Succeeded(RealtimeConnection connection, ReadOnlyMemory<byte> frame)
+    /// <summary>A new token for the same user extends the connection's life; anything else is refused.</summary>
+    private async ValueTask RefreshAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
     {
-        connection.ConsecutiveErrors = 0;
-        connection.TrySend(frame);
+        if (!tokens.Enabled || connection.User is null)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, "this connection has no token to refresh");
+        }
+
+        if (string.IsNullOrEmpty(request.Token))
+        {
+            throw RequestException.Protocol(ErrorCodes.BadRequest, "refresh needs 'token'");
+        }
+
+        var check = await tokens.ValidateAsync(request.Token, cancellationToken).ConfigureAwait(false);
+        if (check.Identity is not { } identity)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, check.Error!);
+        }
+
+        if (identity.User != connection.User)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, "the token is for another user");
+        }
+
+        connection.TokenExpiresAt = identity.ExpiresAt;
+        connection.TrySend(ServerFrames.Refreshed(request.Ref, identity.ExpiresAt.ToUnixTimeSeconds()));
     }
 
-    /// <summary>An error the client could not have avoided by sending a better frame (limits, outages).</summary>
-    private static void Error(RealtimeConnection connection, JsonElement? reference, string code, string message) =>
-        connection.TrySend(ServerFrames.Error(reference, code, message));
+    private static string Channel(ClientFrame request) =>
+        ChannelName.IsValid(request.Channel)
+            ? request.Channel!
+            : throw RequestException.Protocol(ErrorCodes.InvalidChannel, $"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}");
 
     /// <summary>A malformed request; too many in a row and the client is broken or hostile: 1008.</summary>
     private void ProtocolError(RealtimeConnection connection, JsonElement? reference, string code, string message)

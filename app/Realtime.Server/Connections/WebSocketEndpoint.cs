@@ -18,6 +18,7 @@ public sealed class WebSocketEndpoint(
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
     IHostApplicationLifetime lifetime,
+    Identity.TokenValidator tokens,
     TimeProvider time,
     ILogger<WebSocketEndpoint> logger)
 {
@@ -43,6 +44,28 @@ public sealed class WebSocketEndpoint(
             return;
         }
 
+        Identity.Identity? identity = null;
+        if (tokens.Enabled)
+        {
+            var token = Identity.TokenValidator.TokenOf(context.Request);
+            if (token is not null)
+            {
+                var check = await tokens.ValidateAsync(token, context.RequestAborted).ConfigureAwait(false);
+                if (check.Identity is null)
+                {
+                    await Refuse(context, StatusCodes.Status401Unauthorized, check.Error!).ConfigureAwait(false);
+                    return;
+                }
+
+                identity = check.Identity;
+            }
+            else if (!_options.Auth.AllowAnonymous)
+            {
+                await Refuse(context, StatusCodes.Status401Unauthorized, "a token is required (access_token or Authorization: Bearer)").ConfigureAwait(false);
+                return;
+            }
+        }
+
         if (!connections.TryReserve())
         {
             await Refuse(context, StatusCodes.Status503ServiceUnavailable, "connection limit reached").ConfigureAwait(false);
@@ -65,7 +88,11 @@ public sealed class WebSocketEndpoint(
             Guid.NewGuid().ToString("N"),
             socket,
             new ConnectionSettings(_options.MaxMessageBytes, _options.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5)),
-            time);
+            time)
+        {
+            User = identity?.User,
+            TokenExpiresAt = identity?.ExpiresAt,
+        };
         connection.SlowConsumer += c =>
         {
             metrics.SlowConsumerClosed();
@@ -76,7 +103,7 @@ public sealed class WebSocketEndpoint(
         ConnectionLog.Opened(logger, connection.Id);
         try
         {
-            connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes));
+            connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes, connection.User));
             await connection.RunAsync(dispatcher, lifetime.ApplicationStopping).ConfigureAwait(false);
         }
         finally

@@ -46,6 +46,14 @@ public sealed class RealtimeOptions
     /// <summary>Keys accepted by the server API as <c>Authorization: Bearer KEY</c>. Empty: the API is closed.</summary>
     public List<string> ApiKeys { get; set; } = [];
 
+    /// <summary>Rules per channel namespace; the entry "default" applies to every other namespace.</summary>
+    public Dictionary<string, Channels.NamespaceOptions> Namespaces { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Most messages replayed on resume; a client further behind gets <c>recovered:false</c>.</summary>
+    public int MaxReplay { get; set; } = 1000;
+
+    public AuthOptions Auth { get; set; } = new();
+
     public RedisOptions Redis { get; set; } = new();
 
     public MetricsOptions Metrics { get; set; } = new();
@@ -62,11 +70,37 @@ public sealed class RedisOptions
     /// <summary>Prefix of every key and pub/sub channel, so several apps can share one Redis.</summary>
     public string KeyPrefix { get; set; } = "rt";
 
-    /// <summary>Messages kept per channel for resume (approximate, as Redis trims whole nodes).</summary>
-    public int HistoryMaxLength { get; set; } = 1000;
+}
 
-    /// <summary>A channel's history expires this long after its last message.</summary>
-    public int HistoryTtlSeconds { get; set; } = 24 * 3600;
+/// <summary>
+/// User identity from JWT bearer tokens (<c>access_token</c> query parameter on /ws, or an
+/// Authorization header): a symmetric <see cref="SigningKey"/>, or an OIDC <see cref="Authority"/> whose
+/// JWKS signs them (e.g. Cognito). Without either, every connection is anonymous.
+/// </summary>
+public sealed class AuthOptions
+{
+    /// <summary>OIDC issuer URL; its discovery document names the JWKS.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>HMAC-SHA256 key (at least 32 bytes of UTF-8) for tokens your own backend signs. Never logged.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Expected <c>iss</c>; with an authority, defaults to it.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>Expected <c>aud</c>.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>Whether a connection without a token is accepted (as anonymous). Namespaces may still refuse it.</summary>
+    public bool AllowAnonymous { get; set; } = true;
+
+    /// <summary>The claim that holds the user id.</summary>
+    public string UserClaim { get; set; } = "sub";
+
+    /// <summary>Tolerated clock difference when checking lifetimes.</summary>
+    public int ClockSkewSeconds { get; set; } = 30;
+
+    public bool Enabled => !string.IsNullOrEmpty(Authority) || !string.IsNullOrEmpty(SigningKey);
 }
 
 public sealed class MetricsOptions

@@ -25,8 +25,54 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.MaxConnections), o.MaxConnections, 1, 10_000_000);
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
-        Range("Redis:HistoryMaxLength", o.Redis.HistoryMaxLength, 1, 10_000_000);
-        Range("Redis:HistoryTtlSeconds", o.Redis.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+        Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
+        foreach (var (ns, rules) in o.Namespaces)
+        {
+            if (ns.Length > 0 && ns != Channels.ChannelRules.DefaultNamespace && !Protocol.ChannelName.IsValid(ns + ":x"))
+            {
+                failures.Add($"Realtime:Namespaces:{ns}: not a namespace name (letters, digits, _ - . @)");
+            }
+
+            Range($"Namespaces:{ns}:HistoryLength", rules.HistoryLength, 0, 1_000_000);
+            Range($"Namespaces:{ns}:HistoryTtlSeconds", rules.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+            if (!Enum.IsDefined(rules.Publish))
+            {
+                failures.Add($"Realtime:Namespaces:{ns}:Publish = {rules.Publish}: must be Clients or Server");
+            }
+
+            if (rules.Private && rules.AllowAnonymous)
+            {
+                failures.Add($"Realtime:Namespaces:{ns}: Private needs AllowAnonymous = false (an anonymous connection has no user id to match)");
+            }
+        }
+
+        var auth = o.Auth;
+        if (auth.Enabled)
+        {
+            if (!string.IsNullOrEmpty(auth.SigningKey) && System.Text.Encoding.UTF8.GetByteCount(auth.SigningKey) < 32)
+            {
+                failures.Add("Realtime:Auth:SigningKey: must be at least 32 bytes for HMAC-SHA256 (the key itself is not shown)");
+            }
+
+            if (!string.IsNullOrEmpty(auth.Authority) && !Uri.TryCreate(auth.Authority, UriKind.Absolute, out _))
+            {
+                failures.Add($"Realtime:Auth:Authority = '{auth.Authority}': must be an absolute URL");
+            }
+
+            if (string.IsNullOrEmpty(auth.Audience))
+            {
+                failures.Add("Realtime:Auth:Audience: required when tokens are checked (a token for another service must not open a connection here)");
+            }
+
+            if (string.IsNullOrEmpty(auth.Issuer) && string.IsNullOrEmpty(auth.Authority))
+            {
+                failures.Add("Realtime:Auth:Issuer: required with a SigningKey");
+            }
+        }
+        else if (o.Namespaces.Values.Any(n => !n.AllowAnonymous))
+        {
+            failures.Add("Realtime:Namespaces: a namespace refuses anonymous connections, but Realtime:Auth has no SigningKey or Authority, so every connection is anonymous");
+        }
         Range("Metrics:EmbeddedMetricIntervalSeconds", o.Metrics.EmbeddedMetricIntervalSeconds, 1, 3600);
 
         if (o.ClientTimeoutSeconds <= o.HeartbeatSeconds)

@@ -5,6 +5,9 @@ using Realtime.Server.Backplane.InMemory;
 using Realtime.Server.Backplane.Redis;
 using Realtime.Server.Channels;
 using Realtime.Server.Connections;
+using Realtime.Server.Features;
+using Realtime.Server.Identity;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using StackExchange.Redis;
 
 namespace Realtime.Server.Hosting;
@@ -17,6 +20,9 @@ public static class RealtimeServerExtensions
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(json => json.UseUtcTimestamp = true);
+        // Request logs carry the URL, and a browser's token travels in it (?access_token=): keep them out.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
         builder.Services.AddRealtimeServer(builder.Configuration);
         return builder;
     }
@@ -38,6 +44,11 @@ public static class RealtimeServerExtensions
         services.AddSingleton<DrainState>();
         services.AddSingleton<ConnectionManager>();
         services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<ChannelRules>();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<PresenceService>();
+        services.AddSingleton<ClaimService>();
+        services.AddSingleton<TokenValidator>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<WebSocketEndpoint>();
@@ -45,13 +56,24 @@ public static class RealtimeServerExtensions
         var redis = configuration.GetSection(RealtimeOptions.SectionName).GetValue<string>("Redis:ConnectionString");
         if (string.IsNullOrWhiteSpace(redis))
         {
-            services.AddSingleton<IBackplane, InMemoryBackplane>();
+            services.AddSingleton<InMemoryBackplane>();
+            services.AddSingleton<IBackplane>(s => s.GetRequiredService<InMemoryBackplane>());
+            services.AddSingleton<IPresenceStore, InMemoryPresenceStore>();
+            services.AddSingleton<IClaimStore, InMemoryClaimStore>();
         }
         else
         {
             services.AddSingleton(RedisConnectionFactory.Connect);
-            services.AddSingleton<IBackplane, RedisBackplane>();
+            services.AddSingleton<RedisBackplane>();
+            services.AddSingleton<IBackplane>(s => s.GetRequiredService<RedisBackplane>());
+            services.AddSingleton<IPresenceStore, RedisPresenceStore>();
+            services.AddSingleton<IClaimStore, RedisClaimStore>();
         }
+
+        // JwtBearer's options (issuer, audience, keys or the authority's JWKS) drive TokenValidator.
+        services.AddAuthentication().AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<RealtimeOptions>>((bearer, realtime) => TokenValidator.Configure(bearer, realtime.Value.Auth));
 
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<DrainService>();

@@ -4,7 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Realtime.Server.Backplane;
+using Realtime.Server.Channels;
+using Realtime.Server.Features;
 using Realtime.Server.Protocol;
 
 namespace Realtime.Server.Hosting;
@@ -19,33 +20,22 @@ public static class ServerApi
     public static IEndpointRouteBuilder MapServerApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/api/channels/{channel}/messages", PublishAsync);
+        endpoints.MapGet("/api/channels/{channel}/presence", PresenceAsync);
+        endpoints.MapDelete("/api/channels/{channel}/claims/{resource}", ReleaseAsync);
         return endpoints;
     }
 
     private static async Task<IResult> PublishAsync(
         string channel,
         HttpRequest request,
-        IBackplane backplane,
-        RealtimeMetrics metrics,
+        SubscriptionService subscriptions,
         IOptions<RealtimeOptions> options,
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var authorization = request.Headers[HeaderNames.Authorization].ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (Refused(request, channel, settings) is { } refused)
         {
-            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
-            return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        if (!IsKnownKey(authorization["Bearer ".Length..].Trim(), settings.ApiKeys))
-        {
-            return Results.Problem("the API key is not valid", statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        if (!ChannelName.IsValid(channel))
-        {
-            return Results.Problem($"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}", statusCode: StatusCodes.Status400BadRequest);
+            return refused;
         }
 
         var body = await ReadBodyAsync(request, settings.MaxMessageBytes, cancellationToken).ConfigureAwait(false);
@@ -61,15 +51,79 @@ public static class ServerApi
 
         try
         {
-            var offset = await backplane.PublishAsync(channel, body, cancellationToken).ConfigureAwait(false);
-            metrics.Published();
+            var offset = await subscriptions.PublishAsync(channel, body, cancellationToken).ConfigureAwait(false);
             return Results.Json(new PublishAccepted(channel, offset), ProtocolJsonContext.Default.PublishAccepted, statusCode: StatusCodes.Status202Accepted);
         }
-        catch (BackplaneUnavailableException)
+        catch (RequestException e)
         {
-            return Results.Problem("the backplane is unavailable; the message was not published", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problem(e);
         }
     }
+
+    private static async Task<IResult> PresenceAsync(string channel, HttpRequest request, PresenceService presence, IOptions<RealtimeOptions> options, CancellationToken cancellationToken)
+    {
+        if (Refused(request, channel, options.Value) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            var members = await presence.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
+            return Results.Json(members.ToList(), FeaturesJsonContext.Default.ListPresenceMember);
+        }
+        catch (RequestException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<IResult> ReleaseAsync(string channel, string resource, HttpRequest request, ClaimService claims, IOptions<RealtimeOptions> options, CancellationToken cancellationToken)
+    {
+        if (Refused(request, channel, options.Value) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            var outcome = await claims.ReleaseByServerAsync(channel, resource, cancellationToken).ConfigureAwait(false);
+            return outcome.Status == ClaimStatus.Done
+                ? Results.Json(new PublishAccepted(channel, outcome.Offset!), ProtocolJsonContext.Default.PublishAccepted)
+                : Results.Problem($"'{resource}' is not claimed", statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (RequestException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    /// <summary>401 without a key, 403 with a wrong one, 400 for a bad channel name; null when the request may proceed.</summary>
+    private static IResult? Refused(HttpRequest request, string channel, RealtimeOptions settings)
+    {
+        var authorization = request.Headers[HeaderNames.Authorization].ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+            return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (!IsKnownKey(authorization["Bearer ".Length..].Trim(), settings.ApiKeys))
+        {
+            return Results.Problem("the API key is not valid", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        return ChannelName.IsValid(channel)
+            ? null
+            : Results.Problem($"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult Problem(RequestException e) => Results.Problem(e.Message, statusCode: e.Code switch
+    {
+        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        _ => StatusCodes.Status400BadRequest,
+    });
 
     private static bool IsKnownKey(string presented, List<string> keys)
     {

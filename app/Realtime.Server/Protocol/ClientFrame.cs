@@ -20,4 +20,16 @@ public sealed class ClientFrame
 
     /// <summary>The raw UTF-8 JSON of <c>data</c> (publish), kept as bytes so it is never re-encoded.</summary>
     public ReadOnlyMemory<byte>? Data { get; init; }
+
+    /// <summary>The claimed resource (claim, release).</summary>
+    public string? Resource { get; init; }
+
+    /// <summary>Seconds a claim lasts unless released (claim); none: until released.</summary>
+    public double? Ttl { get; init; }
+
+    /// <summary>Release the claim when this connection closes (claim).</summary>
+    public bool ReleaseOnDisconnect { get; init; }
+
+    /// <summary>A fresh access token (refresh). Never logged.</summary>
+    public string? Token { get; init; }
 }

@@ -39,8 +39,9 @@ public static class FrameParser
             return ParseResult.Error(ErrorCodes.BadRequest, "a frame must be one JSON object");
         }
 
-        string? type = null, channel = null, since = null;
-        bool presence = false;
+        string? type = null, channel = null, since = null, resource = null, token = null;
+        bool presence = false, releaseOnDisconnect = false;
+        double? ttl = null;
         JsonElement? reference = null;
         ReadOnlyMemory<byte>? data = null;
         string? problem = null;
@@ -71,13 +72,26 @@ public static class FrameParser
                     since = ReadString(ref reader, "since", ref problem);
                     break;
                 case "presence":
-                    if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                    presence = ReadBoolean(ref reader, "presence", ref problem);
+                    break;
+                case "releaseOnDisconnect":
+                    releaseOnDisconnect = ReadBoolean(ref reader, "releaseOnDisconnect", ref problem);
+                    break;
+                case "resource":
+                    resource = ReadString(ref reader, "resource", ref problem);
+                    break;
+                case "token":
+                    token = ReadString(ref reader, "token", ref problem);
+                    break;
+                case "ttl":
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var seconds) && seconds > 0)
                     {
-                        presence = reader.GetBoolean();
+                        ttl = seconds;
                     }
                     else
                     {
-                        problem ??= "'presence' must be true or false";
+                        problem ??= "'ttl' must be a positive number of seconds";
+                        reader.Skip();
                     }
 
                     break;
@@ -115,6 +129,10 @@ public static class FrameParser
             Since = since,
             Presence = presence,
             Data = data,
+            Resource = resource,
+            Ttl = ttl,
+            ReleaseOnDisconnect = releaseOnDisconnect,
+            Token = token,
         });
     }
 
@@ -128,6 +146,18 @@ public static class FrameParser
         problem ??= $"'{name}' must be a string";
         reader.Skip();
         return null;
+    }
+
+    private static bool ReadBoolean(ref Utf8JsonReader reader, string name, ref string? problem)
+    {
+        if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+        {
+            return reader.GetBoolean();
+        }
+
+        problem ??= $"'{name}' must be true or false";
+        reader.Skip();
+        return false;
     }
 
     /// <summary>For logs and errors: a frame's first bytes, never the whole of a large one.</summary>

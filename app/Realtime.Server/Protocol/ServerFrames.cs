@@ -17,10 +17,10 @@ public static class ServerFrames
     /// <summary>Sent to every connection of a draining node before close 1012.</summary>
     public static readonly ReadOnlyMemory<byte> Reconnect = Serialize(new ReconnectFrame(), ProtocolJsonContext.Default.ReconnectFrame);
 
-    public static ReadOnlyMemory<byte> Welcome(string connection, string node, int heartbeatSeconds, int maxMessageBytes) =>
-        Serialize(new WelcomeFrame(connection, node, heartbeatSeconds, maxMessageBytes), ProtocolJsonContext.Default.WelcomeFrame);
+    public static ReadOnlyMemory<byte> Welcome(string connection, string node, int heartbeatSeconds, int maxMessageBytes, string? user) =>
+        Serialize(new WelcomeFrame(connection, node, heartbeatSeconds, maxMessageBytes, user), ProtocolJsonContext.Default.WelcomeFrame);
 
-    public static ReadOnlyMemory<byte> Subscribed(JsonElement? reference, string channel, string? offset, bool? recovered) =>
+    public static ReadOnlyMemory<byte> Subscribed(JsonElement? reference, string channel, string? offset, bool recovered) =>
         Serialize(new SubscribedFrame(reference, channel, offset, recovered), ProtocolJsonContext.Default.SubscribedFrame);
 
     public static ReadOnlyMemory<byte> Unsubscribed(JsonElement? reference, string channel) =>
@@ -32,8 +32,62 @@ public static class ServerFrames
     public static ReadOnlyMemory<byte> Pong(JsonElement? reference) =>
         Serialize(new PongFrame(reference), ProtocolJsonContext.Default.PongFrame);
 
-    public static ReadOnlyMemory<byte> Error(JsonElement? reference, string code, string message) =>
-        Serialize(new ErrorFrame(reference, code, message), ProtocolJsonContext.Default.ErrorFrame);
+    public static ReadOnlyMemory<byte> Error(JsonElement? reference, string code, string message, string? owner = null) =>
+        Serialize(new ErrorFrame(reference, code, message, owner), ProtocolJsonContext.Default.ErrorFrame);
+
+    public static ReadOnlyMemory<byte> Claimed(JsonElement? reference, string channel, string resource, string owner, string offset) =>
+        Serialize(new ClaimedFrame(reference, channel, resource, owner, offset), ProtocolJsonContext.Default.ClaimedFrame);
+
+    public static ReadOnlyMemory<byte> Released(JsonElement? reference, string channel, string resource, string offset) =>
+        Serialize(new ReleasedFrame(reference, channel, resource, offset), ProtocolJsonContext.Default.ReleasedFrame);
+
+    public static ReadOnlyMemory<byte> Refreshed(JsonElement? reference, long expires) =>
+        Serialize(new RefreshedFrame(reference, expires), ProtocolJsonContext.Default.RefreshedFrame);
+
+    /// <summary><c>{"type":"presence","ref":…,"channel":…,"members":[…]}</c>; members are their stored JSON.</summary>
+    public static ReadOnlyMemory<byte> Presence(JsonElement? reference, string channel, IEnumerable<ReadOnlyMemory<byte>> members)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "presence"u8);
+            if (reference is { } r)
+            {
+                writer.WritePropertyName("ref"u8);
+                r.WriteTo(writer);
+            }
+
+            writer.WriteString("channel"u8, channel);
+            writer.WriteStartArray("members"u8);
+            foreach (var member in members)
+            {
+                writer.WriteRawValue(member.Span, skipInputValidation: true);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
+    }
+
+    /// <summary><c>{"type":"join"|"leave","channel":…,"member":{…}}</c>, built once per event per node.</summary>
+    public static ReadOnlyMemory<byte> PresenceEvent(string type, string channel, ReadOnlySpan<byte> member)
+    {
+        var buffer = new ArrayBufferWriter<byte>(member.Length + channel.Length + 40);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, type);
+            writer.WriteString("channel"u8, channel);
+            writer.WritePropertyName("member"u8);
+            writer.WriteRawValue(member, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
+    }
 
     /// <summary><c>{"type":"message","channel":…,"offset":…,"data":…}</c>, built once per message per node.</summary>
     public static ReadOnlyMemory<byte> Message(string channel, string offset, ReadOnlySpan<byte> data)
@@ -57,13 +111,13 @@ public static class ServerFrames
         JsonSerializer.SerializeToUtf8Bytes(frame, type);
 }
 
-public sealed record WelcomeFrame(string Connection, string Node, int Heartbeat, int MaxMessageBytes)
+public sealed record WelcomeFrame(string Connection, string Node, int Heartbeat, int MaxMessageBytes, string? User)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "welcome";
 }
 
-public sealed record SubscribedFrame(JsonElement? Ref, string Channel, string? Offset, bool? Recovered)
+public sealed record SubscribedFrame(JsonElement? Ref, string Channel, string? Offset, bool Recovered)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "subscribed";
@@ -97,10 +151,28 @@ public sealed record ReconnectFrame
     public string Type => "reconnect";
 }
 
-public sealed record ErrorFrame(JsonElement? Ref, string Code, string Message)
+public sealed record ErrorFrame(JsonElement? Ref, string Code, string Message, string? Owner)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "error";
+}
+
+public sealed record ClaimedFrame(JsonElement? Ref, string Channel, string Resource, string Owner, string Offset)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "claimed";
+}
+
+public sealed record ReleasedFrame(JsonElement? Ref, string Channel, string Resource, string Offset)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "released";
+}
+
+public sealed record RefreshedFrame(JsonElement? Ref, long Expires)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "refreshed";
 }
 
 /// <summary>Offset answer of the server API (<c>POST /api/channels/{channel}/messages</c>).</summary>
@@ -117,5 +189,8 @@ public sealed record PublishAccepted(string Channel, string Offset);
 [JsonSerializable(typeof(PingFrame))]
 [JsonSerializable(typeof(ReconnectFrame))]
 [JsonSerializable(typeof(ErrorFrame))]
+[JsonSerializable(typeof(ClaimedFrame))]
+[JsonSerializable(typeof(ReleasedFrame))]
+[JsonSerializable(typeof(RefreshedFrame))]
 [JsonSerializable(typeof(PublishAccepted))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -9,6 +9,8 @@ public abstract class BackplaneSpecification
 {
     protected abstract IBackplane Backplane { get; }
 
+    protected static readonly HistoryPolicy History = new(Length: 100, TtlSeconds: 3600);
+
     private static string NewChannel() => $"spec:{Guid.NewGuid():N}";
 
     private static byte[] Data(int i) => Encoding.UTF8.GetBytes($$"""{"i":{{i}}}""");
@@ -20,13 +22,13 @@ public abstract class BackplaneSpecification
         var received = new TaskCompletionSource<BackplaneMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var subscription = await Backplane.SubscribeAsync(channel, m => received.TrySetResult(m));
 
-        var offset = await Backplane.PublishAsync(channel, Data(1));
+        var offset = await Backplane.PublishAsync(channel, Data(1), History);
 
         var message = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(channel, message.Channel);
         Assert.Equal(offset, message.Offset);
         Assert.Equal("""{"i":1}""", Encoding.UTF8.GetString(message.Data.Span));
-        Assert.True(StreamOffset.TryParse(offset, out _));
+        Assert.True(ChannelOffset.TryParse(offset, out _));
         Assert.InRange(message.PublishedAtMs, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
     }
 
@@ -41,7 +43,7 @@ public abstract class BackplaneSpecification
         var offsets = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            offsets.Add(await Backplane.PublishAsync(channel, Data(i)));
+            offsets.Add(await Backplane.PublishAsync(channel, Data(i), History));
         }
 
         await WaitUntil(() => received.Count >= count);
@@ -49,8 +51,9 @@ public abstract class BackplaneSpecification
         Assert.Equal(count, messages.Count);
         Assert.Equal(offsets, messages.Select(m => m.Offset));
         Assert.Equal(Enumerable.Range(0, count).Select(i => $$"""{"i":{{i}}}"""), messages.Select(m => Encoding.UTF8.GetString(m.Data.Span)));
-        var parsed = offsets.Select(o => StreamOffset.TryParse(o, out var p) ? p : throw new FormatException(o)).ToList();
-        Assert.True(parsed.Zip(parsed.Skip(1)).All(pair => pair.First < pair.Second), "offsets must strictly increase");
+        var parsed = offsets.Select(Offset).ToList();
+        Assert.Single(parsed.Select(p => p.Epoch).Distinct());
+        Assert.True(parsed.Zip(parsed.Skip(1)).All(pair => pair.First.Position < pair.Second.Position), "offsets must strictly increase");
     }
 
     [Fact]
@@ -64,7 +67,7 @@ public abstract class BackplaneSpecification
 
         for (var i = 0; i < 10; i++)
         {
-            await Backplane.PublishAsync(channel, Data(i));
+            await Backplane.PublishAsync(channel, Data(i), History);
         }
 
         await WaitUntil(() => first.Count == 10 && second.Count == 10);
@@ -77,16 +80,16 @@ public abstract class BackplaneSpecification
         var channel = NewChannel();
         var received = new ConcurrentQueue<BackplaneMessage>();
         var subscription = await Backplane.SubscribeAsync(channel, received.Enqueue);
-        await Backplane.PublishAsync(channel, Data(1));
+        await Backplane.PublishAsync(channel, Data(1), History);
         await WaitUntil(() => received.Count == 1);
 
         await subscription.DisposeAsync();
-        await Backplane.PublishAsync(channel, Data(2));
+        await Backplane.PublishAsync(channel, Data(2), History);
 
         // A second subscription proves the message went out; the first must not see it.
         var witness = new ConcurrentQueue<BackplaneMessage>();
         await using var other = await Backplane.SubscribeAsync(channel, witness.Enqueue);
-        await Backplane.PublishAsync(channel, Data(3));
+        await Backplane.PublishAsync(channel, Data(3), History);
         await WaitUntil(() => witness.Count == 1);
         Assert.Single(received);
     }
@@ -98,8 +101,8 @@ public abstract class BackplaneSpecification
         var received = new ConcurrentQueue<BackplaneMessage>();
         await using var subscription = await Backplane.SubscribeAsync(one, received.Enqueue);
 
-        await Backplane.PublishAsync(two, Data(2));
-        await Backplane.PublishAsync(one, Data(1));
+        await Backplane.PublishAsync(two, Data(2), History);
+        await Backplane.PublishAsync(one, Data(1), History);
 
         await WaitUntil(() => !received.IsEmpty);
         Assert.Equal(one, Assert.Single(received).Channel);
@@ -108,8 +111,96 @@ public abstract class BackplaneSpecification
     [Fact]
     public async Task Publish_without_subscribers_still_returns_an_offset()
     {
-        Assert.True(StreamOffset.TryParse(await Backplane.PublishAsync(NewChannel(), Data(1)), out _));
+        Assert.True(ChannelOffset.TryParse(await Backplane.PublishAsync(NewChannel(), Data(1), History), out _));
     }
+
+    [Fact]
+    public async Task A_channel_without_history_has_no_epoch()
+    {
+        var slice = await Backplane.ReadHistoryAsync(NewChannel(), since: null, limit: 10);
+        Assert.Null(slice.Epoch);
+        Assert.Null(slice.LatestOffset);
+        Assert.Empty(slice.Messages);
+    }
+
+    [Fact]
+    public async Task History_after_an_offset_is_every_later_message_in_order()
+    {
+        var channel = NewChannel();
+        var offsets = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            offsets.Add(await Backplane.PublishAsync(channel, Data(i), History));
+        }
+
+        var slice = await Backplane.ReadHistoryAsync(channel, Offset(offsets[3]), limit: 100);
+
+        Assert.Equal(offsets[^1], slice.LatestOffset);
+        Assert.True(slice.Complete);
+        Assert.Equal(offsets[4..], slice.Messages.Select(m => m.Offset));
+        Assert.Equal("{\"i\":4}", Encoding.UTF8.GetString(slice.Messages[0].Data.Span));
+    }
+
+    [Fact]
+    public async Task History_reads_at_most_limit_plus_one()
+    {
+        var channel = NewChannel();
+        var first = await Backplane.PublishAsync(channel, Data(0), History);
+        for (var i = 1; i < 10; i++)
+        {
+            await Backplane.PublishAsync(channel, Data(i), History);
+        }
+
+        Assert.Equal(4, (await Backplane.ReadHistoryAsync(channel, Offset(first), limit: 3)).Messages.Count);
+    }
+
+    [Fact]
+    public async Task Trimmed_history_is_reported_incomplete_but_a_kept_offset_is_complete()
+    {
+        var channel = NewChannel();
+        var small = new HistoryPolicy(Length: 3, TtlSeconds: 3600);
+        var offsets = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            offsets.Add(await Backplane.PublishAsync(channel, Data(i), small));
+        }
+
+        Assert.False((await Backplane.ReadHistoryAsync(channel, Offset(offsets[1]), 100)).Complete);
+
+        var slice = await Backplane.ReadHistoryAsync(channel, Offset(offsets[5]), 100);
+        Assert.True(slice.Complete);
+        Assert.Equal(offsets[6..], slice.Messages.Select(m => m.Offset));
+
+        Assert.True((await Backplane.ReadHistoryAsync(channel, Offset(offsets[^1]), 100)).Complete); // nothing missed
+    }
+
+    [Fact]
+    public async Task An_offset_from_another_epoch_is_not_complete()
+    {
+        var channel = NewChannel();
+        var real = Offset(await Backplane.PublishAsync(channel, Data(1), History));
+
+        var slice = await Backplane.ReadHistoryAsync(channel, real with { Epoch = "000000000000" }, 100);
+
+        Assert.False(slice.Complete);
+        Assert.Empty(slice.Messages);
+    }
+
+    [Fact]
+    public async Task No_history_kept_still_advances_offsets_and_reports_the_gap()
+    {
+        var channel = NewChannel();
+        var none = new HistoryPolicy(Length: 0, TtlSeconds: 3600);
+        var a = Offset(await Backplane.PublishAsync(channel, Data(1), none));
+        var b = Offset(await Backplane.PublishAsync(channel, Data(2), none));
+        Assert.True(a.Position < b.Position);
+
+        Assert.False((await Backplane.ReadHistoryAsync(channel, a, 100)).Complete);
+        Assert.True((await Backplane.ReadHistoryAsync(channel, b, 100)).Complete);
+    }
+
+    protected static ChannelOffset Offset(string text) =>
+        ChannelOffset.TryParse(text, out var offset) ? offset : throw new FormatException(text);
 
     private static async Task WaitUntil(Func<bool> condition)
     {

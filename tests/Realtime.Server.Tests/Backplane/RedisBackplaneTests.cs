@@ -27,19 +27,35 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
     public async Task DisposeAsync() => await _multiplexer!.DisposeAsync();
 
     [Fact]
+    public async Task A_lost_stream_gets_a_new_epoch()
+    {
+        var channel = $"spec:{Guid.NewGuid():N}";
+        var before = await Backplane.PublishAsync(channel, "1"u8.ToArray(), History);
+        await _multiplexer!.GetDatabase().KeyDeleteAsync([$"rt:{{{channel}}}:stream"]); // as a restart without persistence would
+
+        var after = await Backplane.PublishAsync(channel, "2"u8.ToArray(), History);
+
+        Assert.NotEqual(Offset(before).Epoch, Offset(after).Epoch);
+        Assert.False((await Backplane.ReadHistoryAsync(channel, Offset(before), 100)).Complete);
+    }
+
+    [Fact]
     public async Task History_is_a_bounded_stream_under_a_hash_tagged_key()
     {
         var channel = $"spec:{Guid.NewGuid():N}";
         for (var i = 0; i < 3; i++)
         {
-            await Backplane.PublishAsync(channel, """{"x":1}"""u8.ToArray());
+            await Backplane.PublishAsync(channel, """{"x":1}"""u8.ToArray(), History);
         }
 
         var database = _multiplexer!.GetDatabase();
         var key = $"rt:{{{channel}}}:stream";
         Assert.Equal(3, await database.StreamLengthAsync(key));
-        var ttl = await database.KeyTimeToLiveAsync(key);
-        Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value, TimeSpan.FromHours(23), TimeSpan.FromHours(24));
+        foreach (var expiring in new[] { key, $"rt:{{{channel}}}:epoch" })
+        {
+            var ttl = await database.KeyTimeToLiveAsync(expiring);
+            Assert.NotNull(ttl);
+            Assert.InRange(ttl.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Options;
 using Realtime.Server.Hosting;
 using StackExchange.Redis;
@@ -7,40 +8,62 @@ namespace Realtime.Server.Backplane.Redis;
 /// <summary>
 /// The backplane across nodes: one shared multiplexer; publish = one Lua script (stream append +
 /// PUBLISH); one pub/sub subscription per channel per node, restored by StackExchange.Redis after a
-/// reconnect or failover.
+/// reconnect or failover; history read in one script so epoch, trim point and entries agree.
 /// </summary>
 public sealed class RedisBackplane : IBackplane
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
-    private readonly RedisOptions _options;
     private readonly ILogger<RedisBackplane> _logger;
 
     public RedisBackplane(IConnectionMultiplexer redis, IOptions<RealtimeOptions> options, ILogger<RedisBackplane> logger)
     {
         _redis = redis;
-        _options = options.Value.Redis;
-        _keys = new RedisKeys(_options.KeyPrefix);
+        _keys = new RedisKeys(options.Value.Redis.KeyPrefix);
         _logger = logger;
     }
 
     public bool IsConnected => _redis.IsConnected;
 
-    public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
-        try
+        var offset = await RunAsync(channel, RedisScripts.Publish, [_keys.Stream(channel), _keys.Epoch(channel)], [.. AppendArguments(channel, data, history)]).ConfigureAwait(false);
+        return offset.ToString();
+    }
+
+    /// <summary>The arguments of the scripts' shared append step, in their order.</summary>
+    internal RedisValue[] AppendArguments(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history) =>
+        [data, history.Length, history.TtlSeconds * 1000L, _keys.MessagesName(channel), ChannelOffset.NewEpoch()];
+
+    public async ValueTask<HistorySlice> ReadHistoryAsync(string channel, ChannelOffset? since, int limit, CancellationToken cancellationToken = default)
+    {
+        var result = (RedisResult[])(await RunAsync(channel, RedisScripts.History,
+            [_keys.Stream(channel), _keys.Epoch(channel)],
+            [since?.Position.ToString() ?? "", limit + 1]).ConfigureAwait(false))!;
+        if (result[0].IsNull)
         {
-            var id = await _redis.GetDatabase().ScriptEvaluateAsync(
-                RedisScripts.Publish,
-                [_keys.Stream(channel)],
-                [data, _options.HistoryMaxLength, _options.HistoryTtlSeconds * 1000L, _keys.MessagesName(channel)]).ConfigureAwait(false);
-            return id.ToString();
+            return new HistorySlice(null, default, default, []);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+
+        var epoch = result[0].ToString();
+        var latest = StreamOffset.TryParse(result[1].ToString(), out var last) ? last : default;
+        var sinceKept = (int)result[2] == 1;
+        var messages = new List<BackplaneMessage>();
+        if (since is { } from && from.Epoch == epoch)
         {
-            BackplaneLog.PublishFailed(_logger, channel, e.Message);
-            throw new BackplaneUnavailableException("the backplane is unreachable", e);
+            foreach (var entry in (RedisResult[])result[3]!)
+            {
+                var fields = (RedisResult[])entry!;
+                var id = fields[0].ToString();
+                var values = (RedisResult[])fields[1]!;
+                var data = (byte[])values[1]!;
+                var publishedAt = StreamOffset.TryParse(id, out var position) ? position.Milliseconds : 0;
+                messages.Add(new BackplaneMessage(channel, $"{epoch}:{id}", data, publishedAt));
+            }
         }
+
+        var complete = since is { } s && s.Epoch == epoch && (sinceKept || s.Position >= latest);
+        return new HistorySlice(epoch, latest, complete, messages);
     }
 
     public async ValueTask<IAsyncDisposable> SubscribeAsync(string channel, Action<BackplaneMessage> onMessage, CancellationToken cancellationToken = default)
@@ -50,7 +73,7 @@ public sealed class RedisBackplane : IBackplane
         {
             queue = await _redis.GetSubscriber().SubscribeAsync(_keys.Messages(channel)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             throw new BackplaneUnavailableException("the backplane is unreachable", e);
         }
@@ -70,14 +93,38 @@ public sealed class RedisBackplane : IBackplane
         return new Subscription(queue);
     }
 
-    /// <summary>Payload "id\ndata": the stream id never holds a newline, so the first one splits.</summary>
+    /// <summary>Runs a script; an unreachable Redis becomes <see cref="BackplaneUnavailableException"/>.</summary>
+    internal async Task<RedisResult> RunAsync(string channel, string script, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await _redis.GetDatabase().ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            BackplaneLog.CommandFailed(_logger, channel, e.Message);
+            throw new BackplaneUnavailableException("the backplane is unreachable", e);
+        }
+    }
+
+    internal RedisKeys Keys => _keys;
+
+    /// <summary>"offset\ndata", or "!join\nmember" / "!leave\nmember": the first newline splits.</summary>
     internal static BackplaneMessage Decode(string channel, byte[] payload)
     {
         var newline = Array.IndexOf(payload, (byte)'\n');
-        var offset = System.Text.Encoding.ASCII.GetString(payload, 0, newline);
-        var publishedAt = StreamOffset.TryParse(offset, out var parsed) ? parsed.Milliseconds : 0;
-        return new BackplaneMessage(channel, offset, payload.AsMemory(newline + 1), publishedAt);
+        var head = Encoding.ASCII.GetString(payload, 0, newline);
+        var body = payload.AsMemory(newline + 1);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return head switch
+        {
+            "!join" => new BackplaneMessage(channel, null, body, now, BackplaneMessageKind.Join),
+            "!leave" => new BackplaneMessage(channel, null, body, now, BackplaneMessageKind.Leave),
+            _ => new BackplaneMessage(channel, head, body, ChannelOffset.TryParse(head, out var offset) ? offset.Position.Milliseconds : now),
+        };
     }
+
+    private static bool IsUnavailable(Exception e) => e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
 
     private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
     {
@@ -87,7 +134,7 @@ public sealed class RedisBackplane : IBackplane
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+            catch (Exception e) when (IsUnavailable(e))
             {
                 // The connection is gone, and with it the subscription.
             }

@@ -1,0 +1,38 @@
+namespace Realtime.Server.Channels;
+
+/// <summary>Who may publish to a namespace's channels.</summary>
+public enum PublishPolicy
+{
+    /// <summary>Connected clients (with read access) and the server API.</summary>
+    Clients,
+
+    /// <summary>Only the server API: clients may listen but not speak (feeds, notifications).</summary>
+    Server,
+}
+
+/// <summary>
+/// Rules for every channel of one namespace (the part of the name before the first ':'), from
+/// <c>Realtime:Namespaces:NAME</c>. Channels of unknown namespaces follow <c>Realtime:Namespaces:default</c>.
+/// </summary>
+public sealed class NamespaceOptions
+{
+    /// <summary>Messages kept for resume; 0 keeps none (offsets still advance).</summary>
+    public int HistoryLength { get; set; } = 100;
+
+    /// <summary>History expires this long after the channel's last message.</summary>
+    public int HistoryTtlSeconds { get; set; } = 24 * 3600;
+
+    /// <summary>Track who is subscribed (members, join and leave events).</summary>
+    public bool Presence { get; set; }
+
+    public PublishPolicy Publish { get; set; } = PublishPolicy.Clients;
+
+    /// <summary>Whether a connection without a user (no token) may subscribe, publish or claim here.</summary>
+    public bool AllowAnonymous { get; set; } = true;
+
+    /// <summary>
+    /// Private per-user channels: <c>NS:USERID</c> or <c>NS:USERID:…</c> is open only to the
+    /// connection whose user id is USERID (e.g. <c>user:42:inbox</c>).
+    /// </summary>
+    public bool Private { get; set; }
+}

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Realtime.Server.Backplane;
+using Realtime.Server.Connections;
+using Realtime.Server.Features;
+using Realtime.Server.Hosting;
+using Realtime.Server.Protocol;
+
+namespace Realtime.Server.Channels;
+
+/// <summary>
+/// Subscribe (with resume), unsubscribe and publish for one connection. Resume: subscribe first
+/// (live messages are held), read the history after <c>since</c>, send it, then release the held
+/// messages without those already sent. When the history cannot cover the gap (another epoch,
+/// trimmed, too far behind) the answer is <c>recovered:false</c> with the latest offset, never a silent gap.
+/// </summary>
+public sealed class SubscriptionService(
+    ChannelRegistry channels,
+    ChannelRules rules,
+    IBackplane backplane,
+    PresenceService presence,
+    RealtimeMetrics metrics,
+    IOptions<RealtimeOptions> options)
+{
+    private readonly RealtimeOptions _options = options.Value;
+
+    public async ValueTask SubscribeAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    {
+        if (rules.CanRead(channel, connection.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
+        ChannelOffset? since = null;
+        if (request.Since is { } text)
+        {
+            since = ChannelOffset.TryParse(text, out var parsed) ? parsed : throw RequestException.Protocol(ErrorCodes.BadRequest, "'since' is not an offset this server issued");
+        }
+
+        if (connection.Subscriptions.Contains(channel))
+        {
+            // Already subscribed: nothing was missed on this connection.
+            var current = await ReadAsync(channel, null, cancellationToken).ConfigureAwait(false);
+            connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, current.LatestOffset, recovered: true));
+            return;
+        }
+
+        if (connection.Subscriptions.Count >= _options.MaxSubscriptionsPerConnection)
+        {
+            throw new RequestException(ErrorCodes.TooManySubscriptions, $"at most {_options.MaxSubscriptionsPerConnection} subscriptions per connection");
+        }
+
+        var namespaceRules = rules.For(channel);
+        var wantsPresence = request.Presence && namespaceRules.Presence;
+        Subscriber subscriber;
+        try
+        {
+            subscriber = await channels.SubscribeAsync(channel, connection, wantsPresence, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw Unavailable();
+        }
+
+        connection.Subscriptions.Add(channel);
+        HistorySlice history;
+        try
+        {
+            history = await ReadAsync(channel, since, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestException)
+        {
+            subscriber.Release(null);
+            await UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+            throw;
+        }
+
+        var (recovered, replay) = Resume(since, history);
+        connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, history.LatestOffset, recovered));
+        foreach (var message in replay)
+        {
+            await connection.SendAsync(ServerFrames.Message(channel, message.Offset!, message.Data.Span), cancellationToken).ConfigureAwait(false);
+        }
+
+        subscriber.Release(replay.Count > 0 && ChannelOffset.TryParse(replay[^1].Offset, out var last) ? last : since);
+        if (namespaceRules.Presence)
+        {
+            await presence.JoinAsync(connection, channel, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask UnsubscribeAsync(RealtimeConnection connection, string channel)
+    {
+        if (!connection.Subscriptions.Remove(channel))
+        {
+            throw new RequestException(ErrorCodes.NotSubscribed, $"not subscribed to '{channel}'");
+        }
+
+        await channels.UnsubscribeAsync(channel, connection).ConfigureAwait(false);
+        await presence.LeaveAsync(connection, channel).ConfigureAwait(false);
+    }
+
+    public async ValueTask<string> PublishAsync(RealtimeConnection connection, string channel, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (rules.CanPublish(channel, connection.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
+        connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, TimeProvider.System);
+        if (!connection.PublishBucket.TryTake())
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes per second");
+        }
+
+        return await PublishAsync(channel, data, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>
+    public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var offset = await backplane.PublishAsync(channel, data, History(channel), cancellationToken).ConfigureAwait(false);
+            metrics.Published();
+            return offset;
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw Unavailable("the message was not published");
+        }
+    }
+
+    /// <summary>Everything the connection held: subscriptions and presence (claims are the claim service's).</summary>
+    public async ValueTask ReleaseAllAsync(RealtimeConnection connection)
+    {
+        foreach (var channel in connection.Subscriptions.ToList())
+        {
+            await UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+        }
+    }
+
+    public HistoryPolicy History(string channel)
+    {
+        var rule = rules.For(channel);
+        return new HistoryPolicy(rule.HistoryLength, rule.HistoryTtlSeconds);
+    }
+
+    /// <summary>What to replay after <paramref name="since"/>, and whether that covers everything missed.</summary>
+    private (bool Recovered, IReadOnlyList<BackplaneMessage> Replay) Resume(ChannelOffset? since, HistorySlice history)
+    {
+        if (since is not { } from)
+        {
+            return (true, []);
+        }
+
+        var covered = history.Epoch == from.Epoch                    // same stream: not lost or recreated
+            && history.Complete                                        // nothing after 'since' was trimmed
+            && history.Messages.Count <= _options.MaxReplay;           // not too far behind
+        return covered ? (true, history.Messages) : (false, []);
+    }
+
+    private async ValueTask<HistorySlice> ReadAsync(string channel, ChannelOffset? since, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await backplane.ReadHistoryAsync(channel, since, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw Unavailable();
+        }
+    }
+
+    private static RequestException Unavailable(string what = "try again") =>
+        new(ErrorCodes.Unavailable, $"the backplane is unavailable; {what}");
+}

@@ -1,0 +1,88 @@
+using Realtime.Server.Backplane;
+using Realtime.Server.Channels;
+using Realtime.Server.Connections;
+using Realtime.Server.Protocol;
+
+namespace Realtime.Server.Features;
+
+/// <summary>
+/// <c>claim</c> and <c>release</c>: the owner is the connection's user, else the connection. A
+/// claim needs read access to its channel (its event is a server-written message there).
+/// </summary>
+public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions)
+{
+    public async ValueTask<ClaimOutcome> ClaimAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    {
+        var resource = ValidResource(request.Resource);
+        if (rules.CanRead(channel, connection.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
+        var ttl = request.Ttl is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var outcome = await Run(() => store.ClaimAsync(channel, resource, connection.Owner, ttl, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
+        if (outcome.Status != ClaimStatus.Done)
+        {
+            throw new RequestException(ErrorCodes.Conflict, $"'{resource}' is already claimed", owner: outcome.Owner);
+        }
+
+        if (request.ReleaseOnDisconnect)
+        {
+            connection.ClaimsToRelease.Add((channel, resource));
+        }
+
+        return outcome;
+    }
+
+    public async ValueTask<ClaimOutcome> ReleaseAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    {
+        var resource = ValidResource(request.Resource);
+        var outcome = await Run(() => store.ReleaseAsync(channel, resource, connection.Owner, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
+        connection.ClaimsToRelease.Remove((channel, resource));
+        return outcome.Status switch
+        {
+            ClaimStatus.Done => outcome,
+            ClaimStatus.HeldByOther => throw new RequestException(ErrorCodes.Forbidden, $"'{resource}' is claimed by someone else", owner: outcome.Owner),
+            _ => throw new RequestException(ErrorCodes.Conflict, $"'{resource}' is not claimed"),
+        };
+    }
+
+    /// <summary>The server API may release any claim.</summary>
+    public ValueTask<ClaimOutcome> ReleaseByServerAsync(string channel, string resource, CancellationToken cancellationToken) =>
+        Run(() => store.ReleaseAsync(channel, ValidResource(resource), owner: null, subscriptions.History(channel), cancellationToken));
+
+    /// <summary>Gives up the claims the connection asked to release when it goes.</summary>
+    public async ValueTask ReleaseOnDisconnectAsync(RealtimeConnection connection)
+    {
+        foreach (var (channel, resource) in connection.ClaimsToRelease)
+        {
+            try
+            {
+                await store.ReleaseAsync(channel, resource, connection.Owner, subscriptions.History(channel)).ConfigureAwait(false);
+            }
+            catch (BackplaneUnavailableException)
+            {
+                // A claim with a TTL still ends by itself; one without stays until released through the API.
+            }
+        }
+
+        connection.ClaimsToRelease.Clear();
+    }
+
+    private static string ValidResource(string? resource) =>
+        ChannelName.IsValid(resource)
+            ? resource!
+            : throw RequestException.Protocol(ErrorCodes.BadRequest, "'resource' must match [A-Za-z0-9_-:.@]{1,128}");
+
+    private static async ValueTask<ClaimOutcome> Run(Func<ValueTask<ClaimOutcome>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw new RequestException(ErrorCodes.Unavailable, "the backplane is unavailable; nothing was claimed or released");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Realtime.Server.Backplane;
+
+namespace Realtime.Server.Features;
+
+public enum ClaimStatus
+{
+    /// <summary>The caller now holds the resource (claim) or gave it up (release).</summary>
+    Done,
+
+    /// <summary>Someone else holds it (<see cref="ClaimOutcome.Owner"/>).</summary>
+    HeldByOther,
+
+    /// <summary>Nobody holds it (release).</summary>
+    NotClaimed,
+}
+
+/// <summary>The result of a claim or release; <see cref="Offset"/> is the offset of the event it published.</summary>
+public sealed record ClaimOutcome(ClaimStatus Status, string? Owner, string? Offset);
+
+/// <summary>
+/// First-writer-wins ownership of named resources within a channel (the booking race). A successful
+/// claim or release publishes its event on the channel in the same atomic step, so every watcher
+/// on every node sees exactly one winner, in order with the channel's other messages.
+/// </summary>
+public interface IClaimStore
+{
+    ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan? ttl, HistoryPolicy history, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases if <paramref name="owner"/> holds it; a null owner is the server, which may release any claim.</summary>
+    ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,107 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Microsoft.Net.Http.Headers;
+using Realtime.Server.Hosting;
+
+namespace Realtime.Server.Identity;
+
+/// <summary>Who a token says the caller is, until when.</summary>
+public sealed record Identity(string User, DateTimeOffset ExpiresAt);
+
+/// <summary>The outcome of checking a token: an identity, or why there is none.</summary>
+public readonly record struct TokenCheck(Identity? Identity, string? Error);
+
+/// <summary>
+/// Validates JWT bearer tokens with the JwtBearer options the app configured (issuer, audience,
+/// lifetime, and the signing key or the authority's JWKS), for the upgrade and for <c>refresh</c>
+/// alike. Tokens are never logged.
+/// </summary>
+public sealed class TokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOptions<RealtimeOptions> options)
+{
+    private readonly AuthOptions _auth = options.Value.Auth;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    public bool Enabled => _auth.Enabled;
+
+    /// <summary>The token of an upgrade request: <c>access_token</c> (browsers cannot set headers on a WebSocket) or the Authorization header.</summary>
+    public static string? TokenOf(HttpRequest request)
+    {
+        if (request.Query.TryGetValue("access_token", out var query) && !string.IsNullOrEmpty(query))
+        {
+            return query.ToString();
+        }
+
+        var header = request.Headers[HeaderNames.Authorization].ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    public async Task<TokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
+    {
+        var settings = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
+        var parameters = settings.TokenValidationParameters.Clone();
+        if (settings.ConfigurationManager is { } configuration)
+        {
+            try
+            {
+                var discovered = await configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+                parameters.IssuerSigningKeys = discovered.SigningKeys;
+                parameters.ValidIssuer ??= discovered.Issuer;
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException)
+            {
+                return new TokenCheck(null, "the identity provider could not be reached");
+            }
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            return new TokenCheck(null, Describe(result.Exception));
+        }
+
+        if (!result.Claims.TryGetValue(_auth.UserClaim, out var user) || user?.ToString() is not { Length: > 0 } id)
+        {
+            return new TokenCheck(null, $"the token has no '{_auth.UserClaim}' claim");
+        }
+
+        return new TokenCheck(new Identity(id, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero)), null);
+    }
+
+    /// <summary>A reason safe to show the client: the kind of failure, never the token.</summary>
+    private static string Describe(Exception? e) => e switch
+    {
+        SecurityTokenExpiredException => "the token has expired",
+        SecurityTokenInvalidAudienceException => "the token is for another audience",
+        SecurityTokenInvalidIssuerException => "the token is from another issuer",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "the token's signature is not valid",
+        SecurityTokenNotYetValidException => "the token is not valid yet",
+        _ => "the token is not valid",
+    };
+
+    /// <summary>JwtBearer settings from the <c>Realtime:Auth</c> section.</summary>
+    public static void Configure(JwtBearerOptions bearerOptions, AuthOptions auth)
+    {
+        bearerOptions.MapInboundClaims = false;
+        bearerOptions.RequireHttpsMetadata = auth.Authority?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ?? true;
+        if (!string.IsNullOrEmpty(auth.Authority))
+        {
+            bearerOptions.Authority = auth.Authority;
+        }
+
+        bearerOptions.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidateIssuer = true,
+            ValidIssuer = auth.Issuer ?? auth.Authority,
+            ValidateAudience = true,
+            ValidAudience = auth.Audience,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = TimeSpan.FromSeconds(auth.ClockSkewSeconds),
+            ValidateIssuerSigningKey = true,
+            IssuerSigningKey = string.IsNullOrEmpty(auth.SigningKey) ? null : new SymmetricSecurityKey(Encoding.UTF8.GetBytes(auth.SigningKey)),
+        };
+    }
+}
