@@ -27,6 +27,21 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
     public async Task DisposeAsync() => await _multiplexer!.DisposeAsync();
 
     [Fact]
+    public async Task Every_script_compiles_in_redis()
+    {
+        var scripts = typeof(Server.Backplane.Redis.RedisBackplane).Assembly.GetType("Realtime.Server.Backplane.Redis.RedisScripts")!
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (f.Name, Source: (string)f.GetValue(null)!)).ToList();
+        Assert.True(scripts.Count >= 8);
+        var server = _multiplexer!.GetServer(_multiplexer.GetEndPoints()[0]);
+        foreach (var (name, source) in scripts)
+        {
+            var error = await Record.ExceptionAsync(() => server.ScriptLoadAsync(source));
+            Assert.True(error is null, $"{name}: {error?.Message}");
+        }
+    }
+
+    [Fact]
     public async Task A_lost_stream_gets_a_new_epoch()
     {
         var channel = $"spec:{Guid.NewGuid():N}";

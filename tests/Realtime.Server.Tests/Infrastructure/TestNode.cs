@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Realtime.Server.Hosting;
 
@@ -33,7 +34,7 @@ public sealed class TestNode : IAsyncDisposable
 
     public string Id => Services.GetRequiredService<NodeIdentity>().Id;
 
-    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null)
+    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null, LogCapture? logs = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         var configuration = new Dictionary<string, string?>
@@ -51,6 +52,12 @@ public sealed class TestNode : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddRealtimeServer();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+        }
+
         var app = builder.Build();
         app.UseRealtime();
         await app.StartAsync();

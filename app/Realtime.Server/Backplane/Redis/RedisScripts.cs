@@ -28,7 +28,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>Publish. KEYS: stream, epoch. ARGV: data, maxlen, ttl ms, pub/sub channel, new epoch.</summary>
-    public static readonly string Publish = Append(1, 2, 1) + "return offset";
+    public static readonly string Publish = Append(1, 2, 1) + "\nreturn offset";
 
     /// <summary>
     /// History. KEYS: stream, epoch. ARGV: position after which to read ('' for none), count.
@@ -70,7 +70,7 @@ internal static class RedisScripts
         if not taken then
           return {0, redis.call('GET', KEYS[1])}
         end
-        """ + Append(2, 3, 3) + "\nreturn {1, offset}";
+        """ + "\n" + Append(2, 3, 3) + "\nreturn {1, offset}";
 
     /// <summary>
     /// Release. KEYS: claim, stream, epoch. ARGV: owner ('' = the server, may release any), then the
@@ -85,7 +85,7 @@ internal static class RedisScripts
           return {-1, owner}
         end
         redis.call('DEL', KEYS[1])
-        """ + Append(2, 3, 2) + "\nreturn {1, offset}";
+        """ + "\n" + Append(2, 3, 2) + "\nreturn {1, offset}";
 
     /// <summary>
     /// Drops members whose expiry passed and tells the channel. KEYS: members, expiry. ARGV[1]: now ms,
@@ -104,7 +104,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>Join. KEYS: members, expiry. ARGV: now, pub/sub, connection id, member JSON, expiry ms.</summary>
-    public const string Join = Sweep + """
+    public const string Join = Sweep + "\n" + """
         redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
         redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
         redis.call('PEXPIREAT', KEYS[1], ARGV[5])
@@ -114,7 +114,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>Leave. KEYS: members, expiry. ARGV: now, pub/sub, connection id.</summary>
-    public const string Leave = Sweep + """
+    public const string Leave = Sweep + "\n" + """
         local member = redis.call('HGET', KEYS[1], ARGV[3])
         if not member then
           return 0
@@ -137,7 +137,7 @@ internal static class RedisScripts
           redis.call('PEXPIREAT', KEYS[1], ARGV[3])
           redis.call('PEXPIREAT', KEYS[2], ARGV[3])
         end
-        """ + Sweep + "\nreturn 1";
+        """ + "\n" + Sweep + "\nreturn 1";
 
     /// <summary>Members. KEYS: members, expiry. ARGV: now, pub/sub. Returns the live members' JSON.</summary>
     public const string Members = Sweep + "\nreturn redis.call('HVALS', KEYS[1])";

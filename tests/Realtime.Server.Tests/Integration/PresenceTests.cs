@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Realtime.Server.Tests.Infrastructure;
+
+namespace Realtime.Server.Tests.Integration;
+
+/// <summary>Who is in a channel, across nodes; a node that dies takes its members with it within two heartbeats.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class PresenceTests(RedisFixture redis) : IAsyncLifetime
+{
+    private const string ApiKey = "presence-api-key-0123456789";
+    private Dictionary<string, string?> _settings = null!;
+    private TestNode _a = null!;
+    private TestNode _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _settings = new Dictionary<string, string?>
+        {
+            ["Realtime:HeartbeatSeconds"] = "1",
+            ["Realtime:ClientTimeoutSeconds"] = "30",
+            ["Realtime:Namespaces:room:Presence"] = "true",
+            ["Realtime:ApiKeys:0"] = ApiKey,
+        };
+        _a = await TestNode.StartAsync(redis.Server.ConnectionString, _settings, "presence-a");
+        _b = await TestNode.StartAsync(redis.Server.ConnectionString, _settings, "presence-b");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    private static string Connection(TestClient.Received frame) => frame.Json.GetProperty("member").GetProperty("connection").GetString()!;
+
+    private static async Task<string> IdOf(TestClient client) => (await client.NextOfTypeAsync("welcome")).Json.GetProperty("connection").GetString()!;
+
+    private static async Task<List<string>> MembersAsync(TestClient client, string channel)
+    {
+        var reply = await client.RequestAsync("presence", $"\"channel\":\"{channel}\"");
+        return reply.Json.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("connection").GetString()!).ToList();
+    }
+
+    [Fact]
+    public async Task Join_and_leave_reach_subscribers_on_the_other_node_and_the_member_list_follows()
+    {
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var watcher = await TestClient.ConnectAsync(_a.WebSocket);
+        var watcherId = await IdOf(watcher);
+        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
+
+        var guest = await TestClient.ConnectAsync(_b.WebSocket);
+        var guestId = await IdOf(guest);
+        await guest.SubscribeAsync(channel);
+
+        var join = await watcher.NextAsync(f => f.Type == "join" && Connection(f) == guestId);
+        Assert.Equal("presence-b", join.Json.GetProperty("member").GetProperty("node").GetString());
+        Assert.Equal([watcherId, guestId], await MembersAsync(watcher, channel));
+
+        using var http = new HttpClient { BaseAddress = _b.Http };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/channels/{channel}/presence");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(2, body.RootElement.GetArrayLength());
+
+        await guest.RequestAsync("unsubscribe", $"\"channel\":\"{channel}\"");
+        await watcher.NextAsync(f => f.Type == "leave" && Connection(f) == guestId);
+        Assert.Equal([watcherId], await MembersAsync(watcher, channel));
+        await guest.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Closing_the_connection_is_a_leave()
+    {
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var watcher = await TestClient.ConnectAsync(_a.WebSocket);
+        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
+        var guest = await TestClient.ConnectAsync(_b.WebSocket);
+        var guestId = await IdOf(guest);
+        await guest.SubscribeAsync(channel);
+        await watcher.NextAsync(f => f.Type == "join" && Connection(f) == guestId);
+
+        await guest.DisposeAsync();
+
+        await watcher.NextAsync(f => f.Type == "leave" && Connection(f) == guestId);
+    }
+
+    [Fact]
+    public async Task Members_of_a_killed_node_vanish_within_two_heartbeats()
+    {
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var doomed = await NodeProcess.StartAsync(new(_settings) { ["Realtime:Redis:ConnectionString"] = redis.Server.ConnectionString, ["Realtime:NodeId"] = "doomed" });
+        await using var watcher = await TestClient.ConnectAsync(_a.WebSocket);
+        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
+        var guest = await TestClient.ConnectAsync(doomed.WebSocket);
+        var guestId = await IdOf(guest);
+        await guest.SubscribeAsync(channel);
+        await watcher.NextAsync(f => f.Type == "join" && Connection(f) == guestId);
+
+        var killedAt = DateTime.UtcNow;
+        await doomed.KillAsync(); // SIGKILL: no leave is ever sent by that node
+
+        var leave = await watcher.NextAsync(f => f.Type == "leave" && Connection(f) == guestId, TimeSpan.FromSeconds(10));
+        var after = leave.At - killedAt;
+        Assert.True(after <= TimeSpan.FromSeconds(3.5), $"the member left {after.TotalSeconds:F1} s after the kill (heartbeat 1 s)");
+        Assert.DoesNotContain(guestId, await MembersAsync(watcher, channel));
+        await guest.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Presence_is_refused_where_the_namespace_does_not_track_it()
+    {
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        await client.SubscribeAsync("chat:no-presence");
+        var reply = await client.RequestAsync("presence", "\"channel\":\"chat:no-presence\"");
+        Assert.Equal("forbidden", reply.Json.GetProperty("code").GetString());
+    }
+}

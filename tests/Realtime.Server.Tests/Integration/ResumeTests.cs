@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.Json;
+using Realtime.Server.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Realtime.Server.Tests.Integration;
+
+/// <summary>A client that loses its connection comes back on any node and gets exactly what it missed.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Realtime:PublishRatePerSecond"] = "100000",
+        ["Realtime:PublishBurst"] = "100000",
+        ["Realtime:Namespaces:default:HistoryLength"] = "2000",
+        ["Realtime:Namespaces:short:HistoryLength"] = "5",
+    };
+
+    private TestNode _a = null!;
+    private TestNode _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _a = await TestNode.StartAsync(redis.Server.ConnectionString, Settings, "resume-a");
+        _b = await TestNode.StartAsync(redis.Server.ConnectionString, Settings, "resume-b");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    private static int N(TestClient.Received message) => message.Json.GetProperty("data").GetInt32();
+
+    private static string Offset(TestClient.Received frame) => frame.Json.GetProperty("offset").GetString()!;
+
+    [Fact]
+    public async Task Reconnecting_to_the_other_node_with_since_gets_every_missed_message_once_in_order_while_publishing_continues()
+    {
+        const int total = 1500; // 3 s at 500 msg/s
+        var channel = $"feed:{Guid.NewGuid():N}";
+        var first = await TestClient.ConnectAsync(_a.WebSocket);
+        await first.SubscribeAsync(channel);
+
+        await using var publisher = await TestClient.ConnectAsync(_b.WebSocket);
+        var publishing = Task.Run(async () =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < total; i++)
+            {
+                var due = TimeSpan.FromMilliseconds(i * 2.0); // 500 msg/s, open loop
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed);
+                }
+
+                await publisher.SendAsync($$"""{"type":"publish","channel":"{{channel}}","data":{{i}}}""");
+            }
+        });
+
+        var before = await first.CollectAsync("message", 300, TimeSpan.FromSeconds(20));
+        await first.DisposeAsync(); // the network drops; publishing goes on
+        await Task.Delay(500);
+
+        await using var second = await TestClient.ConnectAsync(_b.WebSocket);
+        var resumed = await second.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"since\":\"{Offset(before[^1])}\"");
+        Assert.Equal("subscribed", resumed.Type);
+        Assert.True(resumed.Json.GetProperty("recovered").GetBoolean());
+
+        await publishing;
+        var after = await second.CollectAsync("message", total - 300, TimeSpan.FromSeconds(30));
+        var all = before.Concat(after).Select(N).ToList();
+        Assert.Equal(Enumerable.Range(0, total), all); // every message, once, in order
+        await Assert.ThrowsAsync<TimeoutException>(() => second.NextOfTypeAsync("message", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task Subscribed_names_the_latest_offset_and_resuming_from_it_replays_nothing()
+    {
+        var channel = $"feed:{Guid.NewGuid():N}";
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        var published = Offset(await client.PublishAsync(channel, "1"));
+
+        var subscribed = await client.SubscribeAsync(channel);
+        Assert.Equal(published, Offset(subscribed));
+
+        await using var again = await TestClient.ConnectAsync(_b.WebSocket);
+        var resumed = await again.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"since\":\"{published}\"");
+        Assert.True(resumed.Json.GetProperty("recovered").GetBoolean());
+        await Assert.ThrowsAsync<TimeoutException>(() => again.NextOfTypeAsync("message", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task An_offset_older_than_the_history_is_not_recovered_and_gets_the_latest_offset()
+    {
+        var channel = $"short:{Guid.NewGuid():N}";
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        var old = Offset(await client.PublishAsync(channel, "0"));
+        string latest = old;
+        for (var i = 1; i <= 10; i++)
+        {
+            latest = Offset(await client.PublishAsync(channel, i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        var resumed = await client.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"since\":\"{old}\"");
+
+        Assert.False(resumed.Json.GetProperty("recovered").GetBoolean());
+        Assert.Equal(latest, Offset(resumed));
+        await Assert.ThrowsAsync<TimeoutException>(() => client.NextOfTypeAsync("message", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task After_redis_loses_its_data_an_old_offset_is_not_recovered()
+    {
+        var channel = $"feed:{Guid.NewGuid():N}";
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        var old = Offset(await client.PublishAsync(channel, "1"));
+
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.Server.ConnectionString},allowAdmin=true"))
+        {
+            await admin.GetServer(admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        }
+
+        var newer = Offset(await client.PublishAsync(channel, "2"));
+        var resumed = await client.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"since\":\"{old}\"");
+
+        Assert.False(resumed.Json.GetProperty("recovered").GetBoolean());
+        Assert.Equal(newer, Offset(resumed));
+        Assert.NotEqual(old.Split(':')[0], newer.Split(':')[0]); // a new epoch
+    }
+
+    [Fact]
+    public async Task A_malformed_since_is_a_bad_request()
+    {
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        var reply = await client.RequestAsync("subscribe", "\"channel\":\"feed:x\",\"since\":\"yesterday\"");
+        Assert.Equal("bad_request", reply.Json.GetProperty("code").GetString());
+    }
+}
+
+/// <summary>The same resume on the in-memory backplane (one node, no Redis).</summary>
+public sealed class InMemoryResumeTests
+{
+    [Fact]
+    public async Task Resume_replays_what_was_missed_on_the_in_memory_backplane()
+    {
+        await using var node = await TestNode.StartAsync(redis: null, new() { ["Realtime:PublishRatePerSecond"] = "1000" });
+        var first = await TestClient.ConnectAsync(node.WebSocket);
+        await first.SubscribeAsync("room:1");
+        await using var publisher = await TestClient.ConnectAsync(node.WebSocket);
+        for (var i = 0; i < 5; i++)
+        {
+            await publisher.PublishAsync("room:1", i.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var seen = await first.CollectAsync("message", 5);
+        await first.DisposeAsync();
+        for (var i = 5; i < 12; i++)
+        {
+            await publisher.PublishAsync("room:1", i.ToString(CultureInfo.InvariantCulture));
+        }
+
+        await using var back = await TestClient.ConnectAsync(node.WebSocket);
+        var since = seen[^1].Json.GetProperty("offset").GetString();
+        var resumed = await back.RequestAsync("subscribe", $"\"channel\":\"room:1\",\"since\":\"{since}\"");
+        Assert.True(resumed.Json.GetProperty("recovered").GetBoolean());
+        var replayed = await back.CollectAsync("message", 7);
+        Assert.Equal(Enumerable.Range(5, 7), replayed.Select(m => m.Json.GetProperty("data").GetInt32()));
+    }
+}
