@@ -44,6 +44,11 @@ public sealed class TestNode : IAsyncDisposable
             ["Realtime:DrainSeconds"] = "2",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (logs is not null)
+        {
+            configuration["Logging:LogLevel:Default"] = "Trace"; // everything the app might ever write
+        }
+
         foreach (var (key, value) in settings ?? [])
         {
             configuration[key] = value;
