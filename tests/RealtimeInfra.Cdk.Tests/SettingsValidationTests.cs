@@ -119,7 +119,7 @@ public sealed class SettingsValidationTests
 
     [Fact]
     public void Engine_version_must_be_new_enough() =>
-        FailsWith("""{ "backplane": { "engine": "redis", "engineVersion": "5.0" } }""", "backplane.engineVersion = '5.0': redis needs 6.x or newer");
+        FailsWith("""{ "backplane": { "engine": "redis", "engineVersion": "6.0" } }""", "backplane.engineVersion = '6.0': redis needs 6.2 or newer");
 
     [Fact]
     public void Node_type_must_be_an_elasticache_type() =>

@@ -90,11 +90,11 @@ public static partial class SettingsValidator
         }
         else
         {
-            var major = int.Parse(b.EngineVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
-            var minimum = b.Engine == "valkey" ? 7 : 6;
-            if (major < minimum)
+            var version = Version.Parse(b.EngineVersion);
+            var minimum = b.Engine == "valkey" ? new Version(7, 2) : new Version(6, 2);
+            if (version < minimum)
             {
-                p.Add($"backplane.engineVersion = '{b.EngineVersion}': {b.Engine} needs {minimum}.x or newer for streams, AUTH with TLS and this app's scripts");
+                p.Add($"backplane.engineVersion = '{b.EngineVersion}': {b.Engine} needs {minimum} or newer (the app's history script reads streams with exclusive ranges, new in Redis 6.2)");
             }
         }
 
