@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Realtime.Server.Backplane;
@@ -70,10 +71,13 @@ public static class RealtimeServerExtensions
             services.AddSingleton<IClaimStore, RedisClaimStore>();
         }
 
-        // JwtBearer's options (issuer, audience, keys or the authority's JWKS) drive TokenValidator.
-        services.AddAuthentication().AddJwtBearer();
+        // JwtBearer's options (issuer, audience, keys, and the authority's JWKS through the
+        // configuration manager its post-configuration builds) drive TokenValidator. No
+        // authentication scheme is registered: a sole scheme would become the default and run on
+        // every request, trying the server API's keys as JWTs.
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<RealtimeOptions>>((bearer, realtime) => TokenValidator.Configure(bearer, realtime.Value.Auth));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
 
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<DrainService>();
