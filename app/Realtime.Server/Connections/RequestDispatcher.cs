@@ -84,6 +84,11 @@ public sealed class RequestDispatcher(
                 var released = await claims.ReleaseAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
                 connection.TrySend(ServerFrames.Released(request.Ref, request.Channel!, request.Resource!, released.Offset!));
                 break;
+            case "claims":
+                var held = await claims.ListAsync(connection, Channel(request), cancellationToken).ConfigureAwait(false);
+                connection.TrySend(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                    new ClaimsFrame(request.Ref, request.Channel!, held), FeaturesJsonContext.Default.ClaimsFrame));
+                break;
             case "refresh":
                 await RefreshAsync(connection, request, cancellationToken).ConfigureAwait(false);
                 break;

@@ -47,6 +47,24 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         };
     }
 
+    /// <summary>The channel's current claims, for a page that must show what is taken when it opens.</summary>
+    public async ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(RealtimeConnection connection, string channel, CancellationToken cancellationToken)
+    {
+        if (rules.CanRead(channel, connection.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
+        try
+        {
+            return await store.ListAsync(channel, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw new RequestException(ErrorCodes.Unavailable, "the backplane is unavailable; try again");
+        }
+    }
+
     /// <summary>The server API may release any claim.</summary>
     public ValueTask<ClaimOutcome> ReleaseByServerAsync(string channel, string resource, CancellationToken cancellationToken) =>
         Run(() => store.ReleaseAsync(channel, ValidResource(resource), owner: null, subscriptions.History(channel), cancellationToken));

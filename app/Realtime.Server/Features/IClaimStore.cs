@@ -14,6 +14,9 @@ public enum ClaimStatus
     NotClaimed,
 }
 
+/// <summary>Who holds a resource now.</summary>
+public sealed record ClaimHolder(string Resource, string Owner);
+
 /// <summary>The result of a claim or release; <see cref="Offset"/> is the offset of the event it published.</summary>
 public sealed record ClaimOutcome(ClaimStatus Status, string? Owner, string? Offset);
 
@@ -25,6 +28,9 @@ public sealed record ClaimOutcome(ClaimStatus Status, string? Owner, string? Off
 public interface IClaimStore
 {
     ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan? ttl, HistoryPolicy history, CancellationToken cancellationToken = default);
+
+    /// <summary>The resources of the channel claimed now (expired claims left out).</summary>
+    ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(string channel, CancellationToken cancellationToken = default);
 
     /// <summary>Releases if <paramref name="owner"/> holds it; a null owner is the server, which may release any claim.</summary>
     ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default);

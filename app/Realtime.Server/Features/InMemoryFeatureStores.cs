@@ -77,6 +77,16 @@ public sealed class InMemoryClaimStore(InMemoryBackplane backplane, TimeProvider
         }));
     }
 
+    public ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        return ValueTask.FromResult<IReadOnlyList<ClaimHolder>>(_claims
+            .Where(c => c.Key.Channel == channel && c.Value.ExpiresAt > now)
+            .Select(c => new ClaimHolder(c.Key.Resource, c.Value.Owner))
+            .OrderBy(h => h.Resource, StringComparer.Ordinal)
+            .ToList());
+    }
+
     public ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
         var key = (channel, resource);

@@ -11,6 +11,13 @@ public sealed record PresenceMember(string Connection, string? User, string Node
     public static PresenceMember? FromJson(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, FeaturesJsonContext.Default.PresenceMember);
 }
 
+/// <summary>The reply to a <c>claims</c> request.</summary>
+public sealed record ClaimsFrame(JsonElement? Ref, string Channel, IReadOnlyList<ClaimHolder> Claims)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "claims";
+}
+
 /// <summary>The event published on a channel when a resource is claimed or released.</summary>
 public sealed record ClaimEvent(string Event, string Resource, string? Owner);
 
@@ -18,4 +25,5 @@ public sealed record ClaimEvent(string Event, string Resource, string? Owner);
 [JsonSerializable(typeof(PresenceMember))]
 [JsonSerializable(typeof(List<PresenceMember>))]
 [JsonSerializable(typeof(ClaimEvent))]
+[JsonSerializable(typeof(ClaimsFrame))]
 public sealed partial class FeaturesJsonContext : JsonSerializerContext;

@@ -138,6 +138,32 @@ public sealed class ClaimTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await http.SendAsync(again)).StatusCode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_claims_request_lists_what_is_taken_now(bool onRedis)
+    {
+        await using var memory = onRedis ? null : await TestNode.StartAsync(redis: null);
+        var node = memory ?? _a;
+        var channel = $"booking:{Guid.NewGuid():N}";
+        await using var client = await TestClient.ConnectAsync(node.WebSocket);
+        await client.RequestAsync("claim", Claim(channel, "t1"));
+        await client.RequestAsync("claim", Claim(channel, "t2", ",\"ttl\":0.3"));
+
+        async Task<List<string>> Taken()
+        {
+            var reply = await client.RequestAsync("claims", $"\"channel\":\"{channel}\"");
+            Assert.Equal("claims", reply.Type);
+            return reply.Json.GetProperty("claims").EnumerateArray().Select(c => c.GetProperty("resource").GetString()!).ToList();
+        }
+
+        Assert.Equal(["t1", "t2"], await Taken());
+        await Task.Delay(500);
+        Assert.Equal(["t1"], await Taken()); // the claim with a TTL ended
+        await client.RequestAsync("release", Claim(channel, "t1"));
+        Assert.Empty(await Taken());
+    }
+
     [Fact]
     public async Task Claims_race_on_the_in_memory_backplane_too()
     {

@@ -24,6 +24,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>A claimed resource of the channel: value = owner.</summary>
     public RedisKey Claim(string channel, string resource) => $"{prefix}:{{{channel}}}:claim:{resource}";
 
+    /// <summary>Index of the channel's claims: resource → owner (each entry lives while its claim key does).</summary>
+    public RedisKey Claims(string channel) => $"{prefix}:{{{channel}}}:claims";
+
     public RedisChannel Messages(string channel) => RedisChannel.Literal(MessagesName(channel));
 
     public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:msg";

@@ -56,7 +56,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Claim: first writer wins. KEYS: claim, stream, epoch. ARGV: owner, ttl ms (0 = none), then
+    /// Claim: first writer wins. KEYS: claim, stream, epoch, claims index. ARGV: owner, ttl ms (0 = none), resource, then
     /// the Append arguments (event data, maxlen, ttl ms, pub/sub channel, new epoch).
     /// Returns {1, offset} when claimed, {0, current owner} when someone holds it.
     /// </summary>
@@ -70,10 +70,11 @@ internal static class RedisScripts
         if not taken then
           return {0, redis.call('GET', KEYS[1])}
         end
-        """ + "\n" + Append(2, 3, 3) + "\nreturn {1, offset}";
+        redis.call('HSET', KEYS[4], ARGV[3], ARGV[1])
+        """ + "\n" + Append(2, 3, 4) + "\nreturn {1, offset}";
 
     /// <summary>
-    /// Release. KEYS: claim, stream, epoch. ARGV: owner ('' = the server, may release any), then the
+    /// Release. KEYS: claim, stream, epoch, claims index. ARGV: owner ('' = the server, may release any), resource, then the
     /// Append arguments. Returns {1, offset} when released, {0, false} when not claimed, {-1, owner} when held by another.
     /// </summary>
     public static readonly string Release = """
@@ -85,7 +86,26 @@ internal static class RedisScripts
           return {-1, owner}
         end
         redis.call('DEL', KEYS[1])
-        """ + "\n" + Append(2, 3, 2) + "\nreturn {1, offset}";
+        redis.call('HDEL', KEYS[4], ARGV[2])
+        """ + "\n" + Append(2, 3, 3) + "\nreturn {1, offset}";
+
+    /// <summary>
+    /// Current claims. KEYS: claims index. ARGV: the claim-key prefix. Drops index entries whose claim
+    /// expired; returns {resource, owner, …}.
+    /// </summary>
+    public const string Claims = """
+        local all = redis.call('HGETALL', KEYS[1])
+        local live = {}
+        for i = 1, #all, 2 do
+          if redis.call('EXISTS', ARGV[1] .. all[i]) == 1 then
+            live[#live + 1] = all[i]
+            live[#live + 1] = all[i + 1]
+          else
+            redis.call('HDEL', KEYS[1], all[i])
+          end
+        end
+        return live
+        """;
 
     /// <summary>
     /// Drops members whose expiry passed and tells the channel. KEYS: members, expiry. ARGV[1]: now ms,
