@@ -29,10 +29,15 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# The browser client's unit tests, on Node's own test runner.
+node --test tests/Realtime.Client.Js.Tests/ 2>&1 | tee "$log" || status=$?
+
+dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
 
 # One closing line over every test assembly, in the plain 'N passed, N failed' form.
 # A skipped test or an empty run proves nothing: both fail the run.
 awk '/^ *Passed: *[0-9]+$/ {p += $2} /^ *Failed: *[0-9]+$/ {f += $2} /^ *Skipped: *[0-9]+$/ {s += $2}
+     /^# pass [0-9]+$/ {p += $3} /^# fail [0-9]+$/ {f += $3} /^# skipped [0-9]+$/ {s += $3}
      END {printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; exit (p == 0 || s > 0) ? 1 : 0}' "$log" || status=1
 exit "$status"

@@ -108,9 +108,12 @@ public static class RealtimeServerExtensions
         return endpoints;
     }
 
-    /// <summary>The WebSocket middleware must run before <see cref="MapRealtime"/>'s endpoints.</summary>
+    /// <summary>Static files (demo page, browser client), then the WebSocket middleware and <see cref="MapRealtime"/>'s endpoints.</summary>
     public static WebApplication UseRealtime(this WebApplication app)
     {
+        // The demo page and the browser client (wwwroot): / → index.html, /realtime.js.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseWebSockets();
         app.MapRealtime();
         return app;

@@ -1,0 +1,113 @@
+// The table-booking demo: every table is a claim in `booking:tonight`; the chat is `chat:tonight`.
+import { RealtimeClient } from './realtime.js';
+
+const BOOKINGS = 'booking:tonight';
+const CHAT = 'chat:tonight';
+const SEATINGS = ['18:00', '19:30', '21:00'];
+const TABLES = Array.from({ length: 12 }, (_, i) => i + 1);
+const resource = (table, time) => `t${String(table).padStart(2, '0')}@${time}`;
+
+const params = new URLSearchParams(location.search);
+const name = params.get('name') || `guest-${Math.random().toString(36).slice(2, 6)}`;
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const client = new RealtimeClient(wsUrl);
+const taken = new Map(); // resource → owner
+const $ = (id) => document.getElementById(id);
+
+function render() {
+  for (const button of $('tables').querySelectorAll('button')) {
+    const owner = taken.get(button.dataset.table);
+    button.dataset.taken = owner === undefined ? '' : owner === me() ? 'mine' : 'other';
+    button.setAttribute('aria-pressed', owner === me() ? 'true' : 'false');
+    button.title = owner === undefined ? 'Free: book it' : owner === me() ? 'Booked by you' : 'Booked';
+  }
+}
+
+function me() { return client.welcome?.user ?? client.welcome?.connection; }
+
+function notice(text, kind) {
+  const element = $('notice');
+  element.textContent = text;
+  element.className = kind;
+}
+
+function buildGrid() {
+  const grid = $('tables');
+  grid.append(Object.assign(document.createElement('span'), { className: 'label' }));
+  for (const time of SEATINGS) grid.append(Object.assign(document.createElement('span'), { className: 'label', textContent: time }));
+  for (const table of TABLES) {
+    grid.append(Object.assign(document.createElement('span'), { className: 'label', textContent: `Table ${table}` }));
+    for (const time of SEATINGS) {
+      const button = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Book' });
+      button.dataset.table = resource(table, time);
+      button.setAttribute('aria-label', `Table ${table} at ${time}`);
+      button.addEventListener('click', () => book(table, time));
+      grid.append(button);
+    }
+  }
+}
+
+async function book(table, time) {
+  const id = resource(table, time);
+  if (taken.has(id)) {
+    notice(taken.get(id) === me() ? `Table ${table} at ${time} is already yours.` : 'Sorry, that table was just booked', taken.get(id) === me() ? 'booked' : 'sorry');
+    return;
+  }
+  try {
+    await client.claim(BOOKINGS, id);
+    taken.set(id, me());
+    notice(`Booked! Table ${table} at ${time} is yours.`, 'booked');
+  } catch (error) {
+    if (error.code === 'conflict') {
+      taken.set(id, error.owner);
+      notice('Sorry, that table was just booked', 'sorry');
+    } else {
+      notice(`Could not book: ${error.message}`, 'sorry');
+    }
+  }
+  render();
+}
+
+async function reloadBookings() {
+  taken.clear();
+  for (const claim of await client.claims(BOOKINGS)) taken.set(claim.resource, claim.owner);
+  render();
+}
+
+function addChatLine(data) {
+  const item = document.createElement('li');
+  item.textContent = `${data.name}: ${data.text}`;
+  $('chat-log').append(item);
+  item.scrollIntoView({ block: 'nearest' });
+}
+
+client.addEventListener('state', (e) => {
+  const status = $('status');
+  status.dataset.state = e.detail.state;
+  status.textContent = e.detail.state;
+});
+client.addEventListener('welcome', (e) => { $('node').textContent = e.detail.welcome.node; });
+client.addEventListener('state', (e) => { if (e.detail.state === 'open') reloadBookings().catch(() => {}); });
+
+$('chat-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('chat-input');
+  const text = input.value.trim();
+  if (!text) return;
+  try {
+    await client.publish(CHAT, { name, text });
+    input.value = '';
+  } catch (error) {
+    notice(`Message not sent: ${error.message}`, 'sorry');
+  }
+});
+
+buildGrid();
+await client.subscribe(BOOKINGS, (event) => {
+  if (event.event === 'claimed') taken.set(event.resource, event.owner);
+  if (event.event === 'released') taken.delete(event.resource);
+  render();
+}, { onGap: () => reloadBookings().catch(() => {}) });
+await client.subscribe(CHAT, addChatLine);
+await client.connect();
+window.realtimeDemo = { client, name }; // for tests and the curious

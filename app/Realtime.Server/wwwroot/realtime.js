@@ -1,0 +1,303 @@
+// RealtimeInfra browser client: an ES module, no build step, no dependency.
+// Protocol: docs/protocol.md. Usage: docs/clients.md.
+
+/** Close codes after which reconnecting cannot help (policy: too many errors, expired token). */
+const TERMINAL_CLOSE_CODES = new Set([1008]);
+const SERVICE_RESTART = 1012;
+
+/** An error reply from the server (`code` as in docs/protocol.md), or `timeout` / `disconnected`. */
+export class RealtimeError extends Error {
+  constructor(code, message, owner) {
+    super(message || code);
+    this.name = 'RealtimeError';
+    this.code = code;
+    this.owner = owner;
+  }
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): exponential backoff with full jitter,
+ * uniformly random between 0 and min(max, min * 2^attempt), so clients of a dead node spread out.
+ */
+export function backoffDelay(attempt, minMs = 500, maxMs = 20000, random = Math.random) {
+  const ceiling = Math.min(maxMs, minMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** One subscription: a callback and/or an async iterator of messages; it follows reconnects. */
+export class Subscription {
+  constructor(client, channel, options) {
+    this.client = client;
+    this.channel = channel;
+    this.presence = !!options.presence;
+    this.onMessage = options.onMessage;
+    this.onGap = options.onGap;
+    /** Offset of the last message delivered to the app: where a resume starts. */
+    this.offset = options.since;
+    /** False when the last (re)subscribe could not replay everything missed. */
+    this.recovered = true;
+    this.active = true;
+    this._queue = [];
+    this._waiters = [];
+  }
+
+  _deliver(message) {
+    this.offset = message.offset;
+    if (this.onMessage) {
+      try { this.onMessage(message.data, message); } catch (e) { console.error(e); }
+    }
+    const waiter = this._waiters.shift();
+    if (waiter) waiter.resolve({ value: message, done: false });
+    else this._queue.push(message);
+  }
+
+  _end() {
+    this.active = false;
+    for (const waiter of this._waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+  }
+
+  /** Stops the subscription (here and on the server). */
+  async unsubscribe() {
+    if (!this.active) return;
+    this._end();
+    this.client._subscriptions.delete(this.channel);
+    if (this.client.state === 'open') {
+      await this.client._request({ type: 'unsubscribe', channel: this.channel }).catch(() => {});
+    }
+  }
+
+  [Symbol.asyncIterator]() {
+    return {
+      next: () => {
+        if (this._queue.length) return Promise.resolve({ value: this._queue.shift(), done: false });
+        if (!this.active) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => this._waiters.push({ resolve }));
+      },
+      // Leaving a for-await loop unsubscribes without waiting for the server's answer.
+      return: () => { this.unsubscribe(); return Promise.resolve({ value: undefined, done: true }); },
+    };
+  }
+}
+
+/**
+ * A connection that stays connected: requests are promises matched by `ref`, subscriptions resume
+ * from their last offset after every reconnect, and `state` events tell the app what is going on.
+ * Events: `state` {state}, `welcome` {welcome}, `gap` {channel, offset}, `join`/`leave` {channel, member},
+ * `claims`, `error` {error}.
+ */
+export class RealtimeClient extends EventTarget {
+  constructor(url, options = {}) {
+    super();
+    this.url = url;
+    this.options = {
+      token: undefined,            // string, or () => string | Promise<string>, read on every connect
+      requestTimeoutMs: 10000,
+      minBackoffMs: 500,
+      maxBackoffMs: 20000,
+      WebSocket: globalThis.WebSocket,
+      random: Math.random,
+      ...options,
+    };
+    this.state = 'idle';
+    this.welcome = undefined;
+    this._socket = undefined;
+    this._ref = 0;
+    this._pending = new Map();
+    this._subscriptions = new Map();
+    this._attempt = 0;
+    this._timer = undefined;
+    this._closing = false;
+    this._drained = false;
+  }
+
+  /** Connects (and keeps reconnecting until `close()`); resolves with the first `welcome`. */
+  connect() {
+    this._closing = false;
+    if (this.state === 'open') return Promise.resolve(this.welcome);
+    const opened = new Promise((resolve, reject) => {
+      const onState = (e) => {
+        if (e.detail.state === 'open') { this.removeEventListener('state', onState); resolve(this.welcome); }
+        if (e.detail.state === 'closed') { this.removeEventListener('state', onState); reject(new RealtimeError('closed', e.detail.reason)); }
+      };
+      this.addEventListener('state', onState);
+    });
+    if (this.state === 'idle' || this.state === 'closed') this._open();
+    return opened;
+  }
+
+  /** Closes for good: no reconnect. */
+  close() {
+    this._closing = true;
+    clearTimeout(this._timer);
+    if (this._socket) this._socket.close(1000, 'client closed');
+    this._setState('closed', 'client closed');
+  }
+
+  /**
+   * Subscribes to `channel`. `onMessage(data, message)` is optional: the returned subscription is
+   * also an async iterator of messages. Options: `presence` (join/leave events), `since` (resume
+   * from an offset you stored), `onGap(offset)` (called when missed messages could not be replayed).
+   */
+  async subscribe(channel, onMessage, options = {}) {
+    if (typeof onMessage === 'object' && onMessage !== null) { options = onMessage; onMessage = undefined; }
+    if (this._subscriptions.has(channel)) throw new RealtimeError('already_subscribed', `already subscribed to ${channel}`);
+    const subscription = new Subscription(this, channel, { ...options, onMessage });
+    this._subscriptions.set(channel, subscription);
+    if (this.state === 'open') {
+      try { await this._subscribe(subscription); }
+      catch (e) { this._subscriptions.delete(channel); subscription._end(); throw e; }
+    }
+    return subscription;
+  }
+
+  publish(channel, data) { return this._request({ type: 'publish', channel, data }); }
+
+  async presence(channel) { return (await this._request({ type: 'presence', channel })).members; }
+
+  /** Resolves with `claimed`; rejects with a RealtimeError whose code is `conflict` (and `owner`) when taken. */
+  claim(channel, resource, options = {}) { return this._request({ type: 'claim', channel, resource, ...options }); }
+
+  release(channel, resource) { return this._request({ type: 'release', channel, resource }); }
+
+  async claims(channel) { return (await this._request({ type: 'claims', channel })).claims; }
+
+  /** Hands the server a fresh token before the current one expires. */
+  refresh(token) { return this._request({ type: 'refresh', token }); }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  async _open() {
+    clearTimeout(this._timer);
+    this._setState(this._attempt === 0 && !this.welcome ? 'connecting' : 'reconnecting');
+    let url = this.url;
+    const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+    if (token) url += (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token);
+    let socket;
+    try {
+      socket = new this.options.WebSocket(url);
+    } catch (e) {
+      this._scheduleReconnect();
+      return;
+    }
+    this._socket = socket;
+    this._drained = false;
+    socket.onmessage = (event) => this._onFrame(event.data);
+    socket.onclose = (event) => this._onClose(socket, event.code, event.reason);
+  }
+
+  _onFrame(text) {
+    let frame;
+    try { frame = JSON.parse(text); } catch { return; }
+    switch (frame.type) {
+      case 'welcome':
+        this.welcome = frame;
+        this._attempt = 0;
+        this.dispatchEvent(new CustomEvent('welcome', { detail: { welcome: frame } }));
+        this._resumeAll().then(() => this._setState('open'));
+        return;
+      case 'message': {
+        const subscription = this._subscriptions.get(frame.channel);
+        if (subscription && subscription.active) subscription._deliver(frame);
+        return;
+      }
+      case 'ping':
+        this._send({ type: 'pong' });
+        return;
+      case 'reconnect':
+        this._drained = true; // the node is going away: come back at once (jittered), elsewhere
+        return;
+      case 'join':
+      case 'leave':
+        this.dispatchEvent(new CustomEvent(frame.type, { detail: { channel: frame.channel, member: frame.member } }));
+        return;
+      default:
+        break;
+    }
+    if (frame.ref !== undefined && this._pending.has(frame.ref)) {
+      const pending = this._pending.get(frame.ref);
+      this._pending.delete(frame.ref);
+      clearTimeout(pending.timer);
+      if (frame.type === 'error') pending.reject(new RealtimeError(frame.code, frame.message, frame.owner));
+      else pending.resolve(frame);
+    } else if (frame.type === 'error') {
+      this.dispatchEvent(new CustomEvent('error', { detail: { error: new RealtimeError(frame.code, frame.message) } }));
+    }
+  }
+
+  _onClose(socket, code, reason) {
+    if (socket !== this._socket) return;
+    this._socket = undefined;
+    for (const [, pending] of this._pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new RealtimeError('disconnected', 'the connection closed before the reply'));
+    }
+    this._pending.clear();
+    if (this._closing) return;
+    if (TERMINAL_CLOSE_CODES.has(code)) {
+      this._setState('closed', reason || `closed with ${code}`);
+      for (const subscription of this._subscriptions.values()) subscription._end();
+      return;
+    }
+    if (code === SERVICE_RESTART || this._drained) {
+      // A deploy: reconnect right away, spread over up to one minimum backoff so a node's clients
+      // do not arrive together.
+      this._setState('reconnecting', reason);
+      this._timer = setTimeout(() => this._open(), Math.floor(this.options.random() * this.options.minBackoffMs));
+      return;
+    }
+    this._scheduleReconnect(reason);
+  }
+
+  _scheduleReconnect(reason) {
+    this._setState('reconnecting', reason);
+    const delay = backoffDelay(this._attempt++, this.options.minBackoffMs, this.options.maxBackoffMs, this.options.random);
+    this._timer = setTimeout(() => this._open(), delay);
+  }
+
+  async _resumeAll() {
+    await Promise.all([...this._subscriptions.values()].map((s) => this._subscribe(s).catch((e) => {
+      this.dispatchEvent(new CustomEvent('error', { detail: { error: e, channel: s.channel } }));
+    })));
+  }
+
+  async _subscribe(subscription) {
+    const request = { type: 'subscribe', channel: subscription.channel };
+    if (subscription.presence) request.presence = true;
+    if (subscription.offset) request.since = subscription.offset;
+    const reply = await this._request(request, true);
+    const gap = subscription.offset !== undefined && reply.recovered === false;
+    subscription.recovered = reply.recovered !== false;
+    if (!subscription.offset || gap) subscription.offset = reply.offset;
+    if (gap) {
+      // Messages were missed and cannot be replayed: the app must reload what it shows.
+      if (subscription.onGap) subscription.onGap(reply.offset);
+      this.dispatchEvent(new CustomEvent('gap', { detail: { channel: subscription.channel, offset: reply.offset } }));
+    }
+    return reply;
+  }
+
+  _request(frame, duringResume = false) {
+    if (this.state !== 'open' && !(duringResume && this._socket)) {
+      return Promise.reject(new RealtimeError('disconnected', `not connected (${this.state})`));
+    }
+    const ref = ++this._ref;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this._pending.delete(ref);
+        reject(new RealtimeError('timeout', `no reply to ${frame.type} within ${this.options.requestTimeoutMs} ms`));
+      }, this.options.requestTimeoutMs);
+      this._pending.set(ref, { resolve, reject, timer });
+      this._send({ ...frame, ref });
+    });
+  }
+
+  _send(frame) {
+    if (this._socket && this._socket.readyState === 1) this._socket.send(JSON.stringify(frame));
+  }
+
+  _setState(state, reason) {
+    if (this.state === state) return;
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, reason } }));
+  }
+}
