@@ -1,0 +1,424 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Realtime.Client;
+
+/// <summary>
+/// A RealtimeInfra connection that stays connected: requests are tasks matched by <c>ref</c>;
+/// after a drop it reconnects with exponential backoff and full jitter (at once, jittered, after a
+/// <c>reconnect</c>/1012 from a draining node; never after 1008), and resumes every subscription
+/// from its last offset. Protocol: docs/protocol.md.
+/// </summary>
+public sealed class RealtimeClient : IAsyncDisposable
+{
+    private const int ServiceRestart = 1012;
+
+    private readonly RealtimeClientOptions _options;
+    private readonly SubscriptionTracker _tracker = new();
+    private readonly ConcurrentDictionary<string, ChannelSubscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonElement>> _pending = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource<JsonElement> _opened = NewSignal();
+    private ClientWebSocket? _socket;
+    private Task? _running;
+    private int _ref;
+    private int _endpoint = -1; // the first connect takes Endpoints[0]
+
+    public RealtimeClient(RealtimeClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Endpoints.Count == 0)
+        {
+            throw new ArgumentException("at least one endpoint is required", nameof(options));
+        }
+
+        _options = options;
+    }
+
+    public ConnectionState State { get; private set; } = ConnectionState.Idle;
+
+    /// <summary>The last <c>welcome</c>: connection id, node, user.</summary>
+    public JsonElement? Welcome { get; private set; }
+
+    /// <summary>Raised on every state change, with the reason when the server gave one.</summary>
+    public event Action<ConnectionState, string?>? StateChanged;
+
+    /// <summary>Presence events (<c>join</c>/<c>leave</c>) of subscriptions that asked for them.</summary>
+    public event Action<JsonElement>? PresenceEvent;
+
+    /// <summary>Starts the connection (and keeps it up until disposed); completes once it is open.</summary>
+    public async Task<JsonElement> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        _running ??= Task.Run(RunAsync, CancellationToken.None);
+        return await _opened.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ChannelSubscription> SubscribeAsync(string channel, bool presence = false, string? since = null, CancellationToken cancellationToken = default)
+    {
+        if (!_tracker.Add(channel, presence, since))
+        {
+            throw new RealtimeException("already_subscribed", $"already subscribed to {channel}");
+        }
+
+        var subscription = new ChannelSubscription(this, channel, presence);
+        _subscriptions[channel] = subscription;
+        if (State == ConnectionState.Open)
+        {
+            try
+            {
+                await SubscribeOnServerAsync(channel, presence, since, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _tracker.Remove(channel);
+                _subscriptions.TryRemove(channel, out _);
+                throw;
+            }
+        }
+
+        return subscription;
+    }
+
+    public async Task<string> PublishAsync(string channel, JsonNode? data, CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(new JsonObject { ["type"] = "publish", ["channel"] = channel, ["data"] = data }, cancellationToken).ConfigureAwait(false);
+        return reply.GetProperty("offset").GetString()!;
+    }
+
+    /// <summary>Claims a resource; throws <see cref="RealtimeException"/> with code <c>conflict</c> (and the owner) when taken.</summary>
+    public Task<JsonElement> ClaimAsync(string channel, string resource, TimeSpan? ttl = null, bool releaseOnDisconnect = false, CancellationToken cancellationToken = default)
+    {
+        var frame = new JsonObject { ["type"] = "claim", ["channel"] = channel, ["resource"] = resource };
+        if (ttl is { } t)
+        {
+            frame["ttl"] = t.TotalSeconds;
+        }
+
+        if (releaseOnDisconnect)
+        {
+            frame["releaseOnDisconnect"] = true;
+        }
+
+        return RequestAsync(frame, cancellationToken);
+    }
+
+    public Task<JsonElement> ReleaseAsync(string channel, string resource, CancellationToken cancellationToken = default) =>
+        RequestAsync(new JsonObject { ["type"] = "release", ["channel"] = channel, ["resource"] = resource }, cancellationToken);
+
+    public async Task<JsonElement> PresenceAsync(string channel, CancellationToken cancellationToken = default) =>
+        (await RequestAsync(new JsonObject { ["type"] = "presence", ["channel"] = channel }, cancellationToken).ConfigureAwait(false)).GetProperty("members");
+
+    public async Task<JsonElement> ClaimsAsync(string channel, CancellationToken cancellationToken = default) =>
+        (await RequestAsync(new JsonObject { ["type"] = "claims", ["channel"] = channel }, cancellationToken).ConfigureAwait(false)).GetProperty("claims");
+
+    internal async ValueTask UnsubscribeAsync(ChannelSubscription subscription, CancellationToken cancellationToken)
+    {
+        if (!_subscriptions.TryRemove(subscription.Channel, out _))
+        {
+            return;
+        }
+
+        _tracker.Remove(subscription.Channel);
+        subscription.Complete();
+        if (State == ConnectionState.Open)
+        {
+            await RequestAsync(new JsonObject { ["type"] = "unsubscribe", ["channel"] = subscription.Channel }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends a request and waits for the reply with the same <c>ref</c>.</summary>
+    public Task<JsonElement> RequestAsync(JsonObject frame, CancellationToken cancellationToken = default) =>
+        RequestCoreAsync(frame, duringResume: false, cancellationToken);
+
+    private async Task<JsonElement> RequestCoreAsync(JsonObject frame, bool duringResume, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var socket = _socket;
+        if (socket is null || (State != ConnectionState.Open && !duringResume))
+        {
+            throw new RealtimeException("disconnected", $"not connected ({State})");
+        }
+
+        var reference = Interlocked.Increment(ref _ref);
+        var reply = NewSignal();
+        _pending[reference] = reply;
+        frame["ref"] = reference;
+        try
+        {
+            await SendAsync(socket, frame.ToJsonString(), cancellationToken).ConfigureAwait(false);
+            var element = await reply.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            return element.GetProperty("type").GetString() == "error"
+                ? throw new RealtimeException(
+                    element.GetProperty("code").GetString()!,
+                    element.TryGetProperty("message", out var m) ? m.GetString()! : "error",
+                    element.TryGetProperty("owner", out var o) ? o.GetString() : null)
+                : element;
+        }
+        catch (TimeoutException)
+        {
+            throw new RealtimeException("timeout", $"no reply to {frame["type"]} within {_options.RequestTimeout}");
+        }
+        finally
+        {
+            _pending.TryRemove(reference, out _);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var attempt = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            SetState(Welcome is null && attempt == 0 ? ConnectionState.Connecting : ConnectionState.Reconnecting, null);
+            var (closeCode, reason, drained) = await ConnectOnceAsync().ConfigureAwait(false);
+            FailPending();
+            if (_stop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (closeCode == (int)WebSocketCloseStatus.PolicyViolation)
+            {
+                SetState(ConnectionState.Closed, reason);
+                _opened.TrySetException(new RealtimeException("closed", reason ?? "closed by the server (1008)"));
+                foreach (var subscription in _subscriptions.Values)
+                {
+                    subscription.Complete();
+                }
+
+                return;
+            }
+
+            SetState(ConnectionState.Reconnecting, reason);
+            TimeSpan delay;
+            if (closeCode == ServiceRestart || drained)
+            {
+                attempt = 0; // a deploy, not a failure: come back at once, jittered, elsewhere
+                delay = TimeSpan.FromMilliseconds(_options.Random.NextDouble() * _options.MinBackoff.TotalMilliseconds);
+            }
+            else
+            {
+                delay = Backoff.Delay(attempt++, _options.MinBackoff, _options.MaxBackoff, _options.Random);
+            }
+
+            try
+            {
+                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        SetState(ConnectionState.Closed, null);
+    }
+
+    /// <summary>One connection's life: returns how it ended.</summary>
+    private async Task<(int? CloseCode, string? Reason, bool Drained)> ConnectOnceAsync()
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.Zero; // the server's JSON ping is the heartbeat
+        var uri = _options.Endpoints[Interlocked.Increment(ref _endpoint) % _options.Endpoints.Count];
+        try
+        {
+            if (_options.TokenProvider is { } tokens && await tokens(_stop.Token).ConfigureAwait(false) is { Length: > 0 } token)
+            {
+                uri = new Uri($"{uri}{(uri.Query.Length > 0 ? "&" : "?")}access_token={Uri.EscapeDataString(token)}");
+            }
+
+            await socket.ConnectAsync(uri, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException)
+        {
+            return (null, e.Message, false);
+        }
+
+        _socket = socket;
+        var drained = false;
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer.AsMemory(), _stop.Token).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return ((int?)socket.CloseStatus, socket.CloseStatusDescription, drained);
+                }
+
+                message.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                using var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length));
+                message.SetLength(0);
+                drained |= await HandleAsync(socket, document.RootElement.Clone()).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException)
+        {
+            return ((int?)socket.CloseStatus, e.Message, drained);
+        }
+        finally
+        {
+            _socket = null;
+        }
+    }
+
+    /// <summary>Handles one frame; returns true for <c>reconnect</c> (the node is draining).</summary>
+    private async ValueTask<bool> HandleAsync(ClientWebSocket socket, JsonElement frame)
+    {
+        var type = frame.GetProperty("type").GetString();
+        switch (type)
+        {
+            case "welcome":
+                Welcome = frame;
+                _ = Task.Run(() => ResumeAllAsync(frame));
+                return false;
+            case "message":
+                var channel = frame.GetProperty("channel").GetString()!;
+                var offset = frame.GetProperty("offset").GetString()!;
+                if (_subscriptions.TryGetValue(channel, out var subscription))
+                {
+                    _tracker.Delivered(channel, offset);
+                    subscription.Deliver(new ChannelMessage(channel, offset, frame.GetProperty("data")));
+                }
+
+                return false;
+            case "ping":
+                await SendAsync(socket, """{"type":"pong"}""", CancellationToken.None).ConfigureAwait(false);
+                return false;
+            case "reconnect":
+                return true;
+            case "join" or "leave":
+                PresenceEvent?.Invoke(frame);
+                return false;
+        }
+
+        if (frame.TryGetProperty("ref", out var reference) && reference.ValueKind == JsonValueKind.Number
+            && _pending.TryGetValue(reference.GetInt32(), out var pending))
+        {
+            pending.TrySetResult(frame);
+        }
+
+        return false;
+    }
+
+    private async Task ResumeAllAsync(JsonElement welcome)
+    {
+        try
+        {
+            await Task.WhenAll(_tracker.ResumeRequests().Select(r => SubscribeOnServerAsync(r.Channel, r.Presence, r.Since, _stop.Token, duringResume: true))).ConfigureAwait(false);
+            SetState(ConnectionState.Open, null);
+            _opened.TrySetResult(welcome);
+        }
+        catch (RealtimeException)
+        {
+            // The connection dropped while resuming: the run loop reconnects and resumes again.
+        }
+    }
+
+    private async Task SubscribeOnServerAsync(string channel, bool presence, string? since, CancellationToken cancellationToken, bool duringResume = false)
+    {
+        var frame = new JsonObject { ["type"] = "subscribe", ["channel"] = channel };
+        if (presence)
+        {
+            frame["presence"] = true;
+        }
+
+        if (since is not null)
+        {
+            frame["since"] = since;
+        }
+
+        var reply = await RequestCoreAsync(frame, duringResume, cancellationToken).ConfigureAwait(false);
+        var latest = reply.TryGetProperty("offset", out var o) ? o.GetString() : null;
+        var recovered = !reply.TryGetProperty("recovered", out var r) || r.GetBoolean();
+        var gap = _tracker.Subscribed(channel, latest, recovered);
+        if (_subscriptions.TryGetValue(channel, out var subscription))
+        {
+            subscription.Recovered = recovered;
+            if (gap)
+            {
+                subscription.RaiseGap(latest);
+            }
+        }
+    }
+
+    private async Task SendAsync(ClientWebSocket socket, string text, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+        {
+            throw new RealtimeException("disconnected", e.Message);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private void FailPending()
+    {
+        foreach (var (reference, pending) in _pending)
+        {
+            if (_pending.TryRemove(reference, out _))
+            {
+                pending.TrySetException(new RealtimeException("disconnected", "the connection closed before the reply"));
+            }
+        }
+    }
+
+    private void SetState(ConnectionState state, string? reason)
+    {
+        if (State != state)
+        {
+            State = state;
+            StateChanged?.Invoke(state, reason);
+        }
+    }
+
+    private static TaskCompletionSource<JsonElement> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_socket is { State: WebSocketState.Open } socket)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "client closed", timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+
+        if (_running is not null)
+        {
+            await _running.ConfigureAwait(false);
+        }
+
+        _opened.TrySetCanceled();
+        foreach (var subscription in _subscriptions.Values)
+        {
+            subscription.Complete();
+        }
+
+        _sendLock.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using Realtime.Client;
+
+namespace Realtime.Server.Tests.Client;
+
+public sealed class ClientBookkeepingTests
+{
+    private sealed class FixedRandom(double value) : Random
+    {
+        public override double NextDouble() => value;
+    }
+
+    [Fact]
+    public void Backoff_doubles_from_the_minimum_with_full_jitter_up_to_the_maximum()
+    {
+        var min = TimeSpan.FromMilliseconds(500);
+        var max = TimeSpan.FromSeconds(20);
+        Assert.Equal(250, Backoff.Delay(0, min, max, new FixedRandom(0.5)).TotalMilliseconds);
+        Assert.Equal(2000, Backoff.Delay(3, min, max, new FixedRandom(0.5)).TotalMilliseconds);
+        Assert.Equal(10_000, Backoff.Delay(12, min, max, new FixedRandom(0.5)).TotalMilliseconds); // capped at 20 s
+        Assert.Equal(0, Backoff.Delay(5, min, max, new FixedRandom(0)).TotalMilliseconds);
+        Assert.All(Enumerable.Range(0, 100), attempt => Assert.InRange(Backoff.Delay(attempt, min, max, Random.Shared), TimeSpan.Zero, max));
+    }
+
+    [Fact]
+    public void Resume_starts_after_the_last_delivered_message()
+    {
+        var tracker = new SubscriptionTracker();
+        Assert.True(tracker.Add("chat:a", presence: true, since: null));
+        Assert.False(tracker.Add("chat:a", presence: false, since: null)); // once per channel
+        tracker.Add("chat:b", presence: false, since: "e:1-0");
+
+        Assert.False(tracker.Subscribed("chat:a", latest: "e:10-0", recovered: true));
+        tracker.Delivered("chat:a", "e:11-0");
+        tracker.Delivered("chat:a", "e:12-0");
+
+        var requests = tracker.ResumeRequests().OrderBy(r => r.Channel).ToList();
+        Assert.Equal([("chat:a", true, "e:12-0"), ("chat:b", false, "e:1-0")], requests);
+    }
+
+    [Fact]
+    public void A_subscribe_without_history_starts_from_the_latest_offset()
+    {
+        var tracker = new SubscriptionTracker();
+        tracker.Add("feed:x", presence: false, since: null);
+        Assert.False(tracker.Subscribed("feed:x", latest: "e:7-0", recovered: true));
+        Assert.Equal("e:7-0", tracker.OffsetOf("feed:x"));
+    }
+
+    [Fact]
+    public void Recovered_false_after_a_resume_is_a_gap_and_moves_to_the_latest_offset()
+    {
+        var tracker = new SubscriptionTracker();
+        tracker.Add("feed:x", presence: false, since: "old:3-0");
+        Assert.True(tracker.Subscribed("feed:x", latest: "new:9-0", recovered: false));
+        Assert.Equal("new:9-0", tracker.OffsetOf("feed:x"));
+        Assert.False(tracker.Subscribed("feed:x", latest: "new:9-0", recovered: true));
+    }
+
+    [Fact]
+    public void Removed_channels_are_not_resumed()
+    {
+        var tracker = new SubscriptionTracker();
+        tracker.Add("a:1", false, null);
+        tracker.Add("a:2", false, null);
+        tracker.Remove("a:1");
+        Assert.Equal(["a:2"], tracker.ResumeRequests().Select(r => r.Channel));
+    }
+}
