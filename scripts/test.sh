@@ -20,6 +20,8 @@ command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (do
 need_package node nodejs
 need_package npm npm
 need_package redis-server redis-server   # integration tests start their own on free loopback ports
+need_package haproxy haproxy             # E2E: the load balancer in front of two nodes
+need_package chromium chromium           # E2E: Debian's browser, driven by Playwright (no download)
 
 # The CDK tests drive the real CLI pinned in package-lock.json.
 if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -19,6 +19,7 @@ function render() {
     const owner = taken.get(button.dataset.table);
     button.dataset.taken = owner === undefined ? '' : owner === me() ? 'mine' : 'other';
     button.setAttribute('aria-pressed', owner === me() ? 'true' : 'false');
+    button.textContent = owner === undefined ? 'Book' : owner === me() ? 'Yours' : 'Booked';
     button.title = owner === undefined ? 'Free: book it' : owner === me() ? 'Booked by you' : 'Booked';
   }
 }
