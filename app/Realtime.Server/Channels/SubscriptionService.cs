@@ -20,7 +20,8 @@ public sealed class SubscriptionService(
     IBackplane backplane,
     PresenceService presence,
     RealtimeMetrics metrics,
-    IOptions<RealtimeOptions> options)
+    IOptions<RealtimeOptions> options,
+    TimeProvider time)
 {
     private readonly RealtimeOptions _options = options.Value;
 
@@ -107,7 +108,7 @@ public sealed class SubscriptionService(
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
-        connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, TimeProvider.System);
+        connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
         if (!connection.PublishBucket.TryTake())
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes per second");

@@ -158,7 +158,7 @@ public sealed class RequestDispatcher(
     private static string Channel(ClientFrame request) =>
         ChannelName.IsValid(request.Channel)
             ? request.Channel!
-            : throw RequestException.Protocol(ErrorCodes.InvalidChannel, $"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}");
+            : throw RequestException.Protocol(ErrorCodes.InvalidChannel, $"channel must match {ChannelName.Rule}");
 
     /// <summary>A malformed request; too many in a row and the client is broken or hostile: 1008.</summary>
     private void ProtocolError(RealtimeConnection connection, JsonElement? reference, string code, string message)

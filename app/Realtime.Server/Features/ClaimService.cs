@@ -90,7 +90,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
     private static string ValidResource(string? resource) =>
         ChannelName.IsValid(resource)
             ? resource!
-            : throw RequestException.Protocol(ErrorCodes.BadRequest, "'resource' must match [A-Za-z0-9_-:.@]{1,128}");
+            : throw RequestException.Protocol(ErrorCodes.BadRequest, $"'resource' must match {ChannelName.Rule}");
 
     private static async ValueTask<ClaimOutcome> Run(Func<ValueTask<ClaimOutcome>> action)
     {

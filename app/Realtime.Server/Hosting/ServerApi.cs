@@ -115,7 +115,7 @@ public static class ServerApi
 
         return ChannelName.IsValid(channel)
             ? null
-            : Results.Problem($"channel must match [A-Za-z0-9_-:.@]{{1,{ChannelName.MaxLength}}}", statusCode: StatusCodes.Status400BadRequest);
+            : Results.Problem($"channel must match {ChannelName.Rule}", statusCode: StatusCodes.Status400BadRequest);
     }
 
     private static IResult Problem(RequestException e) => Results.Problem(e.Message, statusCode: e.Code switch

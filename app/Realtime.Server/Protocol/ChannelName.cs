@@ -10,6 +10,9 @@ public static partial class ChannelName
 {
     public const int MaxLength = 128;
 
+    /// <summary>The rule in words, for error messages.</summary>
+    public const string Rule = "[A-Za-z0-9_-:.@]{1,128}";
+
     public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
 
     /// <summary>"chat:lobby" → "chat"; a name without ':' has the empty namespace.</summary>
