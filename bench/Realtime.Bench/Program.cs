@@ -1,27 +1,106 @@
 using System.Globalization;
-using Realtime.Bench;
+using Realtime.Bench.Reporting;
+using Realtime.Bench.Scenarios;
+using Realtime.Bench.Servers;
 
-// Quick fan-out measurement against running nodes (e.g. scripts/local-cluster.sh or two `dotnet run`s):
-//   dotnet run -c Release --project bench/Realtime.Bench -- fanout ws://127.0.0.1:5001/ws,ws://127.0.0.1:5002/ws 1000 50,100,200 10
-if (args.Length < 5 || args[0] != "fanout")
+// The benchmark (DESIGN §8): ours, ASP.NET Core SignalR and Socket.IO, each as two nodes on one
+// redis-server, on loopback, kinds interleaved step by step so machine noise hits all alike.
+//   bench/run.sh [--smoke]        (builds what it needs, then runs this)
+//   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll run [--smoke] [--servers realtime,signalr,socketio] [--out DIR]
+if (args.Length == 0 || args[0] != "run")
 {
-    Console.Error.WriteLine("usage: Realtime.Bench fanout NODE_URLS(comma-separated) SUBSCRIBERS RATES(comma-separated msg/s) SECONDS");
+    Console.Error.WriteLine("usage: Realtime.Bench run [--smoke] [--servers realtime,signalr,socketio] [--only S1,S2,S3] [--out DIR]");
     return 2;
 }
 
-var nodes = args[1].Split(',').Select(u => new Uri(u)).ToArray();
-var subscribers = int.Parse(args[2], CultureInfo.InvariantCulture);
-var rates = args[3].Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture));
-var seconds = int.Parse(args[4], CultureInfo.InvariantCulture);
+var smoke = args.Contains("--smoke");
+var root = FindRoot();
+var selected = Option("--servers")?.Split(',') ?? ServerKind.All.Select(k => k.Name).ToArray();
+var kinds = ServerKind.All.Where(k => selected.Contains(k.Name)).ToList();
+var output = Option("--out") ?? Path.Combine(root, "bench", "results", smoke ? "smoke" : "full");
+var only = Option("--only")?.Split(',') ?? ["S1", "S2", "S3"];
 
-Console.WriteLine("| subscribers | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-foreach (var rate in rates)
+var s1Rates = smoke ? new[] { 10, 50 } : [10, 20, 50, 100, 200, 500, 1000, 2000];
+var s1Subscribers = smoke ? 100 : 1000;
+var stepDuration = TimeSpan.FromSeconds(smoke ? 2 : 10);
+var s2Connections = smoke ? 200 : 2000;
+var s3Connections = smoke ? 500 : 5000;
+var results = new List<StepResult>();
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+Console.Error.WriteLine($"benchmark ({(smoke ? "smoke" : "full")} scale): {string.Join(", ", kinds.Select(k => k.Name))}");
+var clusters = new List<ServerCluster>();
+try
 {
-    var r = await FanOut.RunAsync(nodes, subscribers, rate, seconds, CancellationToken.None);
-    var loss = 1 - ((double)r.Delivered / r.Expected);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Subscribers} | {r.Rate} | {r.DeliveriesPerSecond:F0} | {loss:P2} | {r.P50:F1} | {r.P90:F1} | {r.P99:F1} | {r.P999:F1} | {r.Max:F1} |"));
+    foreach (var kind in kinds)
+    {
+        clusters.Add(await ServerCluster.StartAsync(kind, root));
+    }
+
+    // S1: rising rates; a kind stops once a step fails (loss, or p99 above 50 ms).
+    var stopped = new HashSet<string>();
+    for (var step = 0; step < s1Rates.Length && only.Contains("S1"); step++)
+    {
+        foreach (var cluster in Rotate(clusters, step).Where(c => !stopped.Contains(c.Kind.Name)))
+        {
+            var result = await Scenarios.FanOutAsync(cluster, s1Subscribers, s1Rates[step], stepDuration, cancel.Token);
+            Print(result);
+            results.Add(result);
+            if (!result.Sustained)
+            {
+                stopped.Add(cluster.Kind.Name);
+            }
+        }
+    }
+
+    foreach (var cluster in clusters.Where(_ => only.Contains("S2")))
+    {
+        var result = await Scenarios.RoomsAsync(cluster, s2Connections, 10, stepDuration, cancel.Token);
+        Print(result);
+        results.Add(result);
+    }
+}
+finally
+{
+    foreach (var cluster in clusters)
+    {
+        await cluster.DisposeAsync();
+    }
 }
 
+// S3 on fresh clusters: memory that earlier scenarios grew must not count.
+foreach (var kind in kinds.Where(_ => only.Contains("S3")))
+{
+    await using var cluster = await ServerCluster.StartAsync(kind, root);
+    var result = await Scenarios.IdleAsync(cluster, s3Connections, TimeSpan.FromSeconds(smoke ? 3 : 10), cancel.Token);
+    Print(result);
+    results.Add(result);
+}
+
+var header = string.Create(CultureInfo.InvariantCulture,
+    $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(smoke ? "smoke" : "full")} scale, {Environment.ProcessorCount} cores, .NET {Environment.Version}.");
+Report.Write(output, header, results);
+Console.WriteLine(Report.Markdown(header, results));
+Console.Error.WriteLine($"results: {output}/results.md, results.json, s1-latency.svg");
 return 0;
+
+static IEnumerable<T> Rotate<T>(IReadOnlyList<T> items, int by) => items.Skip(by % items.Count).Concat(items.Take(by % items.Count));
+
+static void Print(StepResult r) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"  {r.Scenario} {r.Server,-9} {r.OfferedMessagesPerSecond,7:F0} msg/s  {r.DeliveriesPerSecond,10:N0} deliveries/s  loss {r.Loss,7:P2}  p50 {r.P50,8:F1}  p99 {r.P99,8:F1} ms  rss/conn {r.RssPerConnectionKb:F1} KB"));
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "RealtimeInfra.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("RealtimeInfra.sln not found above the benchmark");
+}

@@ -179,60 +179,67 @@ public sealed class RealtimeConnection : IDisposable
 
     private async Task ReceiveLoopAsync(IFrameHandler handler, CancellationToken stopping)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
-        var count = 0;
-        try
+        while (true)
         {
-            while (true)
+            // Between messages the connection holds no buffer: a zero-byte receive waits for the
+            // next frame's header. Idle sockets are most of a node's connections.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, stopping).ConfigureAwait(false);
+            Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                if (count == buffer.Length)
-                {
-                    buffer = Grow(buffer, count);
-                }
+                return;
+            }
 
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(count), stopping).ConfigureAwait(false);
-                Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
-                if (result.MessageType == WebSocketMessageType.Close)
+            var type = result.MessageType;
+            var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+            var count = 0;
+            var tooBig = false;
+            try
+            {
+                while (!result.EndOfMessage)
                 {
-                    return;
+                    if (count == buffer.Length)
+                    {
+                        buffer = Grow(buffer, count);
+                    }
+
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), stopping).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    count += result.Count;
+                    if (count > _settings.MaxMessageBytes)
+                    {
+                        tooBig = true;
+                        count = 0; // keep reading to the end of the frame, discarding it
+                    }
                 }
 
                 if (IsClosing)
                 {
-                    count = 0; // waiting for the peer's close: read and discard
-                    continue;
+                    continue; // waiting for the peer's close: read and discard
                 }
 
-                if (result.MessageType == WebSocketMessageType.Binary)
+                if (type == WebSocketMessageType.Binary)
                 {
                     Close(CloseCodes.BinaryFrame, "binary frames are not supported", discardQueue: true);
-                    continue;
                 }
-
-                count += result.Count;
-                if (count > _settings.MaxMessageBytes)
+                else if (tooBig)
                 {
                     Close(CloseCodes.TooBig, $"frame larger than {_settings.MaxMessageBytes} bytes", discardQueue: true);
-                    count = 0;
-                    continue;
                 }
-
-                if (result.EndOfMessage)
+                else
                 {
                     await handler.HandleAsync(this, buffer.AsMemory(0, count), stopping).ConfigureAwait(false);
-                    count = 0;
-                    if (buffer.Length > InitialReceiveBuffer)
-                    {
-                        // One large frame must not pin a large buffer for the life of an idle socket.
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
-                    }
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Realtime.Bench.Scenarios;
+
+namespace Realtime.Bench.Reporting;
+
+/// <summary>Results as Markdown (for docs/benchmarks.md), JSON (for tools) and an SVG chart.</summary>
+public static class Report
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static void Write(string directory, string header, IReadOnlyList<StepResult> results)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(results, Json));
+        File.WriteAllText(Path.Combine(directory, "results.md"), Markdown(header, results));
+        File.WriteAllText(Path.Combine(directory, "s1-latency.svg"), Chart(results.Where(r => r.Scenario == "S1").ToList()));
+    }
+
+    public static string Markdown(string header, IReadOnlyList<StepResult> results)
+    {
+        var md = new StringBuilder().AppendLine(header).AppendLine();
+        string F(double value, string format = "F1") => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
+
+        md.AppendLine("### S1 fan-out").AppendLine()
+          .AppendLine("| server | subscribers | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | generator CPU % |")
+          .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Where(r => r.Scenario == "S1"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.GeneratorCpuPercent, "F0")} |");
+        }
+
+        md.AppendLine().AppendLine("S1 best sustained (zero loss, p99 ≤ 50 ms):").AppendLine();
+        foreach (var group in results.Where(r => r.Scenario == "S1").GroupBy(r => r.Server))
+        {
+            var best = group.Where(r => r.Sustained).MaxBy(r => r.DeliveriesPerSecond);
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {group.Key}: {(best is null ? "none" : $"{best.DeliveriesPerSecond:N0} deliveries/s at {best.OfferedMessagesPerSecond:F0} msg/s")}");
+        }
+
+        md.AppendLine().AppendLine("### S2 rooms").AppendLine()
+          .AppendLine("| server | connections | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | generator CPU % |")
+          .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Where(r => r.Scenario == "S2"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.GeneratorCpuPercent, "F0")} |");
+        }
+
+        md.AppendLine().AppendLine("### S3 idle").AppendLine()
+          .AppendLine("| server | idle connections on one node | server RSS per connection (KB) |")
+          .AppendLine("|---|---:|---:|");
+        foreach (var r in results.Where(r => r.Scenario == "S3"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.RssPerConnectionKb)} |");
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>p50 and p99 (log scale) against the offered rate, one colour per server.</summary>
+    public static string Chart(IReadOnlyList<StepResult> s1)
+    {
+        const int width = 720, height = 420, left = 70, right = 150, top = 30, bottom = 50;
+        var colours = new Dictionary<string, string> { ["realtime"] = "#1565c0", ["signalr"] = "#c62828", ["socketio"] = "#2e7d32" };
+        var rates = s1.Select(r => r.OfferedMessagesPerSecond).Where(r => r > 0).DefaultIfEmpty(1).ToList();
+        double minRate = rates.Min(), maxRate = Math.Max(rates.Max(), minRate * 10);
+        double X(double rate) => left + ((Math.Log10(rate) - Math.Log10(minRate)) / (Math.Log10(maxRate) - Math.Log10(minRate)) * (width - left - right));
+        double Y(double ms) => top + ((1 - (Math.Log10(Math.Clamp(ms, 0.1, 100_000)) + 1) / 6) * (height - top - bottom));
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{left}" y="18" font-weight="bold">S1 fan-out: latency against offered rate (log–log); solid p99, dashed p50</text>""");
+        foreach (var ms in new[] { 1, 10, 100, 1000, 10000 })
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"""<line x1="{left}" x2="{width - right}" y1="{Y(ms):F1}" y2="{Y(ms):F1}" stroke="#ddd"/><text x="{left - 8}" y="{Y(ms) + 4:F1}" text-anchor="end">{ms} ms</text>""");
+        }
+
+        foreach (var rate in rates.Distinct())
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(rate):F1}" y="{height - bottom + 18}" text-anchor="middle">{rate:F0}</text>""");
+        }
+
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">published msg/s (× subscribers = deliveries/s)</text>""");
+        var row = 0;
+        foreach (var group in s1.GroupBy(r => r.Server))
+        {
+            var colour = colours.GetValueOrDefault(group.Key, "#555");
+            foreach (var (percentile, dash) in new[] { ((Func<StepResult, double>)(r => r.P99), ""), (r => r.P50, " stroke-dasharray=\"4 3\"") })
+            {
+                var points = string.Join(' ', group.Where(r => !double.IsNaN(percentile(r))).Select(r => $"{X(r.OfferedMessagesPerSecond):F1},{Y(percentile(r)):F1}"));
+                svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{points}"/>""");
+            }
+
+            svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{width - right + 15}" y="{top + (row * 20)}" width="12" height="12" fill="{colour}"/><text x="{width - right + 32}" y="{top + (row * 20) + 11}">{group.Key}</text>""");
+            row++;
+        }
+
+        return svg.Append("</svg>").ToString();
+    }
+}
