@@ -74,6 +74,26 @@ public static class Scenarios
         }
     }
 
+    private static TimeSpan WarmUp(TimeSpan duration) => duration / 5;
+
+    /// <summary>Open loop: message n leaves at n / rate seconds, whatever happened before.</summary>
+    private static async Task SendAtRateAsync(double rate, TimeSpan duration, Func<long, long, Task> send, Action<TimeSpan> tick, CancellationToken cancellationToken)
+    {
+        var total = (long)(rate * duration.TotalSeconds);
+        var clock = Stopwatch.StartNew();
+        for (long n = 0; n < total; n++)
+        {
+            var wait = TimeSpan.FromSeconds(n / rate) - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+
+            await send(n, Stopwatch.GetTimestamp()).ConfigureAwait(false);
+            tick(clock.Elapsed);
+        }
+    }
+
     /// <summary>Publishes until every subscriber has received something: all subscriptions are live everywhere.</summary>
     private static async Task WarmUpAsync(BenchConnection publisher, string channel, Latency latency, int subscribers, CancellationToken cancellationToken)
     {
@@ -94,6 +114,11 @@ public static class Scenarios
     /// </summary>
     private static async Task<StepResult> MeasureAsync(ServerCluster cluster, string scenario, int connections, double rate, Latency latency, int deliveriesPerMessage, TimeSpan duration, Func<long, long, Task> send, CancellationToken cancellationToken)
     {
+        // Warm-up at the step's own rate, not measured: JIT, pools and socket buffers settle first.
+        latency.Since = long.MaxValue;
+        await SendAtRateAsync(rate, WarmUp(duration), send, _ => { }, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(300, cancellationToken).ConfigureAwait(false);
+
         var total = (long)(rate * duration.TotalSeconds);
         var cpuBefore = cluster.CpuSeconds();
         var generatorBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -101,22 +126,14 @@ public static class Scenarios
         latency.Since = start;
         var clock = Stopwatch.StartNew();
         var progress = Stopwatch.StartNew();
-        for (long n = 0; n < total; n++)
+        await SendAtRateAsync(rate, duration, send, elapsed =>
         {
-            var due = TimeSpan.FromSeconds(n / rate);
-            var wait = due - clock.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(1))
-            {
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-            }
-
-            await send(n, Stopwatch.GetTimestamp()).ConfigureAwait(false);
             if (progress.Elapsed > TimeSpan.FromSeconds(2))
             {
-                Console.Error.Write($"\r  {scenario} {cluster.Kind.Name,-9} {rate,7:F0} msg/s  {clock.Elapsed.TotalSeconds,4:F0}/{duration.TotalSeconds:F0} s  delivered {latency.Count,10:N0}   ");
+                Console.Error.Write($"\r  {scenario} {cluster.Kind.Name,-9} {rate,7:F0} msg/s  {elapsed.TotalSeconds,4:F0}/{duration.TotalSeconds:F0} s  delivered {latency.Count,10:N0}   ");
                 progress.Restart();
             }
-        }
+        }, cancellationToken).ConfigureAwait(false);
 
         var sendingTook = clock.Elapsed;
         var expected = total * deliveriesPerMessage;
