@@ -7,6 +7,12 @@ using Realtime.Bench.Servers;
 // redis-server, on loopback, kinds interleaved step by step so machine noise hits all alike.
 //   bench/run.sh [--smoke]        (builds what it needs, then runs this)
 //   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll run [--smoke] [--servers realtime,signalr,socketio] [--out DIR]
+if (args is ["report", var directory])
+{
+    Report.Rewrite(directory);
+    return 0;
+}
+
 if (args.Length == 0 || args[0] != "run")
 {
     Console.Error.WriteLine("usage: Realtime.Bench run [--smoke] [--servers realtime,signalr,socketio] [--only S1,S2,S3] [--out DIR]");

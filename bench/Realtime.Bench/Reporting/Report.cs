@@ -10,6 +10,14 @@ public static class Report
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <summary>Rewrites the Markdown and the chart from a run's results.json.</summary>
+    public static void Rewrite(string directory)
+    {
+        var results = JsonSerializer.Deserialize<List<StepResult>>(File.ReadAllText(Path.Combine(directory, "results.json")), Json)!;
+        var header = File.ReadLines(Path.Combine(directory, "results.md")).First();
+        Write(directory, header, results);
+    }
+
     public static void Write(string directory, string header, IReadOnlyList<StepResult> results)
     {
         Directory.CreateDirectory(directory);
@@ -85,8 +93,14 @@ public static class Report
             var colour = colours.GetValueOrDefault(group.Key, "#555");
             foreach (var (percentile, dash) in new[] { ((Func<StepResult, double>)(r => r.P99), ""), (r => r.P50, " stroke-dasharray=\"4 3\"") })
             {
-                var points = string.Join(' ', group.Where(r => !double.IsNaN(percentile(r))).Select(r => $"{X(r.OfferedMessagesPerSecond):F1},{Y(percentile(r)):F1}"));
+                var measured = group.Where(r => !double.IsNaN(percentile(r))).ToList();
+                var points = string.Join(' ', measured.Select(r => $"{X(r.OfferedMessagesPerSecond):F1},{Y(percentile(r)):F1}"));
                 svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{points}"/>""");
+                foreach (var r in measured)
+                {
+                    // A filled dot where the step held (no loss, p99 ≤ 50 ms), a hollow one where it failed.
+                    svg.Append(CultureInfo.InvariantCulture, $"""<circle cx="{X(r.OfferedMessagesPerSecond):F1}" cy="{Y(percentile(r)):F1}" r="3.5" stroke="{colour}" fill="{(r.Sustained ? colour : "white")}"/>""");
+                }
             }
 
             svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{width - right + 15}" y="{top + (row * 20)}" width="12" height="12" fill="{colour}"/><text x="{width - right + 32}" y="{top + (row * 20) + 11}">{group.Key}</text>""");
