@@ -190,10 +190,13 @@ public sealed class RealtimeConnection : IDisposable
                 return;
             }
 
-            var type = result.MessageType;
+            if (result.MessageType == WebSocketMessageType.Binary && !IsClosing)
+            {
+                Close(CloseCodes.BinaryFrame, "binary frames are not supported", discardQueue: true);
+            }
+
             var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
             var count = 0;
-            var tooBig = false;
             try
             {
                 while (!result.EndOfMessage)
@@ -213,25 +216,14 @@ public sealed class RealtimeConnection : IDisposable
                     count += result.Count;
                     if (count > _settings.MaxMessageBytes)
                     {
-                        tooBig = true;
-                        count = 0; // keep reading to the end of the frame, discarding it
+                        // Say so at once; the rest of the frame is read and dropped until the peer
+                        // answers the close (or the close timeout cuts it off).
+                        Close(CloseCodes.TooBig, $"frame larger than {_settings.MaxMessageBytes} bytes", discardQueue: true);
+                        count = 0;
                     }
                 }
 
-                if (IsClosing)
-                {
-                    continue; // waiting for the peer's close: read and discard
-                }
-
-                if (type == WebSocketMessageType.Binary)
-                {
-                    Close(CloseCodes.BinaryFrame, "binary frames are not supported", discardQueue: true);
-                }
-                else if (tooBig)
-                {
-                    Close(CloseCodes.TooBig, $"frame larger than {_settings.MaxMessageBytes} bytes", discardQueue: true);
-                }
-                else
+                if (!IsClosing)
                 {
                     await handler.HandleAsync(this, buffer.AsMemory(0, count), stopping).ConfigureAwait(false);
                 }
