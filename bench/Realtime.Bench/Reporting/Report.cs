@@ -54,6 +54,17 @@ public static class Report
             md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.GeneratorCpuPercent, "F0")} |");
         }
 
+        var s2 = results.Where(r => r.Scenario == "S2").GroupBy(r => r.Server).ToList();
+        if (s2.Any(g => g.Count() > 1))
+        {
+            md.AppendLine().AppendLine("S2 medians over the runs:").AppendLine();
+            foreach (var group in s2)
+            {
+                var p99 = group.Select(r => r.P99).Order().ToList();
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {group.Key}: p99 median {p99[p99.Count / 2]:F1} ms (runs: {string.Join(", ", group.Select(r => r.P99.ToString("F1", CultureInfo.InvariantCulture)))}), loss {group.Max(r => r.Loss):P2} at most");
+            }
+        }
+
         md.AppendLine().AppendLine("### S3 idle").AppendLine()
           .AppendLine("| server | idle connections on one node | server RSS per connection (KB) |")
           .AppendLine("|---|---:|---:|");
