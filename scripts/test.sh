@@ -35,7 +35,9 @@ status=0
 # The browser client's unit tests, on Node's own test runner.
 node --test tests/Realtime.Client.Js.Tests/ 2>&1 | tee "$log" || status=$?
 
-dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@" 2>&1 | tee -a "$log" || status=$?
+# One test assembly at a time: the integration and E2E tests measure timing (heartbeats, drain
+# spread, presence expiry) on a 2-core machine, and the CDK tests' jsii process is heavy.
+dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@" -- RunConfiguration.MaxCpuCount=1 2>&1 | tee -a "$log" || status=$?
 
 # One closing line over every test assembly, in the plain 'N passed, N failed' form.
 # A skipped test or an empty run proves nothing: both fail the run.
