@@ -28,6 +28,8 @@ public sealed class RealtimeConnection : IDisposable
     private volatile bool _discardQueue;
     private WebSocketCloseStatus _closeStatus = CloseCodes.Normal;
     private string _closeReason = "";
+    private HashSet<string>? _presenceChannels;
+    private HashSet<(string Channel, string Resource)>? _claimsToRelease;
 
     public RealtimeConnection(string id, WebSocket socket, ConnectionSettings settings, TimeProvider time)
     {
@@ -55,11 +57,11 @@ public sealed class RealtimeConnection : IDisposable
     /// <summary>Who owns this connection's claims: its user, else the connection itself.</summary>
     public string Owner => User ?? Id;
 
-    /// <summary>Channels where this connection is a presence member; touched only by its receive loop.</summary>
-    public HashSet<string> PresenceChannels { get; } = new(StringComparer.Ordinal);
+    /// <summary>Channels where this connection is a presence member; touched only by its receive loop. Made on first use.</summary>
+    public HashSet<string> PresenceChannels => _presenceChannels ??= new(StringComparer.Ordinal);
 
-    /// <summary>Claims to release when the connection closes; touched only by its receive loop.</summary>
-    public HashSet<(string Channel, string Resource)> ClaimsToRelease { get; } = [];
+    /// <summary>Claims to release when the connection closes; touched only by its receive loop. Made on first use.</summary>
+    public HashSet<(string Channel, string Resource)> ClaimsToRelease => _claimsToRelease ??= [];
 
     /// <summary>Channels this connection is subscribed to; touched only by its receive loop.</summary>
     public HashSet<string> Subscriptions { get; } = new(StringComparer.Ordinal);
@@ -183,7 +185,9 @@ public sealed class RealtimeConnection : IDisposable
         {
             // Between messages the connection holds no buffer: a zero-byte receive waits for the
             // next frame's header. Idle sockets are most of a node's connections.
-            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, stopping).ConfigureAwait(false);
+            // No cancellation token: it would register a callback per receive on every idle socket;
+            // at shutdown the drain closes each connection, and the server aborts what remains.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
             Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
             if (result.MessageType == WebSocketMessageType.Close)
             {

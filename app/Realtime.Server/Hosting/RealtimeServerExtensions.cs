@@ -21,8 +21,10 @@ public static class RealtimeServerExtensions
     {
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(json => json.UseUtcTimestamp = true);
-        // Request logs carry the URL, and a browser's token travels in it (?access_token=): keep them out.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // Request logs carry the URL, and a browser's token travels in it (?access_token=): keep them
+        // out. None, not Warning: while any level is on, hosting creates an Activity and a log scope
+        // for every request, and a WebSocket request keeps them for the connection's whole life.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
         builder.Services.AddRealtimeServer(builder.Configuration);
         return builder;
