@@ -97,7 +97,7 @@ public static class Scenarios
     /// <summary>Publishes until every subscriber has received something: all subscriptions are live everywhere.</summary>
     private static async Task WarmUpAsync(BenchConnection publisher, string channel, Latency latency, int subscribers, CancellationToken cancellationToken)
     {
-        latency.Since = 0;
+        latency.Restart(since: 0);
         var deadline = Stopwatch.StartNew();
         while (latency.Count < subscribers * 3L && deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -115,7 +115,7 @@ public static class Scenarios
     private static async Task<StepResult> MeasureAsync(ServerCluster cluster, string scenario, int connections, double rate, Latency latency, int deliveriesPerMessage, TimeSpan duration, Func<long, long, Task> send, CancellationToken cancellationToken)
     {
         // Warm-up at the step's own rate, not measured: JIT, pools and socket buffers settle first.
-        latency.Since = long.MaxValue;
+        latency.Pause();
         await SendAtRateAsync(rate, WarmUp(duration), send, _ => { }, cancellationToken).ConfigureAwait(false);
         await Task.Delay(300, cancellationToken).ConfigureAwait(false);
 
@@ -123,7 +123,7 @@ public static class Scenarios
         var cpuBefore = cluster.CpuSeconds();
         var generatorBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var start = Stopwatch.GetTimestamp();
-        latency.Since = start;
+        latency.Restart(start);
         var clock = Stopwatch.StartNew();
         var progress = Stopwatch.StartNew();
         await SendAtRateAsync(rate, duration, send, elapsed =>
