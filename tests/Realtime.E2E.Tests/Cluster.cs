@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Realtime.Testing;
 
 namespace Realtime.E2E.Tests;
 
@@ -10,11 +8,11 @@ namespace Realtime.E2E.Tests;
 /// </summary>
 public sealed class Cluster : IAsyncDisposable
 {
-    private readonly List<Process> _processes = [];
-    private readonly Dictionary<string, Process> _nodes = [];
+    private readonly List<ChildProcess> _processes = [];
+    private readonly Dictionary<string, ChildProcess> _nodes = [];
     private readonly string _work = Directory.CreateTempSubdirectory("realtime-e2e-").FullName;
 
-    public int FrontendPort { get; } = FreePort();
+    public int FrontendPort { get; } = FreePort.Next();
 
     public Uri Url => new($"http://127.0.0.1:{FrontendPort}/");
 
@@ -35,20 +33,20 @@ public sealed class Cluster : IAsyncDisposable
 
     private async Task StartCoreAsync(PublishedServer server)
     {
-        var redisPort = FreePort();
-        Start("redis-server", ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], null, null);
+        var redisPort = FreePort.Next();
+        Start("redis-server", ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
 
-        var nodePorts = new Dictionary<string, int> { ["n1"] = FreePort(), ["n2"] = FreePort() };
+        var nodePorts = new Dictionary<string, int> { ["n1"] = FreePort.Next(), ["n2"] = FreePort.Next() };
         foreach (var (name, port) in nodePorts)
         {
-            _nodes[name] = Start("dotnet", [Path.Combine(server.Directory, "Realtime.Server.dll"), "--urls", $"http://127.0.0.1:{port}"], server.Directory, new()
+            _nodes[name] = Start("dotnet", [Path.Combine(server.Directory, "Realtime.Server.dll"), "--urls", $"http://127.0.0.1:{port}"], new Dictionary<string, string?>
             {
                 ["Realtime__Redis__ConnectionString"] = $"127.0.0.1:{redisPort}",
                 ["Realtime__NodeId"] = $"node-{name[1..]}",
                 ["Realtime__DrainSeconds"] = "2",
                 ["Realtime__PublishRatePerSecond"] = "1000",
                 ["Logging__LogLevel__Default"] = "Warning",
-            });
+            }, server.Directory);
         }
 
         var config = File.ReadAllText(Path.Combine(PublishedServer.RepositoryRoot, "scripts", "haproxy.cfg.template"))
@@ -57,88 +55,34 @@ public sealed class Cluster : IAsyncDisposable
             .Replace("@NODE2_PORT@", $"{nodePorts["n2"]}", StringComparison.Ordinal);
         var configPath = Path.Combine(_work, "haproxy.cfg");
         await File.WriteAllTextAsync(configPath, config);
-        Start("haproxy", ["-db", "-f", configPath], null, null);
+        var haproxy = Start("haproxy", ["-db", "-f", configPath]);
 
-        using var http = new HttpClient();
-        foreach (var port in nodePorts.Values.Append(FrontendPort))
+        foreach (var (name, port) in nodePorts)
         {
-            await WaitReadyAsync(http, new Uri($"http://127.0.0.1:{port}/readyz"));
+            await _nodes[name].WaitUntilOkAsync(new Uri($"http://127.0.0.1:{port}/readyz"), TimeSpan.FromSeconds(60));
         }
+
+        await haproxy.WaitUntilOkAsync(new Uri(Url, "/readyz"), TimeSpan.FromSeconds(30));
 
         // HAProxy marks a server up after two good checks a second apart.
         await Task.Delay(2500);
     }
 
     /// <summary>SIGTERM, as ECS stops a task: the node drains, then exits.</summary>
-    public async Task TerminateAsync(string node)
+    public Task TerminateAsync(string node) => _nodes[node].TerminateAsync(TimeSpan.FromSeconds(30));
+
+    private ChildProcess Start(string file, string[] args, Dictionary<string, string?>? environment = null, string? directory = null)
     {
-        using var kill = Process.Start("kill", ["-TERM", $"{_nodes[node].Id}"])!;
-        await kill.WaitForExitAsync();
-        await _nodes[node].WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-    }
-
-    private Process Start(string file, string[] args, string? directory, Dictionary<string, string>? environment)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (directory is not null)
-        {
-            start.WorkingDirectory = directory;
-        }
-
-        foreach (var (key, value) in environment ?? [])
-        {
-            start.Environment[key] = value;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcess.Start(file, args, environment, directory);
         _processes.Add(process);
         return process;
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, Uri uri)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await http.GetAsync(uri)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"{uri} never answered 200");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
+            await process.DisposeAsync();
         }
 
         Directory.Delete(_work, recursive: true);

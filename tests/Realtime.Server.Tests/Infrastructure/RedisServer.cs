@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
@@ -12,14 +11,9 @@ namespace Realtime.Server.Tests.Infrastructure;
 public sealed class RedisServer : IAsyncDisposable
 {
     private const string Binary = "/usr/bin/redis-server";
-    private Process? _process;
+    private ChildProcess? _process;
 
-    public RedisServer()
-    {
-        Port = FreePort.Next();
-    }
-
-    public int Port { get; }
+    public int Port { get; } = FreePort.Next();
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
@@ -30,18 +24,9 @@ public sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException($"{Binary} is missing: run ./scripts/test.sh, which installs redis-server");
         }
 
-        var start = new ProcessStartInfo(Binary,
+        _process = ChildProcess.Start(Binary,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"]);
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
@@ -65,14 +50,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Kills the server at once (SIGKILL), as a crashed node would vanish.</summary>
     public async Task KillAsync()
     {
-        if (_process is { HasExited: false } process)
+        if (_process is { } process)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            await process.DisposeAsync();
+            _process = null;
         }
-
-        _process?.Dispose();
-        _process = null;
     }
 
     public async Task<bool> PingAsync()
