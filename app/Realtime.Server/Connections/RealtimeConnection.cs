@@ -258,7 +258,9 @@ public sealed class RealtimeConnection : IDisposable
             {
                 while (!_discardQueue && reader.TryRead(out var frame))
                 {
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _closeTimeout.Token).ConfigureAwait(false);
+                    // No token: it would register and unregister a callback on every send. A send stuck
+                    // on a reader that never reads ends when the close timeout aborts the socket.
+                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 if (_discardQueue)
@@ -269,7 +271,7 @@ public sealed class RealtimeConnection : IDisposable
 
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _socket.CloseOutputAsync(_closeStatus, _closeReason, _closeTimeout.Token).ConfigureAwait(false);
+                await _socket.CloseOutputAsync(_closeStatus, _closeReason, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
