@@ -13,9 +13,6 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
 {
     private readonly ConcurrentDictionary<string, LocalChannel> _channels = new(StringComparer.Ordinal);
 
-    /// <summary>Channels with a backplane subscription on this node.</summary>
-    public int Count => _channels.Count;
-
     /// <summary>Local subscribers of <paramref name="channel"/> (diagnostics and tests).</summary>
     public int SubscriberCount(string channel) => _channels.TryGetValue(channel, out var local) ? local.Count : 0;
 

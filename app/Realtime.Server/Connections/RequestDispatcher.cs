@@ -110,7 +110,8 @@ public sealed class RequestDispatcher(
             throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
         }
 
-        // A copy: the receive buffer is reused for the next frame.
+        // A copy: the receive buffer is reused for the next frame, and a publish that timed out may
+        // still be written by the Redis multiplexer after this request has been answered.
         var offset = await subscriptions.PublishAsync(connection, channel, data.ToArray(), cancellationToken).ConfigureAwait(false);
         connection.TrySend(ServerFrames.Published(request.Ref, channel, offset));
     }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Realtime.Server.Protocol;
@@ -159,8 +158,4 @@ public static class FrameParser
         reader.Skip();
         return false;
     }
-
-    /// <summary>For logs and errors: a frame's first bytes, never the whole of a large one.</summary>
-    public static string Preview(ReadOnlySpan<byte> utf8) =>
-        Encoding.UTF8.GetString(utf8[..Math.Min(utf8.Length, 80)]);
 }

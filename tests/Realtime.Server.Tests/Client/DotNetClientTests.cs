@@ -92,6 +92,8 @@ public sealed class DotNetClientTests(RedisFixture redis)
         await reading.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(Enumerable.Range(0, total), received);
+        // The resumed messages can all arrive before the client marks itself open again.
+        await Eventually.TrueAsync(() => client.State == ConnectionState.Open, "the client is open again");
         Assert.Equal("client-b", client.Welcome!.Value.GetProperty("node").GetString());
         Assert.True(subscription.Recovered);
         lock (states)

@@ -115,13 +115,14 @@ public sealed class RedisBackplane : IBackplane
         var newline = Array.IndexOf(payload, (byte)'\n');
         var head = Encoding.ASCII.GetString(payload, 0, newline);
         var body = payload.AsMemory(newline + 1);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         return head switch
         {
-            "!join" => new BackplaneMessage(channel, null, body, now, BackplaneMessageKind.Join),
-            "!leave" => new BackplaneMessage(channel, null, body, now, BackplaneMessageKind.Leave),
-            _ => new BackplaneMessage(channel, head, body, ChannelOffset.TryParse(head, out var offset) ? offset.Position.Milliseconds : now),
+            "!join" => new BackplaneMessage(channel, null, body, NowMs(), BackplaneMessageKind.Join),
+            "!leave" => new BackplaneMessage(channel, null, body, NowMs(), BackplaneMessageKind.Leave),
+            _ => new BackplaneMessage(channel, head, body, ChannelOffset.TryParse(head, out var offset) ? offset.Position.Milliseconds : NowMs()),
         };
+
+        static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 
     private static bool IsUnavailable(Exception e) => e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
