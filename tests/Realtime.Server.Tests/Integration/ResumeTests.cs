@@ -50,10 +50,10 @@ public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
             var clock = System.Diagnostics.Stopwatch.StartNew();
             for (var i = 0; i < total; i++)
             {
-                var due = TimeSpan.FromMilliseconds(i * 2.0); // 500 msg/s, open loop
-                if (due > clock.Elapsed)
+                var wait = TimeSpan.FromMilliseconds(i * 2.0) - clock.Elapsed; // 500 msg/s, open loop
+                if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(due - clock.Elapsed);
+                    await Task.Delay(wait); // read the clock once: a second read may already be past due
                 }
 
                 await publisher.SendAsync($$"""{"type":"publish","channel":"{{channel}}","data":{{i}}}""");
