@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using Realtime.Server.Hosting;
 
 namespace Realtime.Server.Connections;
@@ -16,10 +15,9 @@ public sealed class OriginPolicy(IOptions<RealtimeOptions> options)
         .Select(o => o.TrimEnd('/'))
         .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    public bool IsAllowed(HttpRequest request)
+    public bool IsAllowed(string? origin, string? host)
     {
-        var origin = request.Headers[HeaderNames.Origin].ToString();
-        if (origin.Length == 0 || _allowed.Contains("*"))
+        if (string.IsNullOrEmpty(origin) || _allowed.Contains("*"))
         {
             return true;
         }
@@ -32,6 +30,6 @@ public sealed class OriginPolicy(IOptions<RealtimeOptions> options)
         // Same origin: compare the Origin's authority with the Host the client asked for. The
         // scheme is left out because TLS usually ends at the load balancer.
         return Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+            && string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -1,28 +1,17 @@
 using System.Net.WebSockets;
-using Microsoft.Extensions.Options;
-using Realtime.Server.Hosting;
-using Realtime.Server.Protocol;
 
 namespace Realtime.Server.Connections;
 
 /// <summary>
-/// <c>GET /ws</c>: admits or refuses the upgrade (403 foreign origin, 503 draining or full), then
-/// runs the connection until it ends.
+/// <c>GET /ws</c> through Kestrel's HTTP pipeline: 426 without an upgrade, else admission, accept
+/// and the session. Most upgrades never get here: <see cref="Handshake.WebSocketHandshakeMiddleware"/>
+/// answers a connection whose first request is the upgrade below HTTP, so the socket keeps none of
+/// the HTTP/1.1 request state. This path serves the rest (an upgrade after other requests on a
+/// kept-alive connection, TLS ended by Kestrel, in-memory test servers).
 /// </summary>
-public sealed class WebSocketEndpoint(
-    ConnectionManager connections,
-    RequestDispatcher dispatcher,
-    OriginPolicy origins,
-    DrainState drain,
-    NodeIdentity node,
-    RealtimeMetrics metrics,
-    IOptions<RealtimeOptions> options,
-    IHostApplicationLifetime lifetime,
-    Identity.TokenValidator tokens,
-    TimeProvider time,
-    ILogger<WebSocketEndpoint> logger)
+public sealed class WebSocketEndpoint(WebSocketAdmission admission, WebSocketSessions sessions, ConnectionManager connections)
 {
-    private readonly RealtimeOptions _options = options.Value;
+    public const string Path = "/ws";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -32,43 +21,10 @@ public sealed class WebSocketEndpoint(
             return;
         }
 
-        if (!origins.IsAllowed(context.Request))
+        var admitted = await admission.AdmitAsync(UpgradeRequest.From(context.Request), context.RequestAborted).ConfigureAwait(false);
+        if (!admitted.Admitted)
         {
-            await Refuse(context, StatusCodes.Status403Forbidden, "origin not allowed").ConfigureAwait(false);
-            return;
-        }
-
-        if (drain.IsDraining)
-        {
-            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "draining").ConfigureAwait(false);
-            return;
-        }
-
-        Identity.Identity? identity = null;
-        if (tokens.Enabled)
-        {
-            var token = Identity.TokenValidator.TokenOf(context.Request);
-            if (token is not null)
-            {
-                var check = await tokens.ValidateAsync(token, context.RequestAborted).ConfigureAwait(false);
-                if (check.Identity is null)
-                {
-                    await Refuse(context, StatusCodes.Status401Unauthorized, check.Error!).ConfigureAwait(false);
-                    return;
-                }
-
-                identity = check.Identity;
-            }
-            else if (!_options.Auth.AllowAnonymous)
-            {
-                await Refuse(context, StatusCodes.Status401Unauthorized, "a token is required (access_token or Authorization: Bearer)").ConfigureAwait(false);
-                return;
-            }
-        }
-
-        if (!connections.TryReserve())
-        {
-            await Refuse(context, StatusCodes.Status503ServiceUnavailable, "connection limit reached").ConfigureAwait(false);
+            await Refuse(context, admitted.Status, admitted.Reason!).ConfigureAwait(false);
             return;
         }
 
@@ -84,38 +40,11 @@ public sealed class WebSocketEndpoint(
             throw;
         }
 
-        using var connection = new RealtimeConnection(
-            Guid.NewGuid().ToString("N"),
-            socket,
-            new ConnectionSettings(_options.MaxMessageBytes, _options.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5)),
-            time)
-        {
-            User = identity?.User,
-            TokenExpiresAt = identity?.ExpiresAt,
-        };
-        connection.SlowConsumer += c =>
-        {
-            metrics.SlowConsumerClosed();
-            ConnectionLog.SlowConsumer(logger, c.Id);
-        };
-
-        connections.Add(connection);
-        ConnectionLog.Opened(logger, connection.Id);
-        try
-        {
-            connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes, connection.User));
-            await connection.RunAsync(dispatcher, lifetime.ApplicationStopping).ConfigureAwait(false);
-        }
-        finally
-        {
-            connections.Remove(connection);
-            ConnectionLog.Closed(logger, connection.Id);
-        }
+        await sessions.RunAsync(socket, admitted.Identity).ConfigureAwait(false);
     }
 
-    private Task Refuse(HttpContext context, int status, string reason)
+    private static Task Refuse(HttpContext context, int status, string reason)
     {
-        ConnectionLog.UpgradeRefused(logger, status, reason);
         context.Response.StatusCode = status;
         return context.Response.WriteAsync(reason);
     }

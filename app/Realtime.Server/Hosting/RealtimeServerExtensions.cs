@@ -6,6 +6,8 @@ using Realtime.Server.Backplane.InMemory;
 using Realtime.Server.Backplane.Redis;
 using Realtime.Server.Channels;
 using Realtime.Server.Connections;
+using Realtime.Server.Connections.Handshake;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Realtime.Server.Features;
 using Realtime.Server.Identity;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -54,7 +56,14 @@ public static class RealtimeServerExtensions
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<OriginPolicy>();
+        services.AddSingleton<WebSocketAdmission>();
+        services.AddSingleton<WebSocketSessions>();
         services.AddSingleton<WebSocketEndpoint>();
+
+        // Every Kestrel endpoint, including those from --urls, answers a connection that opens with
+        // a WebSocket upgrade below HTTP (less memory per socket); all else goes on to HTTP.
+        services.AddOptions<KestrelServerOptions>().Configure(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+            listen.Use(next => ActivatorUtilities.CreateInstance<WebSocketHandshakeMiddleware>(listen.ApplicationServices, next, kestrel.Limits).OnConnectedAsync)));
 
         var redis = configuration.GetSection(RealtimeOptions.SectionName).GetValue<string>("Redis:ConnectionString");
         if (string.IsNullOrWhiteSpace(redis))
@@ -98,7 +107,7 @@ public static class RealtimeServerExtensions
     /// <summary><c>/ws</c>, health, the server API.</summary>
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map("/ws", context => context.RequestServices.GetRequiredService<WebSocketEndpoint>().HandleAsync(context));
+        endpoints.Map(WebSocketEndpoint.Path, context => context.RequestServices.GetRequiredService<WebSocketEndpoint>().HandleAsync(context));
         endpoints.MapRealtimeHealth();
         endpoints.MapServerApi();
 

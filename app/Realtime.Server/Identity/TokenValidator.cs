@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Microsoft.Net.Http.Headers;
 using Realtime.Server.Hosting;
 
 namespace Realtime.Server.Identity;
@@ -25,18 +24,6 @@ public sealed class TokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOp
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
     public bool Enabled => _auth.Enabled;
-
-    /// <summary>The token of an upgrade request: <c>access_token</c> (browsers cannot set headers on a WebSocket) or the Authorization header.</summary>
-    public static string? TokenOf(HttpRequest request)
-    {
-        if (request.Query.TryGetValue("access_token", out var query) && !string.IsNullOrEmpty(query))
-        {
-            return query.ToString();
-        }
-
-        var header = request.Headers[HeaderNames.Authorization].ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-    }
 
     public async Task<TokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
     {

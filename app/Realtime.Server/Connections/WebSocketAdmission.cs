@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using Realtime.Server.Hosting;
+
+namespace Realtime.Server.Connections;
+
+/// <summary>The answer to an upgrade: admitted (a connection slot is held) with the caller's identity, or an HTTP status and why.</summary>
+public readonly record struct Admission(int Status, string? Reason, Identity.Identity? Identity)
+{
+    public bool Admitted => Status == StatusCodes.Status101SwitchingProtocols;
+}
+
+/// <summary>
+/// Decides whether an upgrade may become a connection: 403 foreign origin, 503 draining, 401 no or
+/// bad token, 503 node full. An admitted request holds a slot of <see cref="ConnectionManager"/>;
+/// the caller gives it back if the upgrade then fails.
+/// </summary>
+public sealed class WebSocketAdmission(
+    ConnectionManager connections,
+    OriginPolicy origins,
+    DrainState drain,
+    Identity.TokenValidator tokens,
+    IOptions<RealtimeOptions> options,
+    ILogger<WebSocketAdmission> logger)
+{
+    private readonly bool _allowAnonymous = options.Value.Auth.AllowAnonymous;
+
+    public async ValueTask<Admission> AdmitAsync(UpgradeRequest request, CancellationToken cancellationToken)
+    {
+        if (!origins.IsAllowed(request.Origin, request.Host))
+        {
+            return Refuse(StatusCodes.Status403Forbidden, "origin not allowed");
+        }
+
+        if (drain.IsDraining)
+        {
+            return Refuse(StatusCodes.Status503ServiceUnavailable, "draining");
+        }
+
+        Identity.Identity? identity = null;
+        if (tokens.Enabled)
+        {
+            if (request.Token is { } token)
+            {
+                var check = await tokens.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
+                if (check.Identity is null)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, check.Error!);
+                }
+
+                identity = check.Identity;
+            }
+            else if (!_allowAnonymous)
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, "a token is required (access_token or Authorization: Bearer)");
+            }
+        }
+
+        if (!connections.TryReserve())
+        {
+            return Refuse(StatusCodes.Status503ServiceUnavailable, "connection limit reached");
+        }
+
+        return new Admission(StatusCodes.Status101SwitchingProtocols, null, identity);
+    }
+
+    private Admission Refuse(int status, string reason)
+    {
+        ConnectionLog.UpgradeRefused(logger, status, reason);
+        return new Admission(status, reason, null);
+    }
+}
