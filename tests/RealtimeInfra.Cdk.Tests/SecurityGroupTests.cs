@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace RealtimeInfra.Cdk.Tests;
 
 /// <summary>
-/// Who may talk to whom: clients → ALB on 80/443, ALB → tasks on 8080, tasks → cache on its port.
+/// Who may talk to whom: clients → ALB on 80/443, ALB → tasks on 8080, tasks → cache on its port,
+/// the VPC → its interface endpoints on 443.
 /// Each rule is asserted, and so is the absence of any other ingress.
 /// </summary>
 [Collection(SynthCollection.Name)]
@@ -35,13 +36,19 @@ public sealed class SecurityGroupTests(SynthFixture synth)
         var app = environment == "dev" ? synth.Dev : synth.Prod;
         var ingresses = Ingresses(app).ToList();
 
-        Assert.Equal(
-            [
-                new Ingress("AppSecurityGroup", "LoadBalancerSecurityGroup", 8080, 8080),
-                new Ingress("BackplaneSecurityGroup", "AppSecurityGroup", 6380, 6380),
-                new Ingress("LoadBalancerSecurityGroup", "0.0.0.0/0", 80, 80),
-            ],
-            ingresses.OrderBy(i => i.Group, StringComparer.Ordinal).ToList());
+        List<Ingress> expected =
+        [
+            new Ingress("AppSecurityGroup", "LoadBalancerSecurityGroup", 8080, 8080),
+            new Ingress("BackplaneSecurityGroup", "AppSecurityGroup", 6380, 6380),
+        ];
+        if (environment == "prod")
+        {
+            // The interface endpoints (prod only) take HTTPS from inside the VPC.
+            expected.AddRange(Enumerable.Repeat(new Ingress("EndpointSecurityGroup", "vpc-cidr", 443, 443), 4));
+        }
+
+        expected.Add(new Ingress("LoadBalancerSecurityGroup", "0.0.0.0/0", 80, 80));
+        Assert.Equal(expected, ingresses.OrderBy(i => i.Group, StringComparer.Ordinal).ToList());
     }
 
     [Fact]
@@ -85,8 +92,12 @@ public sealed class SecurityGroupTests(SynthFixture synth)
         }
     }
 
-    private static string Source(JsonNode rule) =>
-        rule["CidrIp"]?.GetValue<string>() ?? Logical(rule["SourceSecurityGroupId"]!.ToJsonString());
+    private static string Source(JsonNode rule) => rule["CidrIp"] switch
+    {
+        JsonValue cidr => cidr.GetValue<string>(),
+        JsonObject reference when reference.ToJsonString().Contains("CidrBlock", StringComparison.Ordinal) => "vpc-cidr",
+        _ => Logical(rule["SourceSecurityGroupId"]!.ToJsonString()),
+    };
 
     /// <summary>Reduces a logical id or a reference to it (even across stacks) to the group's construct name.</summary>
     private static string Logical(string reference)
@@ -97,6 +108,11 @@ public sealed class SecurityGroupTests(SynthFixture synth)
             {
                 return name;
             }
+        }
+
+        if (RealtimeInfra.Cdk.Constructs.RealtimeNetwork.TaskEndpoints.Any(e => reference.Contains($"Vpc{e.Name}SecurityGroup", StringComparison.Ordinal)))
+        {
+            return "EndpointSecurityGroup";
         }
 
         return reference;

@@ -235,4 +235,44 @@ public sealed class SettingsValidationTests
     [Fact]
     public void Account_needs_a_region() =>
         FailsWith("""{ "account": "123456789012" }""", "account = '123456789012': needs region as well");
+
+    [Fact]
+    public void Hosted_zone_needs_both_its_id_and_name_and_a_domain() =>
+        FailsWith("""{ "loadBalancer": { "hostedZoneId": "Z0123456789ABCDEFGHIJ" } }""",
+            "loadBalancer.hostedZoneId = 'Z0123456789ABCDEFGHIJ', hostedZoneName = '': give both or neither",
+            "loadBalancer.hostedZoneId = 'Z0123456789ABCDEFGHIJ': needs loadBalancer.domainName");
+
+    [Fact]
+    public void Domain_must_lie_in_the_hosted_zone() =>
+        FailsWith("""{ "loadBalancer": { "domainName": "rt.example.org", "hostedZoneId": "Z0123456789ABCDEFGHIJ", "hostedZoneName": "example.com" } }""",
+            "loadBalancer.domainName = 'rt.example.org': must be in loadBalancer.hostedZoneName = 'example.com'");
+
+    [Fact]
+    public void Hosted_zone_id_must_look_like_one() =>
+        FailsWith("""{ "loadBalancer": { "domainName": "rt.example.com", "hostedZoneId": "zone-1", "hostedZoneName": "example.com" } }""",
+            "loadBalancer.hostedZoneId = 'zone-1': must be a Route 53 hosted zone id");
+
+    [Fact]
+    public void Domain_with_a_hosted_zone_needs_no_certificate_arn()
+    {
+        var environments = JsonDocument.Parse("""{ "dev": { "loadBalancer": { "domainName": "rt.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ", "hostedZoneName": "example.com" } } }""").RootElement;
+        Assert.Equal("rt.example.com", SettingsLoader.Load(environments, "dev", null).Settings.LoadBalancer.DomainName);
+    }
+
+    [Fact]
+    public void Waf_rate_limit_is_within_wafs_limits() =>
+        FailsWith("""{ "loadBalancer": { "wafRateLimitPer5Minutes": 5 } }""",
+            "loadBalancer.wafRateLimitPer5Minutes = 5: must be from 10 to 2000000000");
+
+    [Fact]
+    public void Connections_target_is_bounded() =>
+        FailsWith("""{ "service": { "connectionsTargetPerTask": 10 } }""",
+            "service.connectionsTargetPerTask = 10: must be from 100 to 100000");
+
+    [Fact]
+    public void Alarm_settings_are_checked() =>
+        FailsWith("""{ "observability": { "alarmEmail": "oncall", "http5xxPercent": 0, "cacheMemoryPercent": 101 } }""",
+            "observability.alarmEmail = 'oncall': must be an e-mail address",
+            "observability.http5xxPercent = 0: must be from 1 to 100",
+            "observability.cacheMemoryPercent = 101: must be from 1 to 100");
 }

@@ -25,12 +25,25 @@ public sealed class SynthFixture : IDisposable
         });
         ProdWithTls = new SynthesizedApp("prod", tls);
 
+        // prod with a Route 53 zone: a DNS-validated certificate, an alias record, alarms by e-mail.
+        var domain = Context("prod", environments =>
+        {
+            environments["prod"]!["loadBalancer"]!["domainName"] = DomainName;
+            environments["prod"]!["loadBalancer"]!["hostedZoneId"] = HostedZoneId;
+            environments["prod"]!["loadBalancer"]!["hostedZoneName"] = HostedZoneName;
+            environments["prod"]!["observability"] = new JsonObject { ["alarmEmail"] = AlarmEmail };
+        });
+        ProdWithDomain = new SynthesizedApp("prod", domain);
+
         // dev as CI deploys it: an image pushed to ECR, the tag given on the command line.
         var ecr = Context("dev", environments => environments["dev"]!["service"]!["imageRepositoryName"] = EcrRepository);
         ecr[Program.ImageTagKey] = EcrTag;
         DevFromEcr = new SynthesizedApp("dev", ecr);
     }
 
+    public const string HostedZoneId = "Z0123456789ABCDEFGHIJ";
+    public const string HostedZoneName = "example.com";
+    public const string AlarmEmail = "oncall@example.com";
     public const string EcrRepository = "realtime-server";
     public const string EcrTag = "v42";
 
@@ -38,6 +51,7 @@ public sealed class SynthFixture : IDisposable
     public SynthesizedApp Prod { get; }
     public SynthesizedApp ProdWithTls { get; }
     public SynthesizedApp DevFromEcr { get; }
+    public SynthesizedApp ProdWithDomain { get; }
 
     /// <summary>cdk.json's context plus <c>-c env=NAME</c>, optionally edited.</summary>
     public static Dictionary<string, object> Context(string environment, Action<JsonObject>? edit = null)
@@ -50,7 +64,7 @@ public sealed class SynthFixture : IDisposable
 
     public void Dispose()
     {
-        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr })
+        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain })
         {
             try
             {

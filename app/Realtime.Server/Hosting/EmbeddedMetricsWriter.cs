@@ -6,7 +6,8 @@ namespace Realtime.Server.Hosting;
 /// <summary>
 /// Writes one CloudWatch Embedded Metric Format line to stdout per interval: CloudWatch Logs turns
 /// it into metrics (namespace <c>Realtime</c>) with no agent, and <c>ConnectionsPerTask</c> is the
-/// metric the service scales on. Counters are reported as the change since the last line.
+/// metric the service scales on. Counters are reported as the change since the last line;
+/// <c>DeliveryLag</c> as a sample of the interval's lags (omitted when nothing was delivered).
 /// </summary>
 public sealed class EmbeddedMetricsWriter(
     RealtimeMetrics metrics,
@@ -45,6 +46,7 @@ public sealed class EmbeddedMetricsWriter(
         var delivered = Delta(ref _delivered, metrics.DeliveredTotal);
         var dropped = Delta(ref _dropped, metrics.DroppedTotal);
         var reconnects = Delta(ref _reconnects, metrics.BackplaneReconnectsTotal);
+        var lag = metrics.Lag.Take();
 
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -69,6 +71,14 @@ public sealed class EmbeddedMetricsWriter(
                 w.WriteEndObject();
             }
 
+            if (lag.Length > 0)
+            {
+                w.WriteStartObject();
+                w.WriteString("Name", "DeliveryLag");
+                w.WriteString("Unit", "Milliseconds");
+                w.WriteEndObject();
+            }
+
             w.WriteEndArray();
             w.WriteEndObject();
             w.WriteEndArray();
@@ -80,6 +90,18 @@ public sealed class EmbeddedMetricsWriter(
             w.WriteNumber("Delivered", delivered);
             w.WriteNumber("Dropped", dropped);
             w.WriteNumber("BackplaneReconnects", reconnects);
+            if (lag.Length > 0)
+            {
+                // An array of values: CloudWatch keeps each as a sample, so p99 spans all tasks.
+                w.WriteStartArray("DeliveryLag");
+                foreach (var value in lag)
+                {
+                    w.WriteNumberValue(Math.Round(value, 2));
+                }
+
+                w.WriteEndArray();
+            }
+
             w.WriteEndObject();
         }
 

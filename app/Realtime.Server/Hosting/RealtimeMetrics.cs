@@ -43,6 +43,9 @@ public sealed class RealtimeMetrics : IDisposable
     public long SlowClosedTotal => Interlocked.Read(ref _slowClosedTotal);
     public long BackplaneReconnectsTotal => Interlocked.Read(ref _reconnectsTotal);
 
+    /// <summary>Delivery lags since the EMF writer last took them.</summary>
+    public LagSamples Lag { get; } = new();
+
     public void ConnectionOpened() => Interlocked.Increment(ref _connections);
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
@@ -58,6 +61,7 @@ public sealed class RealtimeMetrics : IDisposable
         Interlocked.Add(ref _deliveredTotal, receivers);
         _delivered.Add(receivers);
         _lag.Record(lagMs);
+        Lag.Add(lagMs);
     }
 
     public void Dropped()

@@ -17,11 +17,15 @@ public sealed record RealtimeNetworkProps
     public RetentionDays FlowLogRetention { get; init; } = RetentionDays.THREE_MONTHS;
 
     public RemovalPolicy LogRemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+
+    /// <summary>ECR (api, dkr), CloudWatch Logs and Secrets Manager endpoints in the task subnets.</summary>
+    public bool InterfaceEndpoints { get; init; } = true;
 }
 
 /// <summary>
 /// The VPC: public subnets (ALB, NAT), private subnets with egress (tasks) and isolated subnets
-/// (cache), an S3 gateway endpoint (ECR image layers come from S3) and flow logs.
+/// (cache), an S3 gateway endpoint (ECR image layers come from S3), flow logs, and optionally the
+/// interface endpoints a task needs to start (image, logs, secrets) without going through NAT.
 /// </summary>
 public sealed class RealtimeNetwork : Construct
 {
@@ -63,7 +67,31 @@ public sealed class RealtimeNetwork : Construct
             Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs),
             TrafficType = FlowLogTrafficType.ALL,
         });
+
+        if (props.InterfaceEndpoints)
+        {
+            foreach (var (name, service) in TaskEndpoints)
+            {
+                // Open: HTTPS from the VPC's CIDR, which is where the tasks are.
+                Vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions
+                {
+                    Service = service,
+                    Subnets = new SubnetSelection { SubnetGroupName = ServiceSubnets },
+                    PrivateDnsEnabled = true,
+                    Open = true,
+                });
+            }
+        }
     }
+
+    /// <summary>What a Fargate task calls on start: ECR to pull, Logs to write, Secrets Manager for the cache token.</summary>
+    public static IReadOnlyList<(string Name, InterfaceVpcEndpointAwsService Service)> TaskEndpoints { get; } =
+    [
+        ("EcrApi", InterfaceVpcEndpointAwsService.ECR),
+        ("EcrDocker", InterfaceVpcEndpointAwsService.ECR_DOCKER),
+        ("Logs", InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),
+        ("SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
+    ];
 
     public Vpc Vpc { get; }
 }

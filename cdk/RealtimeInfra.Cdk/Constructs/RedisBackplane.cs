@@ -34,6 +34,8 @@ public sealed record RedisBackplaneProps
 /// </summary>
 public sealed class RedisBackplane : Construct, IConnectable
 {
+    private readonly int _nodes;
+
     /// <summary>
     /// ElastiCache rejects '/', '"' and '@' in an AUTH token and any whitespace; Secrets Manager
     /// leaves out spaces by default, so only these three are excluded here.
@@ -47,6 +49,7 @@ public sealed class RedisBackplane : Construct, IConnectable
         : base(scope, id)
     {
         Port = props.Port;
+        _nodes = 1 + props.Replicas;
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
@@ -117,4 +120,7 @@ public sealed class RedisBackplane : Construct, IConnectable
     public string Endpoint => ReplicationGroup.AttrPrimaryEndPointAddress;
 
     public int Port { get; }
+
+    /// <summary>The cache nodes' ids (<c>&lt;group&gt;-001</c>, …), the dimension of their CloudWatch metrics.</summary>
+    public IReadOnlyList<string> NodeIds => [.. Enumerable.Range(1, _nodes).Select(i => $"{ReplicationGroup.Ref}-{i:000}")];
 }

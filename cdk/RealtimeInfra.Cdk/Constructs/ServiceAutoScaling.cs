@@ -1,4 +1,6 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.ApplicationAutoScaling;
+using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.ECS;
 using Constructs;
 
@@ -11,19 +13,28 @@ public sealed record ServiceAutoScalingProps
     public int MaxTasks { get; init; } = 6;
     public int CpuTargetPercent { get; init; } = 60;
 
+    /// <summary>The app's open sockets per task (EMF metric); null scales on CPU only.</summary>
+    public IMetric? ConnectionsPerTask { get; init; }
+
+    public int ConnectionsTargetPerTask { get; init; } = 5000;
+
     /// <summary>Scale-in closes sockets (clients reconnect elsewhere): do it slowly.</summary>
     public Duration ScaleInCooldown { get; init; } = Duration.Minutes(10);
 
     public Duration ScaleOutCooldown { get; init; } = Duration.Minutes(1);
 }
 
-/// <summary>Target tracking on CPU between the minimum and maximum task counts.</summary>
+/// <summary>
+/// Target tracking between the minimum and maximum task counts on CPU and, for WebSockets, on open
+/// connections per task: idle sockets cost memory and file descriptors long before they cost CPU.
+/// With two policies ECS scales out when either asks and in only when both agree.
+/// </summary>
 public sealed class ServiceAutoScaling : Construct
 {
     public ServiceAutoScaling(Construct scope, string id, ServiceAutoScalingProps props)
         : base(scope, id)
     {
-        Scaling = props.Service.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
+        Scaling = props.Service.AutoScaleTaskCount(new EnableScalingProps
         {
             MinCapacity = props.MinTasks,
             MaxCapacity = props.MaxTasks,
@@ -34,6 +45,16 @@ public sealed class ServiceAutoScaling : Construct
             ScaleInCooldown = props.ScaleInCooldown,
             ScaleOutCooldown = props.ScaleOutCooldown,
         });
+        if (props.ConnectionsPerTask is { } connections)
+        {
+            Scaling.ScaleToTrackCustomMetric("Connections", new TrackCustomMetricProps
+            {
+                Metric = connections,
+                TargetValue = props.ConnectionsTargetPerTask,
+                ScaleInCooldown = props.ScaleInCooldown,
+                ScaleOutCooldown = props.ScaleOutCooldown,
+            });
+        }
     }
 
     public ScalableTaskCount Scaling { get; }

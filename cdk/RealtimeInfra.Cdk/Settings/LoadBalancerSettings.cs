@@ -11,11 +11,26 @@ public sealed record LoadBalancerSettings
     /// <summary>lb_cookie lifetime: a reconnecting client returns to the task that holds its state.</summary>
     public int StickinessSeconds { get; init; } = 3600;
 
-    /// <summary>ACM certificate for the HTTPS listener. Without it the ALB serves plain HTTP (dev only).</summary>
+    /// <summary>
+    /// An existing ACM certificate for the HTTPS listener. Without it (and without a hosted zone to
+    /// make one in) the ALB serves plain HTTP, for development only.
+    /// </summary>
     public string? CertificateArn { get; init; }
 
-    /// <summary>Public host name clients use; needs <see cref="CertificateArn"/>.</summary>
+    /// <summary>Public host name clients use; needs <see cref="CertificateArn"/> or a hosted zone.</summary>
     public string? DomainName { get; init; }
+
+    /// <summary>Route 53 zone of <see cref="DomainName"/>: a DNS-validated certificate and an alias record are made in it.</summary>
+    public string? HostedZoneId { get; init; }
+
+    /// <summary>The zone's name (e.g. example.com); given with <see cref="HostedZoneId"/> so synth needs no lookup.</summary>
+    public string? HostedZoneName { get; init; }
+
+    /// <summary>AWS WAF web ACL on the ALB: AWS managed common rules and a per-IP rate limit.</summary>
+    public bool Waf { get; init; } = true;
+
+    /// <summary>Requests (HTTP requests and WebSocket upgrades) one IP may make per five minutes before WAF blocks it.</summary>
+    public int WafRateLimitPer5Minutes { get; init; } = 2000;
 
     public bool DeletionProtection { get; init; } = true;
 

@@ -11,4 +11,10 @@ public sealed record NetworkSettings
     public string VpcCidr { get; init; } = "10.40.0.0/16";
 
     public int FlowLogRetentionDays { get; init; } = 90;
+
+    /// <summary>
+    /// Interface endpoints for ECR (api, dkr), CloudWatch Logs and Secrets Manager, so tasks pull,
+    /// log and read their secrets without NAT. Each costs per AZ-hour; dev turns them off.
+    /// </summary>
+    public bool InterfaceEndpoints { get; init; } = true;
 }

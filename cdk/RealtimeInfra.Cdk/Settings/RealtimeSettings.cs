@@ -27,4 +27,5 @@ public sealed record RealtimeSettings
     public ServiceSettings Service { get; init; } = new();
     public LoadBalancerSettings LoadBalancer { get; init; } = new();
     public AppSettings App { get; init; } = new();
+    public ObservabilitySettings Observability { get; init; } = new();
 }

@@ -17,6 +17,15 @@ public sealed record ServiceSettings
     /// <summary>Average CPU the autoscaler aims for.</summary>
     public int CpuTargetPercent { get; init; } = 60;
 
+    /// <summary>Open WebSockets per task the autoscaler aims for (the app's ConnectionsPerTask metric).</summary>
+    public int ConnectionsTargetPerTask { get; init; } = 5000;
+
+    /// <summary>
+    /// ECS availability-zone rebalancing: after an AZ outage, move tasks back to an even spread.
+    /// Each move drains a task (clients reconnect and resume by offset), which is rare and worth it.
+    /// </summary>
+    public bool AzRebalancing { get; init; } = true;
+
     /// <summary>Time ECS waits after SIGTERM before SIGKILL; covers the app's drain.</summary>
     public int StopTimeoutSeconds { get; init; } = 45;
 

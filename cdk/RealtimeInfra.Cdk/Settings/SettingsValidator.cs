@@ -43,6 +43,7 @@ public static partial class SettingsValidator
         ValidateService(s.Service, p);
         ValidateLoadBalancer(s.LoadBalancer, p);
         ValidateApp(s.App, p);
+        ValidateObservability(s.Observability, p);
         CrossCheck(s, p);
         return p;
     }
@@ -136,6 +137,7 @@ public static partial class SettingsValidator
         Range(p, "service.minTasks", s.MinTasks, 1, 1000, "at least one task serves traffic");
         Range(p, "service.maxTasks", s.MaxTasks, 1, 1000, "ECS allows up to 1000 tasks per service");
         Range(p, "service.cpuTargetPercent", s.CpuTargetPercent, 10, 90, "a target the autoscaler can hold");
+        Range(p, "service.connectionsTargetPerTask", s.ConnectionsTargetPerTask, 100, 100_000, "open sockets per task the autoscaler aims for");
         Range(p, "service.healthCheckGraceSeconds", s.HealthCheckGraceSeconds, 0, 3600, "seconds");
         Retention(p, "service.logRetentionDays", s.LogRetentionDays);
         if (s.ImageTag is not null && s.ImageRepositoryName is null)
@@ -169,6 +171,48 @@ public static partial class SettingsValidator
         {
             p.Add($"loadBalancer.domainName = '{domain}': must be a DNS name such as rt.example.com");
         }
+
+        if (lb.HostedZoneId is { } zoneId && !HostedZoneIdPattern().IsMatch(zoneId))
+        {
+            p.Add($"loadBalancer.hostedZoneId = '{zoneId}': must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ");
+        }
+
+        if (lb.HostedZoneName is { } zoneName && !DomainPattern().IsMatch(zoneName))
+        {
+            p.Add($"loadBalancer.hostedZoneName = '{zoneName}': must be a DNS name such as example.com");
+        }
+
+        if ((lb.HostedZoneId is null) != (lb.HostedZoneName is null))
+        {
+            p.Add($"loadBalancer.hostedZoneId = '{lb.HostedZoneId}', hostedZoneName = '{lb.HostedZoneName}': give both or neither");
+        }
+
+        if (lb.HostedZoneId is not null && lb.DomainName is null)
+        {
+            p.Add($"loadBalancer.hostedZoneId = '{lb.HostedZoneId}': needs loadBalancer.domainName, the name to create in the zone");
+        }
+
+        if (lb.DomainName is { } name && lb.HostedZoneName is { } zone
+            && name != zone && !name.EndsWith("." + zone, StringComparison.Ordinal))
+        {
+            p.Add($"loadBalancer.domainName = '{name}': must be in loadBalancer.hostedZoneName = '{zone}'");
+        }
+
+        Range(p, "loadBalancer.wafRateLimitPer5Minutes", lb.WafRateLimitPer5Minutes, 10, 2_000_000_000, "the limits of a WAF rate-based rule");
+    }
+
+    private static void ValidateObservability(ObservabilitySettings o, List<string> p)
+    {
+        if (o.AlarmEmail is { } email && !EmailPattern().IsMatch(email))
+        {
+            p.Add($"observability.alarmEmail = '{email}': must be an e-mail address, or left out");
+        }
+
+        Range(p, "observability.http5xxPercent", o.Http5xxPercent, 1, 100, "percent of requests");
+        Range(p, "observability.deliveryLagP99Milliseconds", o.DeliveryLagP99Milliseconds, 10, 600_000, "milliseconds");
+        Range(p, "observability.droppedPerMinute", o.DroppedPerMinute, 1, 100_000_000, "messages a minute");
+        Range(p, "observability.cacheCpuPercent", o.CacheCpuPercent, 1, 100, "percent");
+        Range(p, "observability.cacheMemoryPercent", o.CacheMemoryPercent, 1, 100, "percent");
     }
 
     private static void ValidateApp(AppSettings a, List<string> p)
@@ -214,9 +258,9 @@ public static partial class SettingsValidator
             p.Add("loadBalancer.accessLogs = true: needs region, since the log bucket's policy names that region's load-balancer log-delivery account");
         }
 
-        if (lb.DomainName is not null && lb.CertificateArn is null)
+        if (lb.DomainName is not null && lb.CertificateArn is null && lb.HostedZoneId is null)
         {
-            p.Add($"loadBalancer.domainName = '{lb.DomainName}': needs loadBalancer.certificateArn, clients reach a domain over wss://");
+            p.Add($"loadBalancer.domainName = '{lb.DomainName}': needs loadBalancer.certificateArn, or loadBalancer.hostedZoneId and hostedZoneName to make a DNS-validated one; clients reach a domain over wss://");
         }
     }
 
@@ -256,6 +300,12 @@ public static partial class SettingsValidator
 
     [GeneratedRegex(@"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")]
     private static partial Regex CertificateArnPattern();
+
+    [GeneratedRegex(@"^Z[A-Z0-9]{1,32}$")]
+    private static partial Regex HostedZoneIdPattern();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
 
     [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")]
     private static partial Regex DomainPattern();

@@ -15,8 +15,12 @@ public static class AppEnvironment
     public const string DrainSeconds = "Realtime__DrainSeconds";
     public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
     public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";
+    public const string MetricsServiceName = "Realtime__Metrics__ServiceName";
 
-    public static Dictionary<string, string> For(RealtimeSettings settings, RedisBackplane backplane) => new()
+    /// <summary>The <c>ServiceName</c> dimension of an environment's metrics: dev and prod can share an account.</summary>
+    public static string MetricsServiceNameOf(string environment) => $"realtime-{environment}";
+
+    public static Dictionary<string, string> For(string environment, RealtimeSettings settings, RedisBackplane backplane) => new()
     {
         // StackExchange.Redis syntax: host:port plus TLS, since the cache only accepts TLS.
         [RedisConnectionString] = $"{backplane.Endpoint}:{backplane.Port},ssl=true",
@@ -25,5 +29,6 @@ public static class AppEnvironment
         [HttpPorts] = "8080",
         // CloudWatch Embedded Metric Format lines: ConnectionsPerTask without an agent.
         [EmbeddedMetrics] = "true",
+        [MetricsServiceName] = MetricsServiceNameOf(environment),
     };
 }

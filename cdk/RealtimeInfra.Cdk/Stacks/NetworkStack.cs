@@ -25,6 +25,7 @@ public sealed class NetworkStack : Stack
             Cidr = s.Network.VpcCidr,
             FlowLogRetention = Retention.FromDays(s.Network.FlowLogRetentionDays),
             LogRemovalPolicy = s.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            InterfaceEndpoints = s.Network.InterfaceEndpoints,
         });
         Vpc = network.Vpc;
     }

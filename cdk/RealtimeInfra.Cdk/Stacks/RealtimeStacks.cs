@@ -41,13 +41,14 @@ public sealed class RealtimeStacks
         });
         Service = new ServiceStack(app, $"{prefix}-Service", new ServiceStackProps
         {
+            EnvironmentName = environment.Name,
             Settings = settings,
             Vpc = Network.Vpc,
             Backplane = Backplane.Backplane,
             SourceRoot = sourceRoot,
             Env = env,
             Tags = tags,
-            Description = $"RealtimeInfra {environment.Name}: load balancer and Fargate service",
+            Description = $"RealtimeInfra {environment.Name}: load balancer, Fargate service, scaling, alarms and dashboard",
         });
     }
 

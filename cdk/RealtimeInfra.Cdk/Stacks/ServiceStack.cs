@@ -11,6 +11,9 @@ namespace RealtimeInfra.Cdk.Stacks;
 
 public sealed class ServiceStackProps : StackProps
 {
+    /// <summary>dev, prod, …: names the dashboard and the app's metric dimension.</summary>
+    public required string EnvironmentName { get; init; }
+
     public required RealtimeSettings Settings { get; init; }
     public required IVpc Vpc { get; init; }
     public required RedisBackplane Backplane { get; init; }
@@ -19,7 +22,10 @@ public sealed class ServiceStackProps : StackProps
     public required string SourceRoot { get; init; }
 }
 
-/// <summary>Stateless: load balancer, Fargate service and its scaling. Safe to destroy and recreate.</summary>
+/// <summary>
+/// Stateless: load balancer (with its domain, certificate and WAF), Fargate service, scaling,
+/// alarms and dashboard. Safe to destroy and recreate.
+/// </summary>
 public sealed class ServiceStack : Stack
 {
     public const string Dockerfile = "app/Realtime.Server/Dockerfile";
@@ -31,10 +37,21 @@ public sealed class ServiceStack : Stack
         var retain = s.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
         var arm = s.Service.Architecture == "arm64";
 
+        var lb = s.LoadBalancer;
+        var domain = lb.HostedZoneId is { } zoneId
+            ? new PublicDomain(this, "Domain", new PublicDomainProps
+            {
+                DomainName = lb.DomainName!,
+                HostedZoneId = zoneId,
+                HostedZoneName = lb.HostedZoneName!,
+                CertificateArn = lb.CertificateArn,
+            })
+            : null;
+
         var loadBalancer = new WebSocketLoadBalancer(this, "LoadBalancer", new WebSocketLoadBalancerProps
         {
             Vpc = props.Vpc,
-            CertificateArn = s.LoadBalancer.CertificateArn,
+            CertificateArn = domain?.CertificateArn ?? lb.CertificateArn,
             IdleTimeout = Duration.Seconds(s.LoadBalancer.IdleTimeoutSeconds),
             DeregistrationDelay = Duration.Seconds(s.LoadBalancer.DeregistrationDelaySeconds),
             Stickiness = Duration.Seconds(s.LoadBalancer.StickinessSeconds),
@@ -55,14 +72,26 @@ public sealed class ServiceStack : Stack
             HealthCheckGracePeriod = Duration.Seconds(s.Service.HealthCheckGraceSeconds),
             LogRetention = Retention.FromDays(s.Service.LogRetentionDays),
             LogRemovalPolicy = retain,
-            Environment = AppEnvironment.For(s, props.Backplane),
+            Environment = AppEnvironment.For(props.EnvironmentName, s, props.Backplane),
             Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret>
             {
                 [AppEnvironment.RedisPassword] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(props.Backplane.AuthToken),
             },
+            AzRebalancing = s.Service.AzRebalancing,
         });
 
         loadBalancer.TargetGroup.AddTarget(service.Service);
+        domain?.PointAt(loadBalancer.LoadBalancer);
+        if (lb.Waf)
+        {
+            _ = new EdgeProtection(this, "Waf", new EdgeProtectionProps
+            {
+                LoadBalancerArn = loadBalancer.LoadBalancer.LoadBalancerArn,
+                RateLimitPer5Minutes = lb.WafRateLimitPer5Minutes,
+            });
+        }
+
+        var metricsServiceName = AppEnvironment.MetricsServiceNameOf(props.EnvironmentName);
         service.Connections.AllowToDefaultPort(props.Backplane, "Tasks to the backplane");
 
         _ = new ServiceAutoScaling(this, "Scaling", new ServiceAutoScalingProps
@@ -71,9 +100,38 @@ public sealed class ServiceStack : Stack
             MinTasks = s.Service.MinTasks,
             MaxTasks = s.Service.MaxTasks,
             CpuTargetPercent = s.Service.CpuTargetPercent,
+            ConnectionsPerTask = new Amazon.CDK.AWS.CloudWatch.Metric(new Amazon.CDK.AWS.CloudWatch.MetricProps
+            {
+                Namespace = ServiceMonitoring.AppNamespace,
+                MetricName = "ConnectionsPerTask",
+                DimensionsMap = new Dictionary<string, string> { ["ServiceName"] = metricsServiceName },
+                Statistic = "Average",
+                Period = Duration.Minutes(1),
+            }),
+            ConnectionsTargetPerTask = s.Service.ConnectionsTargetPerTask,
         });
 
-        var host = s.LoadBalancer.DomainName ?? loadBalancer.LoadBalancer.LoadBalancerDnsName;
+        var o = s.Observability;
+        var monitoring = new ServiceMonitoring(this, "Monitoring", new ServiceMonitoringProps
+        {
+            DashboardName = $"{RealtimeStacks.StackPrefix(props.EnvironmentName)}",
+            MetricsServiceName = metricsServiceName,
+            LoadBalancer = loadBalancer.LoadBalancer,
+            TargetGroup = loadBalancer.TargetGroup,
+            Service = service.Service,
+            Cluster = service.Cluster,
+            CacheNodeIds = props.Backplane.NodeIds,
+            MinTasks = s.Service.MinTasks,
+            AlarmEmail = o.AlarmEmail,
+            Http5xxPercent = o.Http5xxPercent,
+            DeliveryLagP99Milliseconds = o.DeliveryLagP99Milliseconds,
+            DroppedPerMinute = o.DroppedPerMinute,
+            CacheCpuPercent = o.CacheCpuPercent,
+            CacheMemoryPercent = o.CacheMemoryPercent,
+            RemovalPolicy = retain,
+        });
+
+        var host = lb.DomainName ?? loadBalancer.LoadBalancer.LoadBalancerDnsName;
         var secure = loadBalancer.Secure;
         _ = new CfnOutput(this, "WebSocketUrl", new CfnOutputProps
         {
@@ -87,6 +145,8 @@ public sealed class ServiceStack : Stack
         });
         _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = service.Cluster.ClusterName });
         _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = service.Service.ServiceName });
+        _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = monitoring.Topic.TopicArn, Description = "Subscribe on-call here" });
+        _ = new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = monitoring.Dashboard.DashboardName });
     }
 
     /// <summary>The Dockerfile as an asset by default; an ECR repository and tag when CI pushed one.</summary>

@@ -22,8 +22,10 @@ public sealed class HostingTests
     {
         await using var node = await TestNode.StartAsync(redis: null);
         await using var client = await TestClient.ConnectAsync(node.WebSocket);
+        await client.SubscribeAsync("chat:emf");
         await client.PublishAsync("chat:emf", "1");
         await client.PublishAsync("chat:emf", "2");
+        await client.CollectAsync("message", 2);
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
         var writer = new EmbeddedMetricsWriter(node.Metrics, Options.Create(new RealtimeOptions()), node.Services.GetRequiredService<NodeIdentity>(), time);
 
@@ -41,5 +43,12 @@ public sealed class HostingTests
         Assert.Equal(2, first.RootElement.GetProperty("Published").GetInt64());
         Assert.Equal(0, second.RootElement.GetProperty("Published").GetInt64()); // counters report the change
         Assert.Equal(1, second.RootElement.GetProperty("ConnectionsPerTask").GetInt64()); // a gauge does not
+
+        // Delivery lag: one sample per delivered message, in milliseconds; left out when nothing was delivered.
+        Assert.Contains(directive.GetProperty("Metrics").EnumerateArray(), m => m.GetProperty("Name").GetString() == "DeliveryLag" && m.GetProperty("Unit").GetString() == "Milliseconds");
+        var lags = first.RootElement.GetProperty("DeliveryLag").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.Equal(2, lags.Count);
+        Assert.All(lags, lag => Assert.InRange(lag, 0, 10_000));
+        Assert.False(second.RootElement.TryGetProperty("DeliveryLag", out _));
     }
 }

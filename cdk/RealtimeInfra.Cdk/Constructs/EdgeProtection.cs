@@ -1,0 +1,91 @@
+using Amazon.CDK.AWS.WAFv2;
+using Constructs;
+
+namespace RealtimeInfra.Cdk.Constructs;
+
+public sealed record EdgeProtectionProps
+{
+    public required string LoadBalancerArn { get; init; }
+
+    /// <summary>Requests one IP may make per five minutes (WAF's window) before it is blocked.</summary>
+    public int RateLimitPer5Minutes { get; init; } = 2000;
+}
+
+/// <summary>
+/// An AWS WAF web ACL on the load balancer: the AWS managed common rule set, then a per-IP rate
+/// limit. WAF sees the HTTP requests and each WebSocket upgrade, never the frames after it, so the
+/// rate limit bounds connection attempts, and the frames are left to the app's own limits.
+/// </summary>
+public sealed class EdgeProtection : Construct
+{
+    /// <summary>
+    /// Common-rule-set rules counted instead of blocking: non-browser clients (the .NET client's
+    /// ClientWebSocket) send no User-Agent, and a browser's token travels in the query string
+    /// (<c>access_token</c>), which can pass the rule set's 2 KB query limit.
+    /// </summary>
+    public static readonly IReadOnlyList<string> CountedCommonRules = ["NoUserAgent_HEADER", "SizeRestrictions_QUERYSTRING"];
+
+    public EdgeProtection(Construct scope, string id, EdgeProtectionProps props)
+        : base(scope, id)
+    {
+        WebAcl = new CfnWebACL(this, "WebAcl", new CfnWebACLProps
+        {
+            Scope = "REGIONAL",
+            DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
+            VisibilityConfig = Visibility("realtime-web-acl"),
+            Rules = new object[]
+            {
+                new CfnWebACL.RuleProperty
+                {
+                    Name = "AwsCommonRules",
+                    Priority = 0,
+                    OverrideAction = new CfnWebACL.OverrideActionProperty { None = new Dictionary<string, object>() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty
+                        {
+                            VendorName = "AWS",
+                            Name = "AWSManagedRulesCommonRuleSet",
+                            RuleActionOverrides = CountedCommonRules.Select(rule => (object)new CfnWebACL.RuleActionOverrideProperty
+                            {
+                                Name = rule,
+                                ActionToUse = new CfnWebACL.RuleActionProperty { Count = new CfnWebACL.CountActionProperty() },
+                            }).ToArray(),
+                        },
+                    },
+                    VisibilityConfig = Visibility("realtime-common-rules"),
+                },
+                new CfnWebACL.RuleProperty
+                {
+                    Name = "PerIpRateLimit",
+                    Priority = 1,
+                    Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        RateBasedStatement = new CfnWebACL.RateBasedStatementProperty
+                        {
+                            Limit = props.RateLimitPer5Minutes,
+                            AggregateKeyType = "IP",
+                        },
+                    },
+                    VisibilityConfig = Visibility("realtime-rate-limit"),
+                },
+            },
+        });
+
+        _ = new CfnWebACLAssociation(this, "Association", new CfnWebACLAssociationProps
+        {
+            ResourceArn = props.LoadBalancerArn,
+            WebAclArn = WebAcl.AttrArn,
+        });
+    }
+
+    public CfnWebACL WebAcl { get; }
+
+    private static CfnWebACL.VisibilityConfigProperty Visibility(string metricName) => new()
+    {
+        CloudWatchMetricsEnabled = true,
+        MetricName = metricName,
+        SampledRequestsEnabled = true,
+    };
+}
