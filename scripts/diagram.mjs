@@ -88,7 +88,7 @@ for (const { name: stack, template } of stacks) {
   for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     // A WAF association is an edge, not a thing: web ACL → load balancer.
     const from = resource.Type === 'AWS::WAFv2::WebACLAssociation'
-      ? owner.get(`${stack}/${resource.Properties.WebAclArn['Fn::GetAtt'][0]}`)
+      ? owner.get(`${stack}/${resource.Properties.WebACLArn['Fn::GetAtt'][0]}`)
       : owner.get(`${stack}/${id}`);
     if (!from || QUIET.has(nodes.get(from).type)) continue;
     for (const ref of references(stack, resource.Properties ?? {}, new Set())) {

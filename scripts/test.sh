@@ -22,6 +22,7 @@ need_package npm npm
 need_package redis-server redis-server   # integration tests start their own on free loopback ports
 need_package haproxy haproxy             # E2E: the load balancer in front of two nodes
 need_package chromium chromium           # E2E: Debian's browser, driven by Playwright (no download)
+need_package dot graphviz                # the architecture diagram test renders docs/architecture.dot
 
 # The CDK tests drive the real CLI pinned in package-lock.json.
 if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

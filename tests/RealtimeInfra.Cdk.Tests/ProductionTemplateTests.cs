@@ -203,4 +203,20 @@ public sealed class ProductionTemplateTests(SynthFixture synth)
         synth.Prod.Network.HasResourceProperties("AWS::EC2::VPCEndpoint", new Dictionary<string, object> { ["PrivateDnsEnabled"] = true });
         Assert.DoesNotContain(Resources(synth.Dev.NetworkJson, "AWS::EC2::VPCEndpoint"), e => (string?)e["Properties"]!["VpcEndpointType"] == "Interface");
     }
+
+    [Fact]
+    public void Every_accepted_policy_finding_names_its_rule_and_says_why()
+    {
+        var suppressions = new[] { synth.Dev, synth.Prod }
+            .SelectMany(app => app.Json.Values)
+            .SelectMany(template => template["Resources"]!.AsObject())
+            .SelectMany(r => r.Value!["Metadata"]?["cdk_nag"]?["rules_to_suppress"]?.AsArray() ?? [])
+            .ToList();
+        Assert.NotEmpty(suppressions);
+        Assert.All(suppressions, s =>
+        {
+            Assert.StartsWith("AwsSolutions-", (string?)s!["id"], StringComparison.Ordinal);
+            Assert.True(((string?)s["reason"])?.Length >= 20, $"{s["id"]}: a reason of one sentence");
+        });
+    }
 }

@@ -126,6 +126,8 @@ public sealed class WebSocketLoadBalancer : Construct
         }
 
         SecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(80), Secure ? "HTTP, redirected to HTTPS" : "HTTP and WS from clients");
+        NagSuppressions.Add(SecurityGroup,
+            new NagSuppression("AwsSolutions-EC23", "An internet-facing load balancer: clients connect from anywhere, on 80 and 443 only."));
 
         if (props.AccessLogExpiration is { } expiration)
         {
@@ -141,6 +143,13 @@ public sealed class WebSocketLoadBalancer : Construct
                 AutoDeleteObjects = props.RemovalPolicy == RemovalPolicy.DESTROY,
             });
             LoadBalancer.LogAccessLogs(AccessLogBucket, "alb");
+            NagSuppressions.Add(AccessLogBucket,
+                new NagSuppression("AwsSolutions-S1", "This bucket holds the load balancer's access logs; logging access to it would need yet another log bucket."));
+        }
+        else
+        {
+            NagSuppressions.Add(LoadBalancer,
+                new NagSuppression("AwsSolutions-ELB2", "Access logs are off by this environment's settings (loadBalancer.accessLogs); prod turns them on."));
         }
     }
 

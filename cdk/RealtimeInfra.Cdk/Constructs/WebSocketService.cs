@@ -129,6 +129,14 @@ public sealed class WebSocketService : Construct, IConnectable
         // so the choice is explicit rather than whatever the account's default becomes.
         ((CfnService)Service.Node.DefaultChild!).AddPropertyOverride(
             "AvailabilityZoneRebalancing", props.AzRebalancing ? "ENABLED" : "DISABLED");
+
+        NagSuppressions.Add(taskDefinition,
+            new NagSuppression("AwsSolutions-ECS2", "The variables are non-secret settings (cache endpoint, timing, port, metrics); the cache AUTH token comes from Secrets Manager as an ECS secret."));
+        if (taskDefinition.ExecutionRole?.Node.TryFindChild("DefaultPolicy") is Construct executionPolicy)
+        {
+            NagSuppressions.Add(executionPolicy,
+                new NagSuppression("AwsSolutions-IAM5[Resource::*]", "ecr:GetAuthorizationToken has no resource-level permissions; every other statement names its repository, log group or secret."));
+        }
     }
 
     public Cluster Cluster { get; }
