@@ -27,60 +27,19 @@ public sealed class WebSocketHandshakeMiddleware(
 {
     public async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var input = connection.Transport.Input;
-        using var headersTimeout = new CancellationTokenSource(limits.RequestHeadersTimeout);
-        ReadResult read;
-        try
+        var (parse, head) = await ReadHeadAsync(connection).ConfigureAwait(false);
+        switch (parse)
         {
-            read = await input.ReadAsync(headersTimeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return; // Silent for the whole header timeout: closed, as Kestrel would.
-        }
-
-        var parse = HandshakeParser.Parse(read.Buffer, WebSocketEndpoint.Path, out var head, out var end);
-        if (parse is HandshakeParse.NotOurs or HandshakeParse.NotAnUpgrade)
-        {
-            // Nothing consumed or examined: Kestrel's HTTP parser reads the same bytes.
-            input.AdvanceTo(read.Buffer.Start);
-            await next(connection).ConfigureAwait(false);
-            return;
-        }
-
-        while (parse == HandshakeParse.NeedMore)
-        {
-            if (read.IsCompleted || read.Buffer.Length > limits.MaxRequestHeadersTotalSize)
-            {
-                var tooLarge = !read.IsCompleted;
-                input.AdvanceTo(read.Buffer.End);
-                if (tooLarge)
-                {
-                    await HandshakeResponses.RefusalAsync(connection.Transport.Output, StatusCodes.Status431RequestHeaderFieldsTooLarge, "request headers too large").ConfigureAwait(false);
-                }
-
+            case HandshakeParse.NotOurs:
+                await next(connection).ConfigureAwait(false);
                 return;
-            }
-
-            input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            try
-            {
-                read = await input.ReadAsync(headersTimeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+            case HandshakeParse.NotAnUpgrade:
+                await HandshakeResponses.RefusalAsync(connection.Transport.Output, StatusCodes.Status426UpgradeRequired, "a WebSocket upgrade is required").ConfigureAwait(false);
                 return;
-            }
-
-            parse = HandshakeParser.Parse(read.Buffer, WebSocketEndpoint.Path, out head, out end);
-        }
-
-        // Bytes after the head (a client may send its first frame at once) stay for the WebSocket.
-        input.AdvanceTo(end);
-        if (parse != HandshakeParse.Upgrade)
-        {
-            await HandshakeResponses.RefusalAsync(connection.Transport.Output, StatusCodes.Status426UpgradeRequired, "a WebSocket upgrade is required").ConfigureAwait(false);
-            return;
+            case HandshakeParse.Upgrade:
+                break;
+            default:
+                return; // Timed out, cut short or too large: the connection closes.
         }
 
         var admitted = await admission.AdmitAsync(head!.ToUpgradeRequest(), connection.ConnectionClosed).ConfigureAwait(false);
@@ -113,6 +72,57 @@ public sealed class WebSocketHandshakeMiddleware(
                 // Cut off (a peer that neither read nor closed): do not wait to flush what is left.
                 connection.Abort(new ConnectionAbortedException("WebSocket aborted"));
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads the request head, within Kestrel's header timeout. <see cref="HandshakeParse.NotOurs"/>
+    /// leaves every byte unread for Kestrel's HTTP parser (a first read that is not a whole upgrade
+    /// of the path counts as not ours too); <see cref="HandshakeParse.Upgrade"/> and
+    /// <see cref="HandshakeParse.NotAnUpgrade"/> consume the head; <see cref="HandshakeParse.NeedMore"/>
+    /// means the connection must close (timed out, ended, or headers too large: answered 431).
+    /// </summary>
+    private async ValueTask<(HandshakeParse Parse, HandshakeHead? Head)> ReadHeadAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        // Disposed once the head is in: a timer per connection for the socket's whole life would be waste.
+        using var headersTimeout = new CancellationTokenSource(limits.RequestHeadersTimeout);
+        try
+        {
+            var read = await input.ReadAsync(headersTimeout.Token).ConfigureAwait(false);
+            var parse = HandshakeParser.Parse(read.Buffer, WebSocketEndpoint.Path, out var head, out var end);
+            if (parse is HandshakeParse.NotOurs or HandshakeParse.NotAnUpgrade)
+            {
+                // Nothing consumed or examined: Kestrel's HTTP parser reads the same bytes.
+                input.AdvanceTo(read.Buffer.Start);
+                return (HandshakeParse.NotOurs, null);
+            }
+
+            while (parse == HandshakeParse.NeedMore)
+            {
+                if (read.IsCompleted || read.Buffer.Length > limits.MaxRequestHeadersTotalSize)
+                {
+                    input.AdvanceTo(read.Buffer.End);
+                    if (!read.IsCompleted)
+                    {
+                        await HandshakeResponses.RefusalAsync(connection.Transport.Output, StatusCodes.Status431RequestHeaderFieldsTooLarge, "request headers too large").ConfigureAwait(false);
+                    }
+
+                    return (HandshakeParse.NeedMore, null);
+                }
+
+                input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                read = await input.ReadAsync(headersTimeout.Token).ConfigureAwait(false);
+                parse = HandshakeParser.Parse(read.Buffer, WebSocketEndpoint.Path, out head, out end);
+            }
+
+            // Bytes after the head (a client may send its first frame at once) stay for the WebSocket.
+            input.AdvanceTo(end);
+            return (parse, head);
+        }
+        catch (OperationCanceledException)
+        {
+            return (HandshakeParse.NeedMore, null); // Silent for the whole header timeout: closed, as Kestrel would.
         }
     }
 }
