@@ -169,15 +169,18 @@ public sealed class ServiceMonitoring : Construct
 
     public IReadOnlyList<IAlarm> Alarms => _alarms;
 
-    private Metric App(string name, string statistic, string? label = null) => new(new MetricProps
+    /// <summary>One of the app's EMF metrics (per minute) for the service that writes it as <paramref name="serviceName"/>.</summary>
+    public static Metric AppMetric(string serviceName, string name, string statistic, string? label = null) => new(new MetricProps
     {
         Namespace = AppNamespace,
         MetricName = name,
-        DimensionsMap = new Dictionary<string, string> { ["ServiceName"] = _serviceName },
+        DimensionsMap = new Dictionary<string, string> { ["ServiceName"] = serviceName },
         Statistic = statistic,
         Period = Minute,
         Label = label,
     });
+
+    private Metric App(string name, string statistic, string? label = null) => AppMetric(_serviceName, name, statistic, label);
 
     private static IMetric[] CacheNodes(string name, IReadOnlyList<string> nodes, string statistic) =>
     [

@@ -100,21 +100,14 @@ public sealed class ServiceStack : Stack
             MinTasks = s.Service.MinTasks,
             MaxTasks = s.Service.MaxTasks,
             CpuTargetPercent = s.Service.CpuTargetPercent,
-            ConnectionsPerTask = new Amazon.CDK.AWS.CloudWatch.Metric(new Amazon.CDK.AWS.CloudWatch.MetricProps
-            {
-                Namespace = ServiceMonitoring.AppNamespace,
-                MetricName = "ConnectionsPerTask",
-                DimensionsMap = new Dictionary<string, string> { ["ServiceName"] = metricsServiceName },
-                Statistic = "Average",
-                Period = Duration.Minutes(1),
-            }),
+            ConnectionsPerTask = ServiceMonitoring.AppMetric(metricsServiceName, "ConnectionsPerTask", "Average"),
             ConnectionsTargetPerTask = s.Service.ConnectionsTargetPerTask,
         });
 
         var o = s.Observability;
         var monitoring = new ServiceMonitoring(this, "Monitoring", new ServiceMonitoringProps
         {
-            DashboardName = $"{RealtimeStacks.StackPrefix(props.EnvironmentName)}",
+            DashboardName = RealtimeStacks.StackPrefix(props.EnvironmentName),
             MetricsServiceName = metricsServiceName,
             LoadBalancer = loadBalancer.LoadBalancer,
             TargetGroup = loadBalancer.TargetGroup,
