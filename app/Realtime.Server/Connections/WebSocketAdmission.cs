@@ -22,6 +22,9 @@ public sealed class WebSocketAdmission(
     IOptions<RealtimeOptions> options,
     ILogger<WebSocketAdmission> logger)
 {
+    /// <summary>Why a request to the WebSocket path without an upgrade gets 426, on either path.</summary>
+    public const string UpgradeRequired = "a WebSocket upgrade is required";
+
     private readonly bool _allowAnonymous = options.Value.Auth.AllowAnonymous;
 
     public async ValueTask<Admission> AdmitAsync(UpgradeRequest request, CancellationToken cancellationToken)

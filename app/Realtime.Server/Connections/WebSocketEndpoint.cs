@@ -17,7 +17,7 @@ public sealed class WebSocketEndpoint(WebSocketAdmission admission, WebSocketSes
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await Refuse(context, StatusCodes.Status426UpgradeRequired, "a WebSocket upgrade is required").ConfigureAwait(false);
+            await Refuse(context, StatusCodes.Status426UpgradeRequired, WebSocketAdmission.UpgradeRequired).ConfigureAwait(false);
             return;
         }
 

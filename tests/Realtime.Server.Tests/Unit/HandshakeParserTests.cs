@@ -31,11 +31,11 @@ public sealed class HandshakeParserTests
         Assert.Equal(HandshakeParse.Upgrade, Parse(Upgrade + frameAfterHead, out var head, out var consumed));
 
         Assert.Equal(Upgrade.Length, consumed); // the frame after the head is left for the WebSocket
-        Assert.Equal("rt.example.com", head!.Host);
-        Assert.Equal("https://app.example.com", head.Origin);
-        Assert.Equal("a+b.c", head.AccessToken);
-        Assert.Equal("a+b.c", head.ToUpgradeRequest().Token); // the query wins over the header
-        Assert.Equal("Bearer xyz", head.Authorization);
+        Assert.Equal("rt.example.com", head!.Request.Host);
+        Assert.Equal("https://app.example.com", head.Request.Origin);
+        Assert.Equal("a+b.c", head.Request.AccessToken);
+        Assert.Equal("a+b.c", head.Request.Token); // the query wins over the header
+        Assert.Equal("Bearer xyz", head.Request.Authorization);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class HandshakeParserTests
         var last = first.Append(bytes.AsMemory(37));
         var result = HandshakeParser.Parse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length), "/ws", out var head, out _);
         Assert.Equal(HandshakeParse.Upgrade, result);
-        Assert.Equal("rt.example.com", head!.Host);
+        Assert.Equal("rt.example.com", head!.Request.Host);
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>

@@ -3,11 +3,9 @@ using System.Text;
 
 namespace Realtime.Server.Connections.Handshake;
 
-/// <summary>The parts of a WebSocket upgrade request (RFC 6455 §4.2.1) the server answers with.</summary>
-public sealed record HandshakeHead(string Key, string? Host, string? Origin, string? AccessToken, string? Authorization)
+/// <summary>A WebSocket upgrade request (RFC 6455 §4.2.1): its key, and what admission reads.</summary>
+public sealed record HandshakeHead(string Key, UpgradeRequest Request)
 {
-    public UpgradeRequest ToUpgradeRequest() => new(Origin, Host, AccessToken, Authorization);
-
     /// <summary>Sec-WebSocket-Accept: base64(SHA-1(key + the RFC's GUID)), which proves the server read this handshake.</summary>
     public string AcceptKey()
     {

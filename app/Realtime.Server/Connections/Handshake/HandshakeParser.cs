@@ -76,7 +76,7 @@ public static class HandshakeParser
 
         var query = queryStart < 0 ? null : QueryHelpers.ParseNullableQuery(target[queryStart..]);
         var accessToken = query is not null && query.TryGetValue("access_token", out var token) ? token.ToString() : null;
-        head = new HandshakeHead(key, Value(headers, "Host"), Value(headers, "Origin"), accessToken, Value(headers, "Authorization"));
+        head = new HandshakeHead(key, new UpgradeRequest(Value(headers, "Origin"), Value(headers, "Host"), accessToken, Value(headers, "Authorization")));
         return HandshakeParse.Upgrade;
     }
 

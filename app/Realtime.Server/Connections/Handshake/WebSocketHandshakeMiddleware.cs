@@ -34,7 +34,7 @@ public sealed class WebSocketHandshakeMiddleware(
                 await next(connection).ConfigureAwait(false);
                 return;
             case HandshakeParse.NotAnUpgrade:
-                await HandshakeResponses.RefusalAsync(connection.Transport.Output, StatusCodes.Status426UpgradeRequired, "a WebSocket upgrade is required").ConfigureAwait(false);
+                await HandshakeResponses.RefusalAsync(connection.Transport.Output, StatusCodes.Status426UpgradeRequired, WebSocketAdmission.UpgradeRequired).ConfigureAwait(false);
                 return;
             case HandshakeParse.Upgrade:
                 break;
@@ -42,7 +42,7 @@ public sealed class WebSocketHandshakeMiddleware(
                 return; // Timed out, cut short or too large: the connection closes.
         }
 
-        var admitted = await admission.AdmitAsync(head!.ToUpgradeRequest(), connection.ConnectionClosed).ConfigureAwait(false);
+        var admitted = await admission.AdmitAsync(head!.Request, connection.ConnectionClosed).ConfigureAwait(false);
         if (!admitted.Admitted)
         {
             await HandshakeResponses.RefusalAsync(connection.Transport.Output, admitted.Status, admitted.Reason!).ConfigureAwait(false);
