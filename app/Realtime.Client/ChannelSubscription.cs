@@ -9,7 +9,7 @@ public sealed record ChannelMessage(string Channel, string Offset, JsonElement D
 /// <summary>
 /// A subscription that follows reconnects: read its messages with <see cref="ReadAllAsync"/>; after
 /// a reconnect it resumes from the last message read. <see cref="Gap"/> tells when missed messages
-/// could not be replayed.
+/// could not be replayed, or when the server dropped messages of a live subscription.
 /// </summary>
 public sealed class ChannelSubscription
 {
@@ -27,10 +27,17 @@ public sealed class ChannelSubscription
 
     public bool Presence { get; }
 
-    /// <summary>False when the last (re)subscribe could not replay everything missed.</summary>
+    /// <summary>
+    /// False when messages were lost for good: the last (re)subscribe could not replay everything missed,
+    /// or the server has since reported a <c>gap</c>. A later resume that recovers sets it back to true.
+    /// </summary>
     public bool Recovered { get; internal set; } = true;
 
-    /// <summary>Raised with the latest offset when messages were missed and cannot be replayed: reload your state.</summary>
+    /// <summary>
+    /// Raised with the offset after which delivery continues (null when the server did not say) when
+    /// messages were missed and cannot be replayed: reload your state. Raised on the client's receive
+    /// loop for a <c>gap</c> frame, so a handler must neither block nor throw.
+    /// </summary>
     public event Action<ChannelSubscription, string?>? Gap;
 
     public IAsyncEnumerable<ChannelMessage> ReadAllAsync(CancellationToken cancellationToken = default) =>

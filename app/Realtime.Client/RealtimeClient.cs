@@ -10,7 +10,8 @@ namespace Realtime.Client;
 /// A RealtimeInfra connection that stays connected: requests are tasks matched by <c>ref</c>;
 /// after a drop it reconnects with exponential backoff and full jitter (at once, jittered, after a
 /// <c>reconnect</c>/1012 from a draining node; never after 1008), and resumes every subscription
-/// from its last offset. Protocol: docs/protocol.md.
+/// from its last offset. Publishes and claims whose outcome is unknown are repeated safely (a publish
+/// keeps its idempotency id). Protocol: docs/protocol.md.
 /// </summary>
 public sealed class RealtimeClient : IAsyncDisposable
 {
@@ -34,6 +35,11 @@ public sealed class RealtimeClient : IAsyncDisposable
         if (options.Endpoints.Count == 0)
         {
             throw new ArgumentException("at least one endpoint is required", nameof(options));
+        }
+
+        if (options.PublishRetries < 0)
+        {
+            throw new ArgumentException("PublishRetries cannot be negative", nameof(options));
         }
 
         _options = options;
@@ -83,28 +89,40 @@ public sealed class RealtimeClient : IAsyncDisposable
         return subscription;
     }
 
-    public async Task<string> PublishAsync(string channel, JsonNode? data, CancellationToken cancellationToken = default)
-    {
-        var reply = await RequestAsync(new JsonObject { ["type"] = "publish", ["channel"] = channel, ["data"] = data }, cancellationToken).ConfigureAwait(false);
-        return reply.GetProperty("offset").GetString()!;
-    }
+    /// <summary>Publishes with a new idempotency id; see the overload with <c>id</c>.</summary>
+    public Task<string> PublishAsync(string channel, JsonNode? data, CancellationToken cancellationToken) =>
+        PublishAsync(channel, data, id: null, cancellationToken);
 
-    /// <summary>Claims a resource; throws <see cref="RealtimeException"/> with code <c>conflict</c> (and the owner) when taken.</summary>
-    public Task<JsonElement> ClaimAsync(string channel, string resource, TimeSpan? ttl = null, bool releaseOnDisconnect = false, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Publishes <paramref name="data"/> (copied, so the caller keeps its node) and returns the message's
+    /// offset. Every publish carries an idempotency <paramref name="id"/> (a new one when null): the server
+    /// stores and delivers one id once per channel within two minutes and answers a repeat with the first
+    /// offset, so an unknown outcome (<c>unknown_outcome</c>, <c>timeout</c>) is settled by sending the same
+    /// frame again, up to <see cref="RealtimeClientOptions.PublishRetries"/> times. The
+    /// <see cref="RealtimeException"/> thrown carries the id as <see cref="RealtimeException.PublishId"/>, so
+    /// that the app can repeat the publish itself after a <c>disconnected</c> without a duplicate.
+    /// </summary>
+    /// <param name="id">Caller-chosen id to make a publish idempotent across its own retries (e.g. a
+    /// message id of the app): 1–128 characters of <c>A-Z a-z 0-9 _ - : . @</c>.</param>
+    public Task<string> PublishAsync(string channel, JsonNode? data, string? id = null, CancellationToken cancellationToken = default)
     {
-        var frame = new JsonObject { ["type"] = "claim", ["channel"] = channel, ["resource"] = resource };
-        if (ttl is { } t)
+        id ??= Guid.NewGuid().ToString("N");
+        if (!IsValidPublishId(id))
         {
-            frame["ttl"] = t.TotalSeconds;
+            throw new ArgumentException("a publish id is 1-128 characters of A-Z a-z 0-9 _ - : . @", nameof(id));
         }
 
-        if (releaseOnDisconnect)
-        {
-            frame["releaseOnDisconnect"] = true;
-        }
-
-        return RequestAsync(frame, cancellationToken);
+        return PublishCoreAsync(RequestAsync, channel, data, id, _options, cancellationToken);
     }
+
+    /// <summary>
+    /// Claims a resource; throws <see cref="RealtimeException"/> with code <c>conflict</c> (and the owner) when
+    /// taken. An unknown outcome is settled by claiming again, as a publish is (a claim repeated by its owner
+    /// answers <c>claimed</c> again). An anonymous connection owns its claims itself, so a repeat that lands on
+    /// a new connection after a reconnect gets <c>conflict</c> naming the old one.
+    /// </summary>
+    public Task<JsonElement> ClaimAsync(string channel, string resource, TimeSpan? ttl = null, bool releaseOnDisconnect = false, CancellationToken cancellationToken = default) =>
+        ClaimCoreAsync(RequestAsync, channel, resource, ttl, releaseOnDisconnect, _options, cancellationToken);
 
     public Task<JsonElement> ReleaseAsync(string channel, string resource, CancellationToken cancellationToken = default) =>
         RequestAsync(new JsonObject { ["type"] = "release", ["channel"] = channel, ["resource"] = resource }, cancellationToken);
@@ -129,6 +147,53 @@ public sealed class RealtimeClient : IAsyncDisposable
             await RequestAsync(new JsonObject { ["type"] = "unsubscribe", ["channel"] = subscription.Channel }, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The publish apart from the socket, so its retries can be tested without a server: each attempt is a
+    /// fresh frame (the request sets <c>ref</c> on it, and a node cannot have two parents) with the same id.
+    /// </summary>
+    internal static async Task<string> PublishCoreAsync(
+        Func<JsonObject, CancellationToken, Task<JsonElement>> request, string channel, JsonNode? data, string id, RealtimeClientOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await Retrying.RunAsync(
+                ct => request(new JsonObject { ["type"] = "publish", ["channel"] = channel, ["data"] = data?.DeepClone(), ["id"] = id }, ct),
+                options,
+                cancellationToken).ConfigureAwait(false);
+            return reply.GetProperty("offset").GetString()!;
+        }
+        catch (RealtimeException e)
+        {
+            e.PublishId = id;
+            throw;
+        }
+    }
+
+    /// <summary>The claim apart from the socket, like <see cref="PublishCoreAsync"/>.</summary>
+    internal static Task<JsonElement> ClaimCoreAsync(
+        Func<JsonObject, CancellationToken, Task<JsonElement>> request, string channel, string resource, TimeSpan? ttl, bool releaseOnDisconnect, RealtimeClientOptions options, CancellationToken cancellationToken) =>
+        Retrying.RunAsync(
+            ct =>
+            {
+                var frame = new JsonObject { ["type"] = "claim", ["channel"] = channel, ["resource"] = resource };
+                if (ttl is { } t)
+                {
+                    frame["ttl"] = t.TotalSeconds;
+                }
+
+                if (releaseOnDisconnect)
+                {
+                    frame["releaseOnDisconnect"] = true;
+                }
+
+                return request(frame, ct);
+            },
+            options,
+            cancellationToken);
+
+    internal static bool IsValidPublishId(string id) =>
+        id.Length is >= 1 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':' or '.' or '@');
 
     /// <summary>Sends a request and waits for the reply with the same <c>ref</c>.</summary>
     public Task<JsonElement> RequestAsync(JsonObject frame, CancellationToken cancellationToken = default) =>
@@ -298,6 +363,18 @@ public sealed class RealtimeClient : IAsyncDisposable
                 return false;
             case "reconnect":
                 return true;
+            case "gap":
+                // Messages were dropped for this subscription and cannot be replayed: the same news as a
+                // resume that did not recover, and a later resume starts after the gap.
+                var gapChannel = frame.GetProperty("channel").GetString()!;
+                var gapOffset = frame.TryGetProperty("offset", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
+                if (_tracker.Gap(gapChannel, gapOffset) && _subscriptions.TryGetValue(gapChannel, out var gapped))
+                {
+                    gapped.Recovered = false;
+                    gapped.RaiseGap(gapOffset);
+                }
+
+                return false;
             case "join" or "leave":
                 PresenceEvent?.Invoke(frame);
                 return false;

@@ -15,6 +15,14 @@ public sealed class RealtimeClientOptions
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(20);
 
     public Random Random { get; init; } = Random.Shared;
+
+    /// <summary>
+    /// How many more times a publish or a claim is sent when its outcome is unknown (<c>unknown_outcome</c>,
+    /// or no reply within <see cref="RequestTimeout"/>): repeating is safe because a publish keeps its
+    /// <c>id</c> and a claim repeated by its owner answers <c>claimed</c> again. The waits between attempts
+    /// follow <see cref="Backoff"/> with <see cref="MinBackoff"/> and <see cref="MaxBackoff"/>; 0 never repeats.
+    /// </summary>
+    public int PublishRetries { get; init; } = 3;
 }
 
 public enum ConnectionState
@@ -27,10 +35,17 @@ public enum ConnectionState
 }
 
 /// <summary>An error reply from the server (codes in docs/protocol.md), or <c>timeout</c> / <c>disconnected</c>.</summary>
-public sealed class RealtimeException(string code, string message, string? owner = null) : Exception(message)
+public sealed class RealtimeException(string code, string message, string? owner = null, string? publishId = null) : Exception(message)
 {
     public string Code { get; } = code;
 
     /// <summary>The current owner, with <c>conflict</c>.</summary>
     public string? Owner { get; } = owner;
+
+    /// <summary>
+    /// The idempotency id of the publish that failed, so that the app can send it again with the same id
+    /// once connected (within the server's two-minute window) without risking a duplicate when the outcome
+    /// was unknown (<c>unknown_outcome</c>, <c>timeout</c>, <c>disconnected</c>). Null for other requests.
+    /// </summary>
+    public string? PublishId { get; internal set; } = publishId;
 }

@@ -2,7 +2,8 @@ namespace Realtime.Client;
 
 /// <summary>
 /// The resume bookkeeping, apart from any socket: which channels are subscribed, the offset of the
-/// last message delivered on each, what to send after a reconnect, and whether a reply means a gap.
+/// last message delivered on each, what to send after a reconnect, and whether a reply or a <c>gap</c>
+/// frame means messages were lost.
 /// </summary>
 public sealed class SubscriptionTracker
 {
@@ -58,6 +59,30 @@ public sealed class SubscriptionTracker
         lock (_gate)
         {
             return _entries.Select(e => (e.Key, e.Value.Presence, e.Value.Offset)).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Applies a <c>gap</c> frame: the server dropped messages of this subscription that cannot be
+    /// replayed and live delivery goes on after <paramref name="offset"/>, so a resume starts there
+    /// (asking for the lost ones would not bring them back). Without an offset the position is kept.
+    /// Returns true when the channel is tracked, that is when the app must hear of the gap.
+    /// </summary>
+    public bool Gap(string channel, string? offset)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(channel, out var entry))
+            {
+                return false;
+            }
+
+            if (offset is not null)
+            {
+                entry.Offset = offset;
+            }
+
+            return true;
         }
     }
 

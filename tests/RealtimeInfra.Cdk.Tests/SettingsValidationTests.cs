@@ -77,12 +77,12 @@ public sealed class SettingsValidationTests
     [Fact]
     public void Stop_timeout_must_cover_the_drain_plus_margin() =>
         FailsWith("""{ "service": { "stopTimeoutSeconds": 32 }, "app": { "drainSeconds": 30 } }""",
-            "service.stopTimeoutSeconds = 32: must be from app.drainSeconds + 5 = 35 to 120");
+            "service.stopTimeoutSeconds = 32: must be from app.drainSeconds + 10 = 40 to 120");
 
     [Fact]
     public void Stop_timeout_must_not_exceed_fargates_limit() =>
         FailsWith("""{ "service": { "stopTimeoutSeconds": 150 } }""",
-            "service.stopTimeoutSeconds = 150: must be from app.drainSeconds + 5 = 35 to 120 (Fargate's limit)");
+            "service.stopTimeoutSeconds = 150: must be from app.drainSeconds + 10 = 40 to 120 (Fargate's limit)");
 
     [Fact]
     public void Desired_count_must_lie_between_min_and_max() =>

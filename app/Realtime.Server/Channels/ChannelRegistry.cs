@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Realtime.Server.Backplane;
 using Realtime.Server.Connections;
 using Realtime.Server.Hosting;
@@ -7,11 +8,28 @@ namespace Realtime.Server.Channels;
 
 /// <summary>
 /// The node's local channels: who is subscribed here, and one backplane subscription per channel
-/// that has at least one local subscriber (taken by the first, dropped with the last).
+/// that has at least one local subscriber (taken by the first, dropped with the last). When the
+/// backplane's subscription link comes back, every local channel checks its history for what the
+/// link missed.
 /// </summary>
-public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metrics, TimeProvider time)
+public sealed class ChannelRegistry
 {
     private readonly ConcurrentDictionary<string, LocalChannel> _channels = new(StringComparer.Ordinal);
+    private readonly IBackplane _backplane;
+    private readonly RealtimeMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ChannelRegistry> _logger;
+    private readonly int _maxReplay;
+
+    public ChannelRegistry(IBackplane backplane, RealtimeMetrics metrics, IOptions<RealtimeOptions> options, TimeProvider time, ILogger<ChannelRegistry> logger)
+    {
+        _backplane = backplane;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _maxReplay = options.Value.MaxReplay;
+        backplane.LinkRestored += CheckEveryChannel;
+    }
 
     /// <summary>Local subscribers of <paramref name="channel"/> (diagnostics and tests).</summary>
     public int SubscriberCount(string channel) => _channels.TryGetValue(channel, out var local) ? local.Count : 0;
@@ -25,7 +43,7 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
     {
         while (true)
         {
-            var local = _channels.GetOrAdd(channel, static (name, state) => new LocalChannel(name, state.metrics, state.time), (metrics, time));
+            var local = _channels.GetOrAdd(channel, static (name, registry) => registry.NewChannel(name), this);
             await local.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -38,7 +56,7 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
                 {
                     try
                     {
-                        local.Subscription = await backplane.SubscribeAsync(channel, local.Deliver, cancellationToken).ConfigureAwait(false);
+                        local.Subscription = await _backplane.SubscribeAsync(channel, local.Deliver, cancellationToken).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -87,6 +105,26 @@ public sealed class ChannelRegistry(IBackplane backplane, RealtimeMetrics metric
         if (subscription is not null)
         {
             await subscription.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts a channel's position at what its first subscriber's history read found.</summary>
+    internal void Seed(string channel, string? epoch, long latest, long generation)
+    {
+        if (_channels.TryGetValue(channel, out var local))
+        {
+            local.Seed(epoch, latest, generation);
+        }
+    }
+
+    private LocalChannel NewChannel(string name) => new(name, _backplane, _maxReplay, _metrics, _time, _logger);
+
+    private void CheckEveryChannel()
+    {
+        BackplaneLog.LinkRestored(_logger, _channels.Count);
+        foreach (var local in _channels.Values)
+        {
+            local.CheckHistory();
         }
     }
 

@@ -6,21 +6,55 @@ using Realtime.Server.Protocol;
 namespace Realtime.Server.Channels;
 
 /// <summary>
-/// One channel's subscribers on this node. Membership changes under <see cref="Gate"/> and swaps an
-/// immutable array, so delivery (on the backplane's thread) reads it without locking.
+/// One channel's subscribers on this node, and the order its events reach them. Membership changes
+/// under <see cref="Gate"/> and swaps an immutable array, so delivery reads it without locking.
 /// </summary>
-internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimeProvider time)
+/// <remarks>
+/// Every event of a channel carries the channel's next sequence number, so the node knows the last
+/// one it delivered and sees a hole: a jump, or a subscription link that dropped (live messages
+/// published meanwhile never arrive). Then it reads the missing events from the history and delivers
+/// them in order before anything newer; live messages that arrive meanwhile wait, and those already
+/// delivered are dropped. When the history no longer has them, every subscriber is told with a
+/// <c>gap</c> frame. Delivery runs under <see cref="_order"/>; sends never block, so it is short.
+/// </remarks>
+internal sealed class LocalChannel
 {
+    private readonly IBackplane _backplane;
+    private readonly RealtimeMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int _maxReplay;
+    private readonly Lock _order = new();
+    private readonly Queue<BackplaneMessage> _waiting = new();
     private Subscriber[] _subscribers = [];
 
-    public string Name { get; } = name;
+    // The position this node has delivered up to, guarded by _order. Unknown until the first event
+    // or the first subscriber's history read; a null epoch means the channel had no history then.
+    private bool _known;
+    private string? _epoch;
+    private long _sequence;
+    private long _checkedGeneration;
+    private bool _recovering;
+
+    public LocalChannel(string name, IBackplane backplane, int maxReplay, RealtimeMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        Name = name;
+        _backplane = backplane;
+        _maxReplay = maxReplay;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _checkedGeneration = backplane.LinkGeneration;
+    }
+
+    public string Name { get; }
 
     /// <summary>Serializes subscribe and unsubscribe of this channel (they await the backplane).</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public IAsyncDisposable? Subscription { get; set; }
 
-    /// <summary>Removed from the registry; a subscriber that finds it retired starts over.</summary>
+    /// <summary>Removed from the registry; a subscriber that finds it retired starts over, and recovery stops.</summary>
     public bool Retired { get; set; }
 
     public int Count => Volatile.Read(ref _subscribers).Length;
@@ -42,18 +76,206 @@ internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimePro
         return true;
     }
 
-    /// <summary>Serializes the message once and queues the same bytes to every local subscriber.</summary>
+    /// <summary>
+    /// Starts the position at what a subscriber's history read found, if no event came first:
+    /// <paramref name="generation"/> is the link generation read before the history was.
+    /// </summary>
+    public void Seed(string? epoch, long latest, long generation)
+    {
+        lock (_order)
+        {
+            if (!_known)
+            {
+                (_known, _epoch, _sequence, _checkedGeneration) = (true, epoch, latest, generation);
+            }
+        }
+    }
+
+    /// <summary>An event from the backplane, in the order Redis sent it.</summary>
     public void Deliver(BackplaneMessage message)
+    {
+        if (message.Kind != BackplaneMessageKind.Message)
+        {
+            DeliverPresence(message, Volatile.Read(ref _subscribers));
+            return;
+        }
+
+        lock (_order)
+        {
+            if (_recovering)
+            {
+                // Bounded: one that does not fit is read back from the history.
+                if (_waiting.Count < _maxReplay)
+                {
+                    _waiting.Enqueue(message);
+                }
+
+                return;
+            }
+
+            if (!TryApply(message))
+            {
+                _waiting.Enqueue(message);
+                StartRecovery();
+            }
+        }
+    }
+
+    /// <summary>The subscription link came back: anything published while it was down is in the history only.</summary>
+    public void CheckHistory()
+    {
+        lock (_order)
+        {
+            if (_known && !_recovering)
+            {
+                StartRecovery();
+            }
+        }
+    }
+
+    /// <summary>Delivers the event if it is the next one (or drops it if already delivered); false when there is a hole before it.</summary>
+    private bool TryApply(BackplaneMessage message)
+    {
+        var position = message.Position!.Value;
+        if (!_known)
+        {
+            (_known, _epoch, _sequence) = (true, position.Epoch, position.Sequence - 1);
+        }
+
+        if (position.Epoch != _epoch)
+        {
+            if (_epoch is not null && _checkedGeneration != _backplane.LinkGeneration)
+            {
+                return false; // the link dropped since: what the old history held after us may be lost
+            }
+
+            // The link stayed up, so every event of the old history reached this node: it ended where
+            // we are (expired, or deleted). The new one starts at 1.
+            (_epoch, _sequence) = (position.Epoch, 0);
+        }
+
+        if (position.Sequence <= _sequence)
+        {
+            return true; // delivered already (read from the history while it was also in flight)
+        }
+
+        if (position.Sequence != _sequence + 1)
+        {
+            return false;
+        }
+
+        FanOut(message);
+        _sequence = position.Sequence;
+        return true;
+    }
+
+    private void StartRecovery()
+    {
+        _recovering = true;
+        _ = Task.Run(RecoverAsync);
+    }
+
+    private async Task RecoverAsync()
+    {
+        var failures = 0;
+        while (!Retired)
+        {
+            var generation = _backplane.LinkGeneration;
+            ChannelOffset since;
+            lock (_order)
+            {
+                since = new ChannelOffset(_epoch ?? "", _sequence);
+            }
+
+            HistorySlice slice;
+            try
+            {
+                slice = await _backplane.ReadHistoryAsync(Name, since, _maxReplay).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
+            {
+                BackplaneLog.RecoveryFailed(_logger, Name, e);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(failures++, 6))), _time).ConfigureAwait(false);
+                continue;
+            }
+
+            lock (_order)
+            {
+                if (_epoch is null && slice.Epoch is not null && !slice.Complete)
+                {
+                    // The channel had no history when this node started on it: all of it is new.
+                    (_epoch, _sequence) = (slice.Epoch, 0);
+                    continue;
+                }
+
+                if (slice.Complete)
+                {
+                    var before = _sequence;
+                    foreach (var missed in slice.Messages)
+                    {
+                        TryApply(missed);
+                    }
+
+                    _metrics.Recovered((int)(_sequence - before));
+                }
+                else
+                {
+                    AnnounceGap(slice);
+                }
+
+                _checkedGeneration = generation;
+                if (DrainWaiting())
+                {
+                    _recovering = false;
+                    return;
+                }
+            }
+        }
+
+        lock (_order)
+        {
+            _recovering = false;
+            _waiting.Clear();
+        }
+    }
+
+    /// <summary>Delivers the live events that waited; false when one still has a hole before it (read again).</summary>
+    private bool DrainWaiting()
+    {
+        while (_waiting.TryPeek(out var next))
+        {
+            if (!TryApply(next))
+            {
+                return false;
+            }
+
+            _waiting.Dequeue();
+        }
+
+        return true;
+    }
+
+    /// <summary>What was missed is gone: every subscriber is told, and delivery goes on after the history's newest event.</summary>
+    private void AnnounceGap(HistorySlice slice)
+    {
+        (_epoch, _sequence) = (slice.Epoch, slice.Latest);
+        var offset = slice.LatestOffset;
+        BackplaneLog.GapAnnounced(_logger, Name, offset);
+        _metrics.GapAnnounced();
+        var frame = ServerFrames.Gap(Name, offset);
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            subscriber.Tell(frame);
+        }
+    }
+
+    /// <summary>Serializes the message once and queues the same bytes to every local subscriber.</summary>
+    private void FanOut(BackplaneMessage message)
     {
         var subscribers = Volatile.Read(ref _subscribers);
         if (subscribers.Length == 0)
         {
-            return;
-        }
-
-        if (message.Kind != BackplaneMessageKind.Message)
-        {
-            DeliverPresence(message, subscribers);
             return;
         }
 
@@ -67,12 +289,12 @@ internal sealed class LocalChannel(string name, RealtimeMetrics metrics, TimePro
             }
             else
             {
-                metrics.Dropped();
+                _metrics.Dropped();
             }
         }
 
-        var lag = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - message.PublishedAtMs);
-        metrics.Delivered(delivered, lag);
+        var lag = Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - message.PublishedAtMs);
+        _metrics.Delivered(delivered, lag);
     }
 
     private void DeliverPresence(BackplaneMessage message, Subscriber[] subscribers)

@@ -6,12 +6,14 @@ namespace Realtime.Server.Channels;
 /// <summary>
 /// One connection's subscription to one channel on this node. While the connection resumes (its
 /// missed messages are being read from history), live messages are held here, then released in
-/// offset order without those the replay already sent: no gap, no duplicate.
+/// offset order without those the replay already covered: no gap, no duplicate.
 /// </summary>
 internal sealed class Subscriber(RealtimeConnection connection, bool presenceEvents, int maxHeld)
 {
     private readonly Lock _gate = new();
-    private List<(BackplaneMessage Message, ReadOnlyMemory<byte> Frame)>? _held = [];
+
+    // A held entry without a message is a notice (a gap) that is always sent.
+    private List<(BackplaneMessage? Message, ReadOnlyMemory<byte> Frame)>? _held = [];
 
     public RealtimeConnection Connection { get; } = connection;
 
@@ -19,52 +21,66 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
     public bool PresenceEvents { get; } = presenceEvents;
 
     /// <summary>Delivers a frame now, or holds it while the subscription is still being resumed.</summary>
-    public bool Deliver(BackplaneMessage message, ReadOnlyMemory<byte> frame)
+    public bool Deliver(BackplaneMessage message, ReadOnlyMemory<byte> frame) => Hold(message, frame) ?? Connection.TrySend(frame);
+
+    /// <summary>A notice for the subscriber (a gap), in order with its messages.</summary>
+    public void Tell(ReadOnlyMemory<byte> frame)
     {
-        if (Volatile.Read(ref _held) is not null)
+        if (Hold(null, frame) is null)
         {
-            lock (_gate)
-            {
-                if (_held is { } held)
-                {
-                    if (held.Count >= maxHeld)
-                    {
-                        // Too much arrived while resuming: the client must start over.
-                        Connection.Close(Protocol.CloseCodes.TryAgainLater, "receiver too slow", discardQueue: true);
-                        return false;
-                    }
-
-                    held.Add((message, frame));
-                    return true;
-                }
-            }
+            Connection.TrySend(frame);
         }
-
-        return Connection.TrySend(frame);
     }
 
     /// <summary>
-    /// Ends the hold: sends what arrived after <paramref name="replayedUpTo"/> (all of it when null),
+    /// Ends the hold: sends what arrived after <paramref name="coveredUpTo"/> (all of it when null),
     /// then lets live messages through. Runs under the hold's lock, so nothing overtakes.
     /// </summary>
-    public void Release(ChannelOffset? replayedUpTo)
+    public void Release(ChannelOffset? coveredUpTo)
     {
         lock (_gate)
         {
             foreach (var (message, frame) in _held ?? [])
             {
-                if (replayedUpTo is { } last
-                    && ChannelOffset.TryParse(message.Offset, out var offset)
-                    && offset.Epoch == last.Epoch
-                    && offset.Position <= last.Position)
+                if (message?.Position is { } position
+                    && coveredUpTo is { } last
+                    && position.Epoch == last.Epoch
+                    && position.Sequence <= last.Sequence)
                 {
-                    continue; // already sent by the replay
+                    continue; // already sent by the replay, or before the offset the client was given
                 }
 
                 Connection.TrySend(frame);
             }
 
             Volatile.Write(ref _held, null);
+        }
+    }
+
+    /// <summary>Holds the frame while resuming: true when held, false when the hold overflowed, null when not holding.</summary>
+    private bool? Hold(BackplaneMessage? message, ReadOnlyMemory<byte> frame)
+    {
+        if (Volatile.Read(ref _held) is null)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            if (_held is not { } held)
+            {
+                return null;
+            }
+
+            if (held.Count >= maxHeld)
+            {
+                // Too much arrived while resuming: the client must start over.
+                Connection.Close(Protocol.CloseCodes.TryAgainLater, "receiver too slow", discardQueue: true);
+                return false;
+            }
+
+            held.Add((message, frame));
+            return true;
         }
     }
 }

@@ -64,6 +64,7 @@ public sealed class SubscriptionService(
         }
 
         connection.Subscriptions.Add(channel);
+        var generation = backplane.LinkGeneration;
         HistorySlice history;
         try
         {
@@ -76,6 +77,7 @@ public sealed class SubscriptionService(
             throw;
         }
 
+        channels.Seed(channel, history.Epoch, history.Latest, generation);
         var (recovered, replay) = Resume(since, history);
         connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, history.LatestOffset, recovered));
         foreach (var message in replay)
@@ -83,7 +85,12 @@ public sealed class SubscriptionService(
             await connection.SendAsync(ServerFrames.Message(channel, message.Offset!, message.Data.Span), cancellationToken).ConfigureAwait(false);
         }
 
-        subscriber.Release(replay.Count > 0 && ChannelOffset.TryParse(replay[^1].Offset, out var last) ? last : since);
+        // Live messages held meanwhile go out unless the replay sent them or they precede the offset
+        // the client was just given (it starts after that one).
+        var covered = recovered && since is { } from
+            ? (replay.Count > 0 ? replay[^1].Position : from)
+            : Latest(history);
+        subscriber.Release(covered);
         if (namespaceRules.Presence)
         {
             await presence.JoinAsync(connection, channel, cancellationToken).ConfigureAwait(false);
@@ -101,7 +108,7 @@ public sealed class SubscriptionService(
         await presence.LeaveAsync(connection, channel).ConfigureAwait(false);
     }
 
-    public async ValueTask<string> PublishAsync(RealtimeConnection connection, string channel, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async ValueTask<string> PublishAsync(RealtimeConnection connection, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
         if (rules.CanPublish(channel, connection.User) is { } refused)
         {
@@ -114,21 +121,32 @@ public sealed class SubscriptionService(
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes per second");
         }
 
-        return await PublishAsync(channel, data, cancellationToken).ConfigureAwait(false);
+        return await PublishAsync(channel, data, id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>
-    public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
+        if (id is not null && !ChannelName.IsValid(id))
+        {
+            throw RequestException.Protocol(ErrorCodes.BadRequest, $"'id' must match {ChannelName.Rule}");
+        }
+
         try
         {
-            var offset = await backplane.PublishAsync(channel, data, History(channel), cancellationToken).ConfigureAwait(false);
+            var offset = await backplane.PublishAsync(channel, data, History(channel), id, cancellationToken).ConfigureAwait(false);
             metrics.Published();
             return offset;
         }
         catch (BackplaneUnavailableException)
         {
             throw Unavailable("the message was not published");
+        }
+        catch (BackplaneOutcomeUnknownException)
+        {
+            throw new RequestException(ErrorCodes.UnknownOutcome, id is null
+                ? "the backplane did not answer: the message may have been published; publish with an 'id' to retry safely"
+                : "the backplane did not answer: the message may have been published; retry with the same 'id'");
         }
     }
 
@@ -144,7 +162,7 @@ public sealed class SubscriptionService(
     public HistoryPolicy History(string channel)
     {
         var rule = rules.For(channel);
-        return new HistoryPolicy(rule.HistoryLength, rule.HistoryTtlSeconds);
+        return new HistoryPolicy(rule.HistoryLength, rule.HistoryTtlSeconds, _options.PublishIdWindowSeconds);
     }
 
     /// <summary>What to replay after <paramref name="since"/>, and whether that covers everything missed.</summary>
@@ -155,11 +173,13 @@ public sealed class SubscriptionService(
             return (true, []);
         }
 
-        var covered = history.Epoch == from.Epoch                    // same stream: not lost or recreated
-            && history.Complete                                        // nothing after 'since' was trimmed
-            && history.Messages.Count <= _options.MaxReplay;           // not too far behind
+        var covered = history.Complete                                 // same history, nothing after 'since' trimmed or lost
+            && history.Latest - from.Sequence <= _options.MaxReplay;   // not too far behind
         return covered ? (true, history.Messages) : (false, []);
     }
+
+    private static ChannelOffset? Latest(HistorySlice history) =>
+        history.Epoch is null ? null : new ChannelOffset(history.Epoch, history.Latest);
 
     private async ValueTask<HistorySlice> ReadAsync(string channel, ChannelOffset? since, CancellationToken cancellationToken)
     {

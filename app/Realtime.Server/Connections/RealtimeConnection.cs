@@ -156,14 +156,19 @@ public sealed class RealtimeConnection : IDisposable
         return true;
     }
 
-    /// <summary>Runs both loops until the connection ends.</summary>
-    public async Task RunAsync(IFrameHandler handler, CancellationToken stopping)
+    /// <summary>
+    /// Runs both loops until the connection ends. Nothing here follows the host's stopping token: the
+    /// host fires it before the drain runs, and a read or write tied to it would cut every client that
+    /// talks during the drain instead of letting the drain say goodbye. A connection ends when the
+    /// peer leaves, when it is closed (drain included), or when its close timeout aborts it.
+    /// </summary>
+    public async Task RunAsync(IFrameHandler handler)
     {
         using var abortOnTimeout = _closeTimeout.Token.Register(static s => ((WebSocket)s!).Abort(), _socket);
         var sending = SendLoopAsync();
         try
         {
-            await ReceiveLoopAsync(handler, stopping).ConfigureAwait(false);
+            await ReceiveLoopAsync(handler, _closeTimeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
@@ -179,7 +184,8 @@ public sealed class RealtimeConnection : IDisposable
 
     public void Dispose() => _closeTimeout.Dispose();
 
-    private async Task ReceiveLoopAsync(IFrameHandler handler, CancellationToken stopping)
+    /// <param name="aborted">Fires when the close timeout gives up on the peer; requests in progress stop then.</param>
+    private async Task ReceiveLoopAsync(IFrameHandler handler, CancellationToken aborted)
     {
         while (true)
         {
@@ -210,7 +216,7 @@ public sealed class RealtimeConnection : IDisposable
                         buffer = Grow(buffer, count);
                     }
 
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), stopping).ConfigureAwait(false);
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
                     Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
@@ -229,7 +235,7 @@ public sealed class RealtimeConnection : IDisposable
 
                 if (!IsClosing)
                 {
-                    await handler.HandleAsync(this, buffer.AsMemory(0, count), stopping).ConfigureAwait(false);
+                    await handler.HandleAsync(this, buffer.AsMemory(0, count), aborted).ConfigureAwait(false);
                 }
             }
             finally

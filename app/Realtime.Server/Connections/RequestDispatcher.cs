@@ -78,7 +78,7 @@ public sealed class RequestDispatcher(
                 break;
             case "claim":
                 var claimed = await claims.ClaimAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
-                connection.TrySend(ServerFrames.Claimed(request.Ref, request.Channel!, request.Resource!, claimed.Owner!, claimed.Offset!));
+                connection.TrySend(ServerFrames.Claimed(request.Ref, request.Channel!, request.Resource!, claimed.Owner!, claimed.Offset));
                 break;
             case "release":
                 var released = await claims.ReleaseAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
@@ -112,7 +112,7 @@ public sealed class RequestDispatcher(
 
         // A copy: the receive buffer is reused for the next frame, and a publish that timed out may
         // still be written by the Redis multiplexer after this request has been answered.
-        var offset = await subscriptions.PublishAsync(connection, channel, data.ToArray(), cancellationToken).ConfigureAwait(false);
+        var offset = await subscriptions.PublishAsync(connection, channel, data.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
         connection.TrySend(ServerFrames.Published(request.Ref, channel, offset));
     }
 

@@ -12,7 +12,6 @@ public sealed class WebSocketSessions(
     NodeIdentity node,
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
-    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<WebSocketSessions> logger)
 {
@@ -41,7 +40,7 @@ public sealed class WebSocketSessions(
         try
         {
             connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes, connection.User));
-            await connection.RunAsync(dispatcher, lifetime.ApplicationStopping).ConfigureAwait(false);
+            await connection.RunAsync(dispatcher).ConfigureAwait(false);
         }
         finally
         {

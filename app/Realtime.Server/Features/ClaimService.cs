@@ -20,8 +20,20 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         }
 
         var ttl = request.Ttl is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-        var outcome = await Run(() => store.ClaimAsync(channel, resource, connection.Owner, ttl, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
-        if (outcome.Status != ClaimStatus.Done)
+        ClaimOutcome outcome;
+        try
+        {
+            outcome = await Run(() => store.ClaimAsync(channel, resource, connection.Owner, ttl, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
+        }
+        catch (RequestException e) when (e.Code == ErrorCodes.UnknownOutcome && request.ReleaseOnDisconnect)
+        {
+            // It may have been written: released on disconnect all the same (a release of what was
+            // never claimed changes nothing), so it cannot be left orphaned.
+            connection.ClaimsToRelease.Add((channel, resource));
+            throw;
+        }
+
+        if (outcome.Status == ClaimStatus.HeldByOther)
         {
             throw new RequestException(ErrorCodes.Conflict, $"'{resource}' is already claimed", owner: outcome.Owner);
         }
@@ -78,7 +90,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
             {
                 await store.ReleaseAsync(channel, resource, connection.Owner, subscriptions.History(channel)).ConfigureAwait(false);
             }
-            catch (BackplaneUnavailableException)
+            catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
             {
                 // A claim with a TTL still ends by itself; one without stays until released through the API.
             }
@@ -101,6 +113,10 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         catch (BackplaneUnavailableException)
         {
             throw new RequestException(ErrorCodes.Unavailable, "the backplane is unavailable; nothing was claimed or released");
+        }
+        catch (BackplaneOutcomeUnknownException)
+        {
+            throw new RequestException(ErrorCodes.UnknownOutcome, "the backplane did not answer: the claim or release may have been applied; repeat it (a claim repeated by its owner answers 'claimed')");
         }
     }
 }

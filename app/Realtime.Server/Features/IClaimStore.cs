@@ -7,6 +7,9 @@ public enum ClaimStatus
     /// <summary>The caller now holds the resource (claim) or gave it up (release).</summary>
     Done,
 
+    /// <summary>The caller held it already (a retried claim): nothing new was published; the offset is the channel's latest.</summary>
+    AlreadyHeld,
+
     /// <summary>Someone else holds it (<see cref="ClaimOutcome.Owner"/>).</summary>
     HeldByOther,
 

@@ -10,8 +10,11 @@ public interface IPresenceStore
 
     ValueTask LeaveAsync(string channel, string connection, CancellationToken cancellationToken = default);
 
-    /// <summary>This node's heartbeat: keeps its members of <paramref name="channel"/> alive and drops expired ones.</summary>
-    ValueTask RefreshAsync(string channel, IReadOnlyCollection<string> connections, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// This node's heartbeat: writes its members of <paramref name="channel"/> again (one the store
+    /// lost, in a restart or failover, comes back and is announced), keeps them alive, drops expired ones.
+    /// </summary>
+    ValueTask RefreshAsync(string channel, IReadOnlyCollection<PresenceMember> members, CancellationToken cancellationToken = default);
 
     ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string channel, CancellationToken cancellationToken = default);
 }

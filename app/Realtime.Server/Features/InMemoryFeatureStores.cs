@@ -26,8 +26,8 @@ public sealed class InMemoryPresenceStore(InMemoryBackplane backplane) : IPresen
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask RefreshAsync(string channel, IReadOnlyCollection<string> connections, CancellationToken cancellationToken = default) =>
-        ValueTask.CompletedTask;
+    public ValueTask RefreshAsync(string channel, IReadOnlyCollection<PresenceMember> members, CancellationToken cancellationToken = default) =>
+        ValueTask.CompletedTask; // nothing here is lost while the process lives
 
     public ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string channel, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<PresenceMember>>(
@@ -60,6 +60,11 @@ public sealed class InMemoryClaimStore(InMemoryBackplane backplane, TimeProvider
 
                 if (_claims.TryGetValue(key, out var current))
                 {
+                    if (current.ExpiresAt > now && current.Owner == owner)
+                    {
+                        return new ClaimOutcome(ClaimStatus.AlreadyHeld, owner, backplane.LatestOffset(channel));
+                    }
+
                     if (current.ExpiresAt > now)
                     {
                         return new ClaimOutcome(ClaimStatus.HeldByOther, current.Owner, null);

@@ -9,28 +9,40 @@ namespace Realtime.Server.Features;
 
 /// <summary>
 /// Presence for this node's connections: joins when a connection subscribes to a channel whose
-/// namespace tracks presence, leaves when it unsubscribes or closes, and refreshes every member of
-/// this node each heartbeat (which also sweeps members whose node died).
+/// namespace tracks presence, leaves when it unsubscribes or closes, and re-asserts every member of
+/// this node each heartbeat and when the backplane's link comes back (which also sweeps members
+/// whose node died). A member never disappears while its connection lives: a join that failed, or a
+/// member the backplane lost in a restart or failover, is written again at the next refresh.
 /// </summary>
-public sealed class PresenceService(IPresenceStore store, ChannelRules rules, NodeIdentity node, TimeProvider time, ILogger<PresenceService> logger)
+public sealed class PresenceService
 {
-    // channel → this node's member connections there
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _local = new(StringComparer.Ordinal);
+    // channel → this node's members there, by connection
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, PresenceMember>> _local = new(StringComparer.Ordinal);
+    private readonly IPresenceStore _store;
+    private readonly ChannelRules _rules;
+    private readonly NodeIdentity _node;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PresenceService> _logger;
+
+    public PresenceService(IPresenceStore store, ChannelRules rules, NodeIdentity node, IBackplane backplane, TimeProvider time, ILogger<PresenceService> logger)
+    {
+        (_store, _rules, _node, _time, _logger) = (store, rules, node, time, logger);
+        backplane.LinkRestored += () => _ = RefreshAsync(CancellationToken.None);
+    }
 
     public async ValueTask JoinAsync(RealtimeConnection connection, string channel, CancellationToken cancellationToken)
     {
-        var member = new PresenceMember(connection.Id, connection.User, node.Id, time.GetUtcNow().ToUnixTimeMilliseconds());
-        _local.GetOrAdd(channel, static _ => new(StringComparer.Ordinal))[connection.Id] = 0;
+        var member = new PresenceMember(connection.Id, connection.User, _node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _local.GetOrAdd(channel, static _ => new(StringComparer.Ordinal))[connection.Id] = member;
         connection.PresenceChannels.Add(channel);
         try
         {
-            await store.JoinAsync(channel, member, cancellationToken).ConfigureAwait(false);
+            await _store.JoinAsync(channel, member, cancellationToken).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
-            // The next heartbeat cannot bring it back (refresh only extends), so say so; the
-            // subscription itself stands.
-            PresenceLog.JoinFailed(logger, channel);
+            // The subscription stands; the next refresh writes the member.
+            PresenceLog.JoinFailed(_logger, channel);
         }
     }
 
@@ -48,7 +60,7 @@ public sealed class PresenceService(IPresenceStore store, ChannelRules rules, No
 
         try
         {
-            await store.LeaveAsync(channel, connection.Id).ConfigureAwait(false);
+            await _store.LeaveAsync(channel, connection.Id).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
@@ -59,14 +71,14 @@ public sealed class PresenceService(IPresenceStore store, ChannelRules rules, No
     /// <summary>The <c>presence</c> request and the HTTP API.</summary>
     public async ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string channel, CancellationToken cancellationToken)
     {
-        if (!rules.For(channel).Presence)
+        if (!_rules.For(channel).Presence)
         {
             throw new RequestException(ErrorCodes.Forbidden, "presence is not tracked in this namespace");
         }
 
         try
         {
-            return await store.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
+            return await _store.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
@@ -74,24 +86,24 @@ public sealed class PresenceService(IPresenceStore store, ChannelRules rules, No
         }
     }
 
-    /// <summary>This node's heartbeat: keep its members alive, sweep the dead.</summary>
+    /// <summary>This node's heartbeat: re-assert its members, sweep the dead.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         foreach (var (channel, members) in _local)
         {
             if (members.IsEmpty)
             {
-                _local.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, byte>>(channel, members));
+                _local.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, PresenceMember>>(channel, members));
                 continue;
             }
 
             try
             {
-                await store.RefreshAsync(channel, members.Keys.ToList(), cancellationToken).ConfigureAwait(false);
+                await _store.RefreshAsync(channel, members.Values.ToList(), cancellationToken).ConfigureAwait(false);
             }
             catch (BackplaneUnavailableException)
             {
-                return; // Redis is down: nothing to refresh against; members come back with new joins
+                return; // Redis is down: the refresh after the link comes back writes them all
             }
         }
     }

@@ -10,17 +10,20 @@ public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
     public async ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan? ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
         var result = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claim,
-            [backplane.Keys.Claim(channel, resource), backplane.Keys.Stream(channel), backplane.Keys.Epoch(channel), backplane.Keys.Claims(channel)],
-            [owner, (long)(ttl?.TotalMilliseconds ?? 0), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)]).ConfigureAwait(false))!;
-        return (int)result[0] == 1
-            ? new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString())
-            : new ClaimOutcome(ClaimStatus.HeldByOther, result[1].ToString(), null);
+            [backplane.Keys.Claim(channel, resource), .. backplane.Keys.History(channel), backplane.Keys.Claims(channel)],
+            [owner, (long)(ttl?.TotalMilliseconds ?? 0), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
+        return (int)result[0] switch
+        {
+            1 => new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString()),
+            2 => new ClaimOutcome(ClaimStatus.AlreadyHeld, owner, result[1].IsNull ? null : result[1].ToString()),
+            _ => new ClaimOutcome(ClaimStatus.HeldByOther, result[1].ToString(), null),
+        };
     }
 
     public async ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(string channel, CancellationToken cancellationToken = default)
     {
         var prefix = ((string)backplane.Keys.Claim(channel, ""))!;
-        var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)], [prefix]).ConfigureAwait(false))!;
+        var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)], [prefix], mutates: false).ConfigureAwait(false))!;
         var holders = new List<ClaimHolder>(flat.Length / 2);
         for (var i = 0; i + 1 < flat.Length; i += 2)
         {
@@ -33,8 +36,8 @@ public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
     public async ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
         var result = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Release,
-            [backplane.Keys.Claim(channel, resource), backplane.Keys.Stream(channel), backplane.Keys.Epoch(channel), backplane.Keys.Claims(channel)],
-            [owner ?? "", resource, .. backplane.AppendArguments(channel, ClaimEvents.Released(resource, owner), history)]).ConfigureAwait(false))!;
+            [backplane.Keys.Claim(channel, resource), .. backplane.Keys.History(channel), backplane.Keys.Claims(channel)],
+            [owner ?? "", resource, .. backplane.AppendArguments(channel, ClaimEvents.Released(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
         return (int)result[0] switch
         {
             1 => new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString()),

@@ -17,20 +17,20 @@ public sealed class RedisPresenceStore(RedisBackplane backplane, IOptions<Realti
 
     public async ValueTask JoinAsync(string channel, PresenceMember member, CancellationToken cancellationToken = default) =>
         await backplane.RunAsync(channel, RedisScripts.Join, [Keys.Members(channel), Keys.MemberExpiry(channel)],
-            [Now, Keys.MessagesName(channel), member.Connection, member.ToJson(), Now + _ttlMs]).ConfigureAwait(false);
+            [Now, Keys.MessagesName(channel), member.Connection, member.ToJson(), Now + _ttlMs], mutates: false).ConfigureAwait(false);
 
     public async ValueTask LeaveAsync(string channel, string connection, CancellationToken cancellationToken = default) =>
         await backplane.RunAsync(channel, RedisScripts.Leave, [Keys.Members(channel), Keys.MemberExpiry(channel)],
-            [Now, Keys.MessagesName(channel), connection]).ConfigureAwait(false);
+            [Now, Keys.MessagesName(channel), connection], mutates: false).ConfigureAwait(false);
 
-    public async ValueTask RefreshAsync(string channel, IReadOnlyCollection<string> connections, CancellationToken cancellationToken = default) =>
+    public async ValueTask RefreshAsync(string channel, IReadOnlyCollection<PresenceMember> members, CancellationToken cancellationToken = default) =>
         await backplane.RunAsync(channel, RedisScripts.Refresh, [Keys.Members(channel), Keys.MemberExpiry(channel)],
-            [Now, Keys.MessagesName(channel), Now + _ttlMs, .. connections.Select(c => (RedisValue)c)]).ConfigureAwait(false);
+            [Now, Keys.MessagesName(channel), Now + _ttlMs, .. members.SelectMany(m => new RedisValue[] { m.Connection, m.ToJson() })], mutates: false).ConfigureAwait(false);
 
     public async ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string channel, CancellationToken cancellationToken = default)
     {
         var values = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Members,
-            [Keys.Members(channel), Keys.MemberExpiry(channel)], [Now, Keys.MessagesName(channel)]).ConfigureAwait(false))!;
+            [Keys.Members(channel), Keys.MemberExpiry(channel)], [Now, Keys.MessagesName(channel)], mutates: false).ConfigureAwait(false))!;
         return values.Select(v => PresenceMember.FromJson((byte[])v!)!).OrderBy(m => m.JoinedAt).ToList();
     }
 }

@@ -16,6 +16,8 @@ public sealed class RealtimeMetrics : IDisposable
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _slowClosed;
     private readonly Counter<long> _reconnects;
+    private readonly Counter<long> _recovered;
+    private readonly Counter<long> _gaps;
     private readonly Histogram<double> _lag;
     private long _connections;
     private long _publishedTotal;
@@ -23,6 +25,8 @@ public sealed class RealtimeMetrics : IDisposable
     private long _droppedTotal;
     private long _slowClosedTotal;
     private long _reconnectsTotal;
+    private long _recoveredTotal;
+    private long _gapsTotal;
 
     public RealtimeMetrics(IMeterFactory meters)
     {
@@ -33,6 +37,8 @@ public sealed class RealtimeMetrics : IDisposable
         _dropped = _meter.CreateCounter<long>("realtime.messages.dropped", "{message}", "Messages not queued to a local receiver: its queue was full, or it was closing");
         _slowClosed = _meter.CreateCounter<long>("realtime.connections.slow_closed", "{connection}", "Receivers closed with 1013 for falling behind");
         _reconnects = _meter.CreateCounter<long>("realtime.backplane.reconnects", "{reconnect}", "Backplane subscription connections restored");
+        _recovered = _meter.CreateCounter<long>("realtime.messages.recovered", "{message}", "Messages that did not arrive live (a hole in the sequence, a dropped link) and were read from history instead");
+        _gaps = _meter.CreateCounter<long>("realtime.channels.gaps", "{gap}", "Holes in a channel that the history could no longer fill: the channel's subscribers were told with a gap frame");
         _lag = _meter.CreateHistogram<double>("realtime.delivery.lag", "ms", "From the backplane accepting a message to queuing it for local receivers");
     }
 
@@ -42,6 +48,8 @@ public sealed class RealtimeMetrics : IDisposable
     public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
     public long SlowClosedTotal => Interlocked.Read(ref _slowClosedTotal);
     public long BackplaneReconnectsTotal => Interlocked.Read(ref _reconnectsTotal);
+    public long RecoveredTotal => Interlocked.Read(ref _recoveredTotal);
+    public long GapsTotal => Interlocked.Read(ref _gapsTotal);
 
     /// <summary>Delivery lags since the EMF writer last took them.</summary>
     public LagSamples Lag { get; } = new();
@@ -80,6 +88,18 @@ public sealed class RealtimeMetrics : IDisposable
     {
         Interlocked.Increment(ref _reconnectsTotal);
         _reconnects.Add(1);
+    }
+
+    public void Recovered(int messages)
+    {
+        Interlocked.Add(ref _recoveredTotal, messages);
+        _recovered.Add(messages);
+    }
+
+    public void GapAnnounced()
+    {
+        Interlocked.Increment(ref _gapsTotal);
+        _gaps.Add(1);
     }
 
     public void Dispose() => _meter.Dispose();

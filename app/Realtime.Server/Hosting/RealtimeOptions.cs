@@ -17,6 +17,14 @@ public sealed class RealtimeOptions
     /// <summary>Seconds over which a stopping node spreads its reconnect requests.</summary>
     public int DrainSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// What shutdown needs after the drain: the last clients' closes (each bounded by the 5 s close
+    /// timeout) and the backplane's. The host waits <c>DrainSeconds</c> + this; the CDK requires the
+    /// container's stop timeout to be at least as long (its <c>StopTimeoutMarginSeconds</c>, checked
+    /// against the synthesized task by DeploymentContractTests).
+    /// </summary>
+    public const int ShutdownMarginSeconds = 10;
+
     /// <summary>Largest text frame accepted, in bytes; larger closes the connection with 1009.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
@@ -51,6 +59,12 @@ public sealed class RealtimeOptions
 
     /// <summary>Most messages replayed on resume; a client further behind gets <c>recovered:false</c>.</summary>
     public int MaxReplay { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a publish's <c>id</c> is remembered: a retry with the same id within it is stored and
+    /// delivered once and answered with the first offset. Longer than any client's retries.
+    /// </summary>
+    public int PublishIdWindowSeconds { get; set; } = 120;
 
     public AuthOptions Auth { get; set; } = new();
 

@@ -26,6 +26,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
+        Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);
         foreach (var (ns, rules) in o.Namespaces)
         {
             if (ns.Length > 0 && ns != Channels.ChannelRules.DefaultNamespace && !Protocol.ChannelName.IsValid(ns + ":x"))

@@ -41,7 +41,7 @@ public static class RealtimeServerExtensions
 
         // The host must wait for the drain, plus time to close the last sockets and the backplane.
         services.AddOptions<HostOptions>().Configure<IOptions<RealtimeOptions>>((host, realtime) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(realtime.Value.DrainSeconds + 10));
+            host.ShutdownTimeout = TimeSpan.FromSeconds(realtime.Value.DrainSeconds + RealtimeOptions.ShutdownMarginSeconds));
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeIdentity>();

@@ -51,7 +51,10 @@ public static class ServerApi
 
         try
         {
-            var offset = await subscriptions.PublishAsync(channel, body, cancellationToken).ConfigureAwait(false);
+            // The standard header names the publish id: a backend that retries a request whose answer
+            // it lost sends the same key, and the message is stored once.
+            var id = request.Headers["Idempotency-Key"].FirstOrDefault();
+            var offset = await subscriptions.PublishAsync(channel, body, string.IsNullOrEmpty(id) ? null : id, cancellationToken).ConfigureAwait(false);
             return Results.Json(new PublishAccepted(channel, offset), ProtocolJsonContext.Default.PublishAccepted, statusCode: StatusCodes.Status202Accepted);
         }
         catch (RequestException e)
@@ -121,6 +124,7 @@ public static class ServerApi
     private static IResult Problem(RequestException e) => Results.Problem(e.Message, statusCode: e.Code switch
     {
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.UnknownOutcome => StatusCodes.Status504GatewayTimeout,
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status400BadRequest,
     });

@@ -30,6 +30,9 @@ public sealed class ClientFrame
     /// <summary>Release the claim when this connection closes (claim).</summary>
     public bool ReleaseOnDisconnect { get; init; }
 
+    /// <summary>The publish's idempotency key (publish): the same id on the same channel within the window is stored once.</summary>
+    public string? Id { get; init; }
+
     /// <summary>A fresh access token (refresh). Never logged.</summary>
     public string? Token { get; init; }
 }

@@ -12,6 +12,10 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string NotSubscribed = "not_subscribed";
     public const string Conflict = "conflict";
+    /// <summary>The backplane could not be reached: nothing was done.</summary>
     public const string Unavailable = "unavailable";
+
+    /// <summary>The request reached the backplane but its answer was lost: it may have been applied. Retry with the same publish id.</summary>
+    public const string UnknownOutcome = "unknown_outcome";
     public const string Internal = "internal";
 }

@@ -38,7 +38,7 @@ public static class FrameParser
             return ParseResult.Error(ErrorCodes.BadRequest, "a frame must be one JSON object");
         }
 
-        string? type = null, channel = null, since = null, resource = null, token = null;
+        string? type = null, channel = null, since = null, resource = null, token = null, id = null;
         bool presence = false, releaseOnDisconnect = false;
         double? ttl = null;
         JsonElement? reference = null;
@@ -78,6 +78,9 @@ public static class FrameParser
                     break;
                 case "resource":
                     resource = ReadString(ref reader, "resource", ref problem);
+                    break;
+                case "id":
+                    id = ReadString(ref reader, "id", ref problem);
                     break;
                 case "token":
                     token = ReadString(ref reader, "token", ref problem);
@@ -132,6 +135,7 @@ public static class FrameParser
             Ttl = ttl,
             ReleaseOnDisconnect = releaseOnDisconnect,
             Token = token,
+            Id = id,
         });
     }
 

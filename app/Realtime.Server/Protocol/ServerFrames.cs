@@ -29,13 +29,17 @@ public static class ServerFrames
     public static ReadOnlyMemory<byte> Published(JsonElement? reference, string channel, string offset) =>
         Serialize(new PublishedFrame(reference, channel, offset), ProtocolJsonContext.Default.PublishedFrame);
 
+    /// <summary>Messages of the channel were lost and cannot be replayed; delivery goes on after <paramref name="offset"/>.</summary>
+    public static ReadOnlyMemory<byte> Gap(string channel, string? offset) =>
+        Serialize(new GapFrame(channel, offset), ProtocolJsonContext.Default.GapFrame);
+
     public static ReadOnlyMemory<byte> Pong(JsonElement? reference) =>
         Serialize(new PongFrame(reference), ProtocolJsonContext.Default.PongFrame);
 
     public static ReadOnlyMemory<byte> Error(JsonElement? reference, string code, string message, string? owner = null) =>
         Serialize(new ErrorFrame(reference, code, message, owner), ProtocolJsonContext.Default.ErrorFrame);
 
-    public static ReadOnlyMemory<byte> Claimed(JsonElement? reference, string channel, string resource, string owner, string offset) =>
+    public static ReadOnlyMemory<byte> Claimed(JsonElement? reference, string channel, string resource, string owner, string? offset) =>
         Serialize(new ClaimedFrame(reference, channel, resource, owner, offset), ProtocolJsonContext.Default.ClaimedFrame);
 
     public static ReadOnlyMemory<byte> Released(JsonElement? reference, string channel, string resource, string offset) =>
@@ -135,6 +139,12 @@ public sealed record PublishedFrame(JsonElement? Ref, string Channel, string Off
     public string Type => "published";
 }
 
+public sealed record GapFrame(string Channel, string? Offset)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "gap";
+}
+
 public sealed record PongFrame(JsonElement? Ref)
 {
     [JsonPropertyOrder(-1)]
@@ -157,7 +167,7 @@ public sealed record ErrorFrame(JsonElement? Ref, string Code, string Message, s
     public string Type => "error";
 }
 
-public sealed record ClaimedFrame(JsonElement? Ref, string Channel, string Resource, string Owner, string Offset)
+public sealed record ClaimedFrame(JsonElement? Ref, string Channel, string Resource, string Owner, string? Offset)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "claimed";
@@ -185,6 +195,7 @@ public sealed record PublishAccepted(string Channel, string Offset);
 [JsonSerializable(typeof(SubscribedFrame))]
 [JsonSerializable(typeof(UnsubscribedFrame))]
 [JsonSerializable(typeof(PublishedFrame))]
+[JsonSerializable(typeof(GapFrame))]
 [JsonSerializable(typeof(PongFrame))]
 [JsonSerializable(typeof(PingFrame))]
 [JsonSerializable(typeof(ReconnectFrame))]

@@ -13,8 +13,11 @@ public static partial class SettingsValidator
     /// <summary>Fargate refuses a container stop timeout above two minutes.</summary>
     public const int FargateMaxStopTimeoutSeconds = 120;
 
-    /// <summary>Time the host needs after the drain to flush logs and close the backplane.</summary>
-    public const int StopTimeoutMarginSeconds = 5;
+    /// <summary>
+    /// Time the app's host needs after the drain (the last closes, the backplane): the same number as
+    /// the app's <c>RealtimeOptions.ShutdownMarginSeconds</c>, which is its shutdown timeout beyond the drain.
+    /// </summary>
+    public const int StopTimeoutMarginSeconds = 10;
 
     /// <summary>Values CloudWatch Logs accepts for a retention period.</summary>
     public static readonly IReadOnlySet<int> LogRetentionDays = new HashSet<int>

@@ -53,7 +53,7 @@ public abstract class BackplaneSpecification
         Assert.Equal(Enumerable.Range(0, count).Select(i => $$"""{"i":{{i}}}"""), messages.Select(m => Encoding.UTF8.GetString(m.Data.Span)));
         var parsed = offsets.Select(Offset).ToList();
         Assert.Single(parsed.Select(p => p.Epoch).Distinct());
-        Assert.True(parsed.Zip(parsed.Skip(1)).All(pair => pair.First.Position < pair.Second.Position), "offsets must strictly increase");
+        Assert.True(parsed.Zip(parsed.Skip(1)).All(pair => pair.Second.Sequence == pair.First.Sequence + 1), "sequences must be dense");
     }
 
     [Fact]
@@ -193,10 +193,85 @@ public abstract class BackplaneSpecification
         var none = new HistoryPolicy(Length: 0, TtlSeconds: 3600);
         var a = Offset(await Backplane.PublishAsync(channel, Data(1), none));
         var b = Offset(await Backplane.PublishAsync(channel, Data(2), none));
-        Assert.True(a.Position < b.Position);
+        Assert.Equal(a.Sequence + 1, b.Sequence);
 
         Assert.False((await Backplane.ReadHistoryAsync(channel, a, 100)).Complete);
         Assert.True((await Backplane.ReadHistoryAsync(channel, b, 100)).Complete);
+    }
+
+    [Fact]
+    public async Task A_new_channel_starts_at_sequence_one()
+    {
+        var channel = NewChannel();
+        Assert.Equal(1, Offset(await Backplane.PublishAsync(channel, Data(1), History)).Sequence);
+        Assert.Equal(2, Offset(await Backplane.PublishAsync(channel, Data(2), History)).Sequence);
+    }
+
+    [Fact]
+    public async Task Resume_exactly_at_the_window_edge_is_complete()
+    {
+        var channel = NewChannel();
+        var window = new HistoryPolicy(Length: 100, TtlSeconds: 3600);
+        var offsets = new List<string>();
+        for (var i = 0; i < 150; i++)
+        {
+            offsets.Add(await Backplane.PublishAsync(channel, Data(i), window));
+        }
+
+        // Missed exactly the 100 kept: the entry of 'since' itself was trimmed, everything after it is kept.
+        var edge = await Backplane.ReadHistoryAsync(channel, Offset(offsets[49]), limit: 1000);
+        Assert.True(edge.Complete);
+        Assert.Equal(offsets[50..], edge.Messages.Select(m => m.Offset));
+
+        Assert.False((await Backplane.ReadHistoryAsync(channel, Offset(offsets[48]), limit: 1000)).Complete);
+    }
+
+    [Fact]
+    public async Task An_offset_ahead_of_the_history_is_not_complete()
+    {
+        var channel = NewChannel();
+        var last = Offset(await Backplane.PublishAsync(channel, Data(1), History));
+
+        // As after a failover to a replica that lacks the newest entries the reader saw.
+        var slice = await Backplane.ReadHistoryAsync(channel, last with { Sequence = last.Sequence + 5 }, 100);
+
+        Assert.False(slice.Complete);
+        Assert.Empty(slice.Messages);
+    }
+
+    [Fact]
+    public async Task A_publish_id_is_stored_and_delivered_once()
+    {
+        var channel = NewChannel();
+        var received = new ConcurrentQueue<BackplaneMessage>();
+        await using var subscription = await Backplane.SubscribeAsync(channel, received.Enqueue);
+
+        var first = await Backplane.PublishAsync(channel, Data(1), History, id: "order-17");
+        var retry = await Backplane.PublishAsync(channel, Data(1), History, id: "order-17");
+        var other = await Backplane.PublishAsync(channel, Data(2), History, id: "order-18");
+        var elsewhere = await Backplane.PublishAsync(NewChannel(), Data(1), History, id: "order-17");
+
+        Assert.Equal(first, retry);
+        Assert.Equal(Offset(first).Sequence + 1, Offset(other).Sequence);
+        Assert.Equal(1, Offset(elsewhere).Sequence); // ids are per channel
+        await WaitUntil(() => received.Count >= 2);
+        await Task.Delay(100);
+        Assert.Equal([first, other], received.Select(m => m.Offset));
+        var slice = await Backplane.ReadHistoryAsync(channel, Offset(first) with { Sequence = 0 }, 100);
+        Assert.Equal(2, slice.Messages.Count);
+    }
+
+    [Fact]
+    public async Task A_publish_id_is_forgotten_after_its_window()
+    {
+        var channel = NewChannel();
+        var brief = new HistoryPolicy(Length: 100, TtlSeconds: 3600, IdempotencySeconds: 1);
+        var first = await Backplane.PublishAsync(channel, Data(1), brief, id: "once");
+        await Task.Delay(TimeSpan.FromSeconds(1.3));
+
+        var later = await Backplane.PublishAsync(channel, Data(1), brief, id: "once");
+
+        Assert.Equal(Offset(first).Sequence + 1, Offset(later).Sequence);
     }
 
     protected static ChannelOffset Offset(string text) =>

@@ -46,7 +46,7 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
     {
         var channel = $"spec:{Guid.NewGuid():N}";
         var before = await Backplane.PublishAsync(channel, "1"u8.ToArray(), History);
-        await _multiplexer!.GetDatabase().KeyDeleteAsync([$"rt:{{{channel}}}:stream"]); // as a restart without persistence would
+        await _multiplexer!.GetDatabase().KeyDeleteAsync([$"rt:{{{channel}}}:log"]); // as a restart without persistence would
 
         var after = await Backplane.PublishAsync(channel, "2"u8.ToArray(), History);
 
@@ -64,9 +64,10 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
         }
 
         var database = _multiplexer!.GetDatabase();
-        var key = $"rt:{{{channel}}}:stream";
+        var key = $"rt:{{{channel}}}:log";
         Assert.Equal(3, await database.StreamLengthAsync(key));
-        foreach (var expiring in new[] { key, $"rt:{{{channel}}}:epoch" })
+        Assert.Equal(["1-0", "2-0", "3-0"], (await database.StreamRangeAsync(key)).Select(e => e.Id.ToString())); // ids are the dense sequence
+        foreach (var expiring in new[] { key, $"rt:{{{channel}}}:log:epoch", $"rt:{{{channel}}}:log:seq" })
         {
             var ttl = await database.KeyTimeToLiveAsync(expiring);
             Assert.NotNull(ttl);

@@ -57,6 +57,52 @@ public sealed class ClientBookkeepingTests
     }
 
     [Fact]
+    public void A_gap_moves_the_channel_to_the_gap_offset_and_the_next_resume_starts_there()
+    {
+        var tracker = new SubscriptionTracker();
+        tracker.Add("chat:lobby", presence: true, since: null);
+        tracker.Add("chat:other", presence: false, since: null);
+        Assert.False(tracker.Subscribed("chat:lobby", latest: "3f9a2c61d0b4:40", recovered: true));
+        Assert.False(tracker.Subscribed("chat:other", latest: "77aa:5", recovered: true));
+        tracker.Delivered("chat:lobby", "3f9a2c61d0b4:42");
+
+        Assert.True(tracker.Gap("chat:lobby", "3f9a2c61d0b4:57"));
+        Assert.Equal("3f9a2c61d0b4:57", tracker.OffsetOf("chat:lobby"));
+        Assert.Equal("77aa:5", tracker.OffsetOf("chat:other")); // other channels are untouched
+
+        var requests = tracker.ResumeRequests().OrderBy(r => r.Channel).ToList();
+        Assert.Equal([("chat:lobby", true, "3f9a2c61d0b4:57"), ("chat:other", false, "77aa:5")], requests);
+
+        // Live messages after the gap move the position on as before.
+        tracker.Delivered("chat:lobby", "3f9a2c61d0b4:58");
+        Assert.Equal("3f9a2c61d0b4:58", tracker.OffsetOf("chat:lobby"));
+    }
+
+    [Fact]
+    public void A_gap_without_an_offset_keeps_the_position()
+    {
+        var tracker = new SubscriptionTracker();
+        tracker.Add("chat:lobby", presence: false, since: "3f9a2c61d0b4:42");
+        Assert.True(tracker.Gap("chat:lobby", offset: null));
+        Assert.Equal("3f9a2c61d0b4:42", tracker.OffsetOf("chat:lobby"));
+        Assert.Equal([("chat:lobby", false, "3f9a2c61d0b4:42")], tracker.ResumeRequests());
+    }
+
+    [Fact]
+    public void A_gap_on_an_untracked_channel_is_ignored()
+    {
+        var tracker = new SubscriptionTracker();
+        tracker.Add("chat:a", presence: false, since: "e:1");
+        Assert.False(tracker.Gap("chat:unknown", "e:9"));
+        Assert.Null(tracker.OffsetOf("chat:unknown"));
+        Assert.Equal(["chat:a"], tracker.ResumeRequests().Select(r => r.Channel)); // not added by the gap
+
+        tracker.Remove("chat:a");
+        Assert.False(tracker.Gap("chat:a", "e:9")); // nor brought back after an unsubscribe
+        Assert.Empty(tracker.ResumeRequests());
+    }
+
+    [Fact]
     public void Removed_channels_are_not_resumed()
     {
         var tracker = new SubscriptionTracker();

@@ -106,7 +106,7 @@ public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
     public async Task Unsubscribe_stops_delivery_and_the_last_one_out_drops_the_redis_subscription()
     {
         var channel = NewChannel();
-        var redisChannel = RedisChannel.Literal($"rt:{{{channel}}}:msg");
+        var redisChannel = RedisChannel.Literal($"rt:{{{channel}}}:events");
         await using var redisClient = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var server = redisClient.GetServer(redisClient.GetEndPoints()[0]);
         async Task<long> NodesSubscribed() => (long)((RedisResult[])(await server.ExecuteAsync("PUBSUB", "NUMSUB", (RedisValue)redisChannel.ToString()))!)[1];

@@ -49,6 +49,11 @@ public sealed class DeploymentContractTests
         var idle = alb.GetProperty("Properties").GetProperty("LoadBalancerAttributes").EnumerateArray()
             .Single(a => a.GetProperty("Key").GetString() == "idle_timeout.timeout_seconds").GetProperty("Value").GetString();
         Assert.True(int.Parse(idle!, System.Globalization.CultureInfo.InvariantCulture) >= 2 * options.HeartbeatSeconds);
+
+        // ECS waits the stop timeout after SIGTERM; the host needs the drain plus its shutdown margin.
+        var stopTimeout = container.GetProperty("StopTimeout").GetInt32();
+        Assert.True(stopTimeout >= options.DrainSeconds + RealtimeOptions.ShutdownMarginSeconds,
+            $"StopTimeout {stopTimeout} s < drain {options.DrainSeconds} s + margin {RealtimeOptions.ShutdownMarginSeconds} s");
     }
 
     private static string SnapshotPath(string name)

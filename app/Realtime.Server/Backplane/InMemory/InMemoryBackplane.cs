@@ -13,11 +13,20 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
 
     public bool IsConnected => true;
 
-    public ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Publish(channel, data, history));
+    /// <summary>Delivery within the process has no link to lose.</summary>
+    public long LinkGeneration => 0;
 
-    internal string Publish(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history) =>
-        TopicOf(channel).Publish(data, history, time.GetUtcNow().ToUnixTimeMilliseconds());
+    public event Action? LinkRestored
+    {
+        add { }
+        remove { }
+    }
+
+    public ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history, string? id = null, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Publish(channel, data, history, id));
+
+    internal string Publish(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history, string? id = null) =>
+        TopicOf(channel).Publish(data, history, id, time.GetUtcNow().ToUnixTimeMilliseconds());
 
     public ValueTask<IAsyncDisposable> SubscribeAsync(string channel, Action<BackplaneMessage> onMessage, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IAsyncDisposable>(TopicOf(channel).Add(onMessage));
@@ -29,6 +38,9 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
     internal void Broadcast(string channel, BackplaneMessageKind kind, ReadOnlyMemory<byte> member) =>
         TopicOf(channel).Broadcast(new BackplaneMessage(channel, null, member, time.GetUtcNow().ToUnixTimeMilliseconds(), kind));
 
+    /// <summary>The channel's newest offset, or null without history.</summary>
+    internal string? LatestOffset(string channel) => TopicOf(channel).Read(null, 0, time.GetUtcNow().ToUnixTimeMilliseconds()).LatestOffset;
+
     /// <summary>Runs <paramref name="action"/> while no publish to the channel can interleave (claims).</summary>
     internal T Atomically<T>(string channel, Func<T> action) => TopicOf(channel).Atomically(action);
 
@@ -38,26 +50,37 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
     {
         private readonly Lock _gate = new();
         private readonly Queue<BackplaneMessage> _history = new();
+        private readonly Dictionary<string, (string Offset, long ExpiresAtMs)> _publishIds = new(StringComparer.Ordinal);
+        private readonly Queue<(string Id, long ExpiresAtMs)> _publishIdsByAge = new();
         private Action<BackplaneMessage>[] _handlers = [];
         private string? _epoch;
-        private StreamOffset _last;
-        private StreamOffset _trimmed;
+        private long _last;
         private long _expiresAtMs;
 
-        public string Publish(ReadOnlyMemory<byte> data, HistoryPolicy history, long nowMs)
+        public string Publish(ReadOnlyMemory<byte> data, HistoryPolicy history, string? id, long nowMs)
         {
             lock (_gate)
             {
                 ExpireIfIdle(nowMs);
-                _epoch ??= ChannelOffset.NewEpoch();
+                if (id is not null && _publishIds.TryGetValue(id, out var seen) && seen.ExpiresAtMs > nowMs)
+                {
+                    return seen.Offset;
+                }
 
-                // Same rule as a Redis stream id: never backwards, even if the clock is.
-                _last = nowMs > _last.Milliseconds ? new StreamOffset(nowMs, 0) : _last with { Sequence = _last.Sequence + 1 };
-                var message = new BackplaneMessage(name, new ChannelOffset(_epoch, _last).ToString(), data.ToArray(), nowMs);
+                _epoch ??= ChannelOffset.NewEpoch();
+                var message = new BackplaneMessage(name, new ChannelOffset(_epoch, ++_last), data.ToArray(), nowMs);
                 _history.Enqueue(message);
                 while (_history.Count > history.Length)
                 {
-                    _trimmed = Position(_history.Dequeue());
+                    _history.Dequeue();
+                }
+
+                if (id is not null)
+                {
+                    ForgetExpiredIds(nowMs);
+                    var expiresAt = nowMs + (history.IdempotencySeconds * 1000L);
+                    _publishIds[id] = (message.Offset!, expiresAt);
+                    _publishIdsByAge.Enqueue((id, expiresAt));
                 }
 
                 _expiresAtMs = history.TtlSeconds > 0 ? nowMs + (history.TtlSeconds * 1000L) : long.MaxValue;
@@ -71,11 +94,18 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
             lock (_gate)
             {
                 ExpireIfIdle(nowMs);
+                if (_epoch is null)
+                {
+                    return new HistorySlice(null, 0, false, []);
+                }
+
+                var firstKept = _history.Count > 0 ? _history.Peek().Position!.Value.Sequence : _last + 1;
                 var sameStream = since is { } s && s.Epoch == _epoch;
                 var after = sameStream
-                    ? _history.Where(m => Position(m) > since!.Value.Position).Take(limit + 1).ToList()
+                    ? _history.Where(m => m.Position!.Value.Sequence > since!.Value.Sequence).Take(limit + 1).ToList()
                     : [];
-                return new HistorySlice(_epoch, _last, sameStream && since!.Value.Position >= _trimmed, after);
+                var complete = since is { } from && HistorySlice.Covers(_epoch, _last, firstKept, from);
+                return new HistorySlice(_epoch, _last, complete, after);
             }
         }
 
@@ -123,12 +153,22 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
             {
                 _history.Clear();
                 _epoch = null;
-                _trimmed = default;
+                _last = 0;
             }
         }
 
-        private static StreamOffset Position(BackplaneMessage message) =>
-            ChannelOffset.TryParse(message.Offset, out var offset) ? offset.Position : default;
+        private void ForgetExpiredIds(long nowMs)
+        {
+            // Oldest first: what stays is bounded by the publish rate times the window.
+            while (_publishIdsByAge.TryPeek(out var oldest) && oldest.ExpiresAtMs <= nowMs)
+            {
+                _publishIdsByAge.Dequeue();
+                if (_publishIds.TryGetValue(oldest.Id, out var seen) && seen.ExpiresAtMs == oldest.ExpiresAtMs)
+                {
+                    _publishIds.Remove(oldest.Id);
+                }
+            }
+        }
 
         private sealed class Subscription(Topic topic, Action<BackplaneMessage> handler) : IAsyncDisposable
         {

@@ -7,13 +7,24 @@ namespace Realtime.Server.Backplane.Redis;
 /// (<c>{chat:lobby}</c>) so all of a channel's keys share one slot: cluster mode and sharded pub/sub
 /// stay possible, and a script may touch them together.
 /// </summary>
+/// <remarks>
+/// The history keys and the pub/sub channel are named <c>log</c> and <c>events</c>, not the first
+/// version's <c>stream</c> and <c>msg</c>: their layout changed (dense sequences as stream ids), and
+/// a node of either version must never append to the other's stream (docs/operations.md, "Upgrading").
+/// </remarks>
 public sealed class RedisKeys(string prefix)
 {
-    /// <summary>The channel's history: a stream of entries <c>d = data</c>.</summary>
-    public RedisKey Stream(string channel) => $"{prefix}:{{{channel}}}:stream";
+    /// <summary>The channel's history: a stream whose entry ids are <c>SEQUENCE-0</c>, entries <c>d</c> = data, <c>t</c> = Unix ms.</summary>
+    public RedisKey Stream(string channel) => $"{prefix}:{{{channel}}}:log";
 
-    /// <summary>The epoch of the current stream, created with it.</summary>
-    public RedisKey Epoch(string channel) => $"{prefix}:{{{channel}}}:epoch";
+    /// <summary>The epoch of the current history, created with it.</summary>
+    public RedisKey Epoch(string channel) => $"{prefix}:{{{channel}}}:log:epoch";
+
+    /// <summary>The channel's last sequence number (<c>INCR</c> per appended event).</summary>
+    public RedisKey Sequence(string channel) => $"{prefix}:{{{channel}}}:log:seq";
+
+    /// <summary>A publish id seen within the idempotency window: value = the offset it got.</summary>
+    public RedisKey PublishId(string channel, string id) => $"{prefix}:{{{channel}}}:pub:{id}";
 
     /// <summary>Presence members: connection id → member JSON.</summary>
     public RedisKey Members(string channel) => $"{prefix}:{{{channel}}}:presence";
@@ -29,5 +40,8 @@ public sealed class RedisKeys(string prefix)
 
     public RedisChannel Messages(string channel) => RedisChannel.Literal(MessagesName(channel));
 
-    public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:msg";
+    public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:events";
+
+    /// <summary>The keys of a channel's history, in the order the scripts take them.</summary>
+    public RedisKey[] History(string channel) => [Stream(channel), Epoch(channel), Sequence(channel)];
 }

@@ -2,80 +2,115 @@ namespace Realtime.Server.Backplane.Redis;
 
 /// <summary>
 /// Lua run inside Redis, so each step is atomic with respect to every other client. Pub/sub
-/// payloads are <c>OFFSET\nDATA</c> for messages and <c>!join\nMEMBER</c> / <c>!leave\nMEMBER</c> for
+/// payloads are <c>OFFSET\nMS\nDATA</c> for messages and <c>!join\nMEMBER</c> / <c>!leave\nMEMBER</c> for
 /// presence events (an offset never starts with '!').
 /// </summary>
 internal static class RedisScripts
 {
     /// <summary>
-    /// Appends ARGV[a] to the stream KEYS[s] (creating a new epoch in KEYS[e] when the stream is new),
-    /// trims it to ARGV[a+1] entries, expires both keys after ARGV[a+2] ms of silence, and publishes
-    /// "offset\ndata" on ARGV[a+3]. Sets <c>offset</c>. ARGV[a+4] is the epoch to use for a new stream.
+    /// Appends ARGV[a] to the stream KEYS[s] under the channel's next sequence KEYS[q] (entry id
+    /// <c>SEQ-0</c>, so ids are the dense sequence), trims it to ARGV[a+1] entries, expires the three
+    /// keys after ARGV[a+2] ms of silence, and publishes "EPOCH:SEQ\nMS\nDATA" on ARGV[a+3]. A history
+    /// missing any of its keys starts over under a new epoch ARGV[a+4] at sequence 1. Sets <c>offset</c>.
     /// </summary>
-    private static string Append(int s, int e, int a) => $$"""
+    private static string Append(int s, int e, int q, int a) => $$"""
         local epoch = redis.call('GET', KEYS[{{e}}])
-        if redis.call('EXISTS', KEYS[{{s}}]) == 0 or not epoch then
+        if not epoch or redis.call('EXISTS', KEYS[{{s}}]) == 0 or redis.call('EXISTS', KEYS[{{q}}]) == 0 then
           epoch = ARGV[{{a + 4}}]
           redis.call('SET', KEYS[{{e}}], epoch)
+          redis.call('DEL', KEYS[{{s}}], KEYS[{{q}}])
         end
-        local id = redis.call('XADD', KEYS[{{s}}], 'MAXLEN', ARGV[{{a + 1}}], '*', 'd', ARGV[{{a}}])
+        local seq = redis.call('INCR', KEYS[{{q}}])
+        local now = redis.call('TIME')
+        local ms = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+        redis.call('XADD', KEYS[{{s}}], 'MAXLEN', ARGV[{{a + 1}}], seq .. '-0', 'd', ARGV[{{a}}], 't', ms)
         if tonumber(ARGV[{{a + 2}}]) > 0 then
           redis.call('PEXPIRE', KEYS[{{s}}], ARGV[{{a + 2}}])
           redis.call('PEXPIRE', KEYS[{{e}}], ARGV[{{a + 2}}])
+          redis.call('PEXPIRE', KEYS[{{q}}], ARGV[{{a + 2}}])
         end
-        local offset = epoch .. ':' .. id
-        redis.call('PUBLISH', ARGV[{{a + 3}}], offset .. '\n' .. ARGV[{{a}}])
+        local offset = epoch .. ':' .. seq
+        redis.call('PUBLISH', ARGV[{{a + 3}}], offset .. '\n' .. ms .. '\n' .. ARGV[{{a}}])
         """;
 
-    /// <summary>Publish. KEYS: stream, epoch. ARGV: data, maxlen, ttl ms, pub/sub channel, new epoch.</summary>
-    public static readonly string Publish = Append(1, 2, 1) + "\nreturn offset";
+    /// <summary>
+    /// Publish. KEYS: stream, epoch, sequence, publish id. ARGV: data, maxlen, ttl ms, pub/sub channel,
+    /// new epoch, id window ms (0 = no id). A publish id seen within its window returns the offset it
+    /// got then, and appends nothing.
+    /// </summary>
+    public static readonly string Publish = """
+        local window = tonumber(ARGV[6])
+        if window > 0 then
+          local seen = redis.call('GET', KEYS[4])
+          if seen then
+            return seen
+          end
+        end
+        """ + "\n" + Append(1, 2, 3, 1) + """
+
+        if window > 0 then
+          redis.call('SET', KEYS[4], offset, 'PX', window)
+        end
+        return offset
+        """;
 
     /// <summary>
-    /// History. KEYS: stream, epoch. ARGV: position after which to read ('' for none), count.
-    /// Returns {epoch, last id, 1 if that position is still in the stream, entries}; epoch is false
-    /// when there is no stream. Trimming removes the oldest entries first, so while the entry at the
-    /// position is kept, so is everything after it. (XINFO's max-deleted-entry-id does not move on
-    /// trimming, so it cannot tell.)
+    /// History. KEYS: stream, epoch, sequence. ARGV: sequence after which to read ('' for none), count,
+    /// the reader's epoch. Returns {epoch, latest sequence, first kept sequence, entries}; epoch is
+    /// false when there is no history. Entries are read only for the same epoch and only up to the
+    /// count, so a wrong or stale offset costs no more than the answer.
     /// </summary>
     public const string History = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          return {false, false, 0, {}}
-        end
         local epoch = redis.call('GET', KEYS[2])
-        local last = '0-0'
-        local info = redis.call('XINFO', 'STREAM', KEYS[1])
-        for i = 1, #info, 2 do
-          if info[i] == 'last-generated-id' then last = info[i + 1] end
+        if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
+          return {false, 0, 0, {}}
         end
-        local kept, entries = 0, {}
-        if ARGV[1] ~= '' then
-          if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) > 0 then kept = 1 end
-          entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+        local latest = tonumber(redis.call('GET', KEYS[3]) or '0')
+        local first = latest + 1
+        local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+        if #head > 0 then
+          first = tonumber(string.match(head[1][1], '^%d+'))
         end
-        return {epoch, last, kept, entries}
+        local entries = {}
+        if ARGV[1] ~= '' and ARGV[3] == epoch then
+          local from = tonumber(ARGV[1]) + 1
+          if from <= latest then
+            entries = redis.call('XRANGE', KEYS[1], string.format('%d', from) .. '-0', '+', 'COUNT', ARGV[2])
+          end
+        end
+        return {epoch, latest, first, entries}
         """;
 
     /// <summary>
-    /// Claim: first writer wins. KEYS: claim, stream, epoch, claims index. ARGV: owner, ttl ms (0 = none), resource, then
-    /// the Append arguments (event data, maxlen, ttl ms, pub/sub channel, new epoch).
-    /// Returns {1, offset} when claimed, {0, current owner} when someone holds it.
+    /// Claim: first writer wins. KEYS: claim, stream, epoch, sequence, claims index. ARGV: owner, ttl ms
+    /// (0 = none), resource, then the Append arguments (event data, maxlen, ttl ms, pub/sub channel, new
+    /// epoch). Returns {1, offset} when claimed, {2, latest offset or false} when the owner already
+    /// holds it (a retried claim: nothing appended), {0, current owner} when someone else holds it.
     /// </summary>
     public static readonly string Claim = """
-        local taken
+        local current = redis.call('GET', KEYS[1])
+        if current == ARGV[1] then
+          local epoch = redis.call('GET', KEYS[3])
+          if epoch then
+            return {2, epoch .. ':' .. (redis.call('GET', KEYS[4]) or '0')}
+          end
+          return {2, false}
+        end
+        if current then
+          return {0, current}
+        end
         if tonumber(ARGV[2]) > 0 then
-          taken = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         else
-          taken = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+          redis.call('SET', KEYS[1], ARGV[1])
         end
-        if not taken then
-          return {0, redis.call('GET', KEYS[1])}
-        end
-        redis.call('HSET', KEYS[4], ARGV[3], ARGV[1])
-        """ + "\n" + Append(2, 3, 4) + "\nreturn {1, offset}";
+        redis.call('HSET', KEYS[5], ARGV[3], ARGV[1])
+        """ + "\n" + Append(2, 3, 4, 4) + "\nreturn {1, offset}";
 
     /// <summary>
-    /// Release. KEYS: claim, stream, epoch, claims index. ARGV: owner ('' = the server, may release any), resource, then the
-    /// Append arguments. Returns {1, offset} when released, {0, false} when not claimed, {-1, owner} when held by another.
+    /// Release. KEYS: claim, stream, epoch, sequence, claims index. ARGV: owner ('' = the server, may
+    /// release any), resource, then the Append arguments. Returns {1, offset} when released, {0, false}
+    /// when not claimed, {-1, owner} when held by another.
     /// </summary>
     public static readonly string Release = """
         local owner = redis.call('GET', KEYS[1])
@@ -86,8 +121,8 @@ internal static class RedisScripts
           return {-1, owner}
         end
         redis.call('DEL', KEYS[1])
-        redis.call('HDEL', KEYS[4], ARGV[2])
-        """ + "\n" + Append(2, 3, 3) + "\nreturn {1, offset}";
+        redis.call('HDEL', KEYS[5], ARGV[2])
+        """ + "\n" + Append(2, 3, 4, 3) + "\nreturn {1, offset}";
 
     /// <summary>
     /// Current claims. KEYS: claims index. ARGV: the claim-key prefix. Drops index entries whose claim
@@ -146,12 +181,17 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Heartbeat of one node for one channel: extends its members' expiry, then sweeps. KEYS: members,
-    /// expiry. ARGV: now, pub/sub, new expiry ms, connection ids…
+    /// Heartbeat of one node for one channel: re-asserts its members (a member the backplane lost, in a
+    /// restart or failover, is written again and announced with a join), extends their expiry, then
+    /// sweeps. KEYS: members, expiry. ARGV: now, pub/sub, new expiry ms, then connection id and member
+    /// JSON pairs.
     /// </summary>
     public const string Refresh = """
-        for i = 4, #ARGV do
-          redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[i])
+        for i = 4, #ARGV, 2 do
+          if redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+            redis.call('PUBLISH', ARGV[2], '!join\n' .. ARGV[i + 1])
+          end
+          redis.call('ZADD', KEYS[2], ARGV[3], ARGV[i])
         end
         if redis.call('EXISTS', KEYS[1]) == 1 then
           redis.call('PEXPIREAT', KEYS[1], ARGV[3])
