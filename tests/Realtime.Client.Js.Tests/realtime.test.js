@@ -1,5 +1,6 @@
 // Unit tests of the browser client (app/Realtime.Server/wwwroot/realtime.js) on Node's test runner,
-// with a scripted WebSocket: backoff, resume bookkeeping, and which closes reconnect.
+// with a scripted WebSocket: backoff, resume bookkeeping, gaps, which closes reconnect, and the
+// retries of publishes and claims whose outcome is unknown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RealtimeClient, RealtimeError, backoffDelay } from '../../app/Realtime.Server/wwwroot/realtime.js';
@@ -70,7 +71,7 @@ test('a request without a reply times out', async () => {
   const connected = client.connect();
   await welcome(ScriptedSocket.all[0]);
   await connected;
-  await assert.rejects(client.publish('chat:x', 1), (e) => e.code === 'timeout');
+  await assert.rejects(client.presence('chat:x'), (e) => e.code === 'timeout');
   client.close();
 });
 
@@ -189,5 +190,216 @@ test('the token is read on every connect and sent as access_token', async () => 
   ScriptedSocket.all[0].closeFromServer(1006);
   await tick(30);
   assert.match(ScriptedSocket.all[1].url, /access_token=token-2$/);
+  client.close();
+});
+
+/** A connected client on a scripted socket. */
+async function connectedClient(options) {
+  const client = newClient(options);
+  const connected = client.connect();
+  const socket = ScriptedSocket.all[0];
+  await welcome(socket);
+  await connected;
+  return { client, socket };
+}
+
+/** Waits until the client has sent `count` frames of `type`, and returns them. */
+async function sentFrames(socket, type, count) {
+  for (let i = 0; i < 100; i++) {
+    const frames = socket.sent.filter((f) => f.type === type);
+    if (frames.length >= count) return frames;
+    await tick(5);
+  }
+  assert.fail(`the client sent fewer than ${count} ${type} frames`);
+}
+
+test('a gap frame moves the offset, calls onGap, dispatches gap, and the next resume starts after it', async () => {
+  const client = newClient();
+  const gaps = [];
+  client.addEventListener('gap', (e) => gaps.push(e.detail));
+  const onGapCalls = [];
+  const seen = [];
+  const subscribing = client.subscribe('chat:lobby', (data) => seen.push(data), { onGap: (offset) => onGapCalls.push(offset) });
+  client.connect();
+  const first = ScriptedSocket.all[0];
+  await welcome(first);
+  await answerSubscribe(first, { offset: '3f9a2c61d0b4:40', recovered: true });
+  const subscription = await subscribing;
+  first.receive({ type: 'message', channel: 'chat:lobby', offset: '3f9a2c61d0b4:41', data: 'a' });
+  assert.equal(subscription.recovered, true);
+
+  first.receive({ type: 'gap', channel: 'chat:lobby', offset: '3f9a2c61d0b4:57' });
+  assert.equal(subscription.offset, '3f9a2c61d0b4:57');
+  assert.equal(subscription.recovered, false);
+  assert.deepEqual(onGapCalls, ['3f9a2c61d0b4:57']);
+  assert.deepEqual(gaps, [{ channel: 'chat:lobby', offset: '3f9a2c61d0b4:57' }]);
+  assert.equal(subscription.active, true);
+
+  first.closeFromServer(1006);
+  await tick(30);
+  const second = ScriptedSocket.all[1];
+  await welcome(second);
+  const resumed = await answerSubscribe(second, { offset: '3f9a2c61d0b4:58', recovered: true });
+  assert.equal(resumed.since, '3f9a2c61d0b4:57');
+  assert.equal(subscription.recovered, true, 'a resume that replayed everything recovers');
+  second.receive({ type: 'message', channel: 'chat:lobby', offset: '3f9a2c61d0b4:58', data: 'b' });
+  assert.deepEqual(seen, ['a', 'b']);
+  client.close();
+});
+
+test('a gap without an offset keeps the last offset; a gap for a channel not subscribed is ignored', async () => {
+  const client = newClient();
+  const gaps = [];
+  client.addEventListener('gap', (e) => gaps.push(e.detail));
+  const onGapCalls = [];
+  const subscribing = client.subscribe('chat:a', { onGap: (offset) => onGapCalls.push(offset) });
+  client.connect();
+  const socket = ScriptedSocket.all[0];
+  await welcome(socket);
+  await answerSubscribe(socket, { offset: 'e1:5', recovered: true });
+  const subscription = await subscribing;
+
+  socket.receive({ type: 'gap', channel: 'chat:other', offset: 'e1:9' });
+  assert.deepEqual(gaps, []);
+  assert.deepEqual(onGapCalls, []);
+  assert.equal(subscription.offset, 'e1:5');
+  assert.equal(subscription.recovered, true);
+
+  socket.receive({ type: 'gap', channel: 'chat:a' });
+  assert.equal(subscription.offset, 'e1:5');
+  assert.equal(subscription.recovered, false);
+  assert.deepEqual(onGapCalls, [undefined]);
+  assert.deepEqual(gaps, [{ channel: 'chat:a', offset: undefined }]);
+
+  const unsubscribing = subscription.unsubscribe();
+  socket.receive({ type: 'unsubscribed', ref: socket.last('unsubscribe').ref, channel: 'chat:a' });
+  await unsubscribing;
+  socket.receive({ type: 'gap', channel: 'chat:a', offset: 'e1:12' });
+  assert.equal(gaps.length, 1, 'no gap after unsubscribing');
+  client.close();
+});
+
+test('publish always carries an id: generated when absent, the given one otherwise', async () => {
+  const { client, socket } = await connectedClient();
+  const generated = [client.publish('chat:x', 1), client.publish('chat:x', 2)];
+  const chosen = client.publish('chat:x', 3, { id: 'order-17:retry@web' });
+  const [a, b, c] = socket.sent.filter((f) => f.type === 'publish');
+  assert.match(a.id, /^[A-Za-z0-9_\-:.@]{1,128}$/);
+  assert.match(b.id, /^[A-Za-z0-9_\-:.@]{1,128}$/);
+  assert.notEqual(a.id, b.id);
+  assert.equal(c.id, 'order-17:retry@web');
+  assert.deepEqual(c.data, 3);
+  for (const [frame, n] of [[a, 1], [b, 2], [c, 3]]) socket.receive({ type: 'published', ref: frame.ref, channel: 'chat:x', offset: `e:${n}` });
+  assert.deepEqual((await Promise.all([...generated, chosen])).map((r) => r.offset), ['e:1', 'e:2', 'e:3']);
+  client.close();
+});
+
+test('without crypto.randomUUID the generated id still matches the allowed characters', async () => {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });
+  try {
+    const { client, socket } = await connectedClient();
+    client.publish('chat:x', 1).catch(() => {});
+    client.publish('chat:x', 2).catch(() => {});
+    const [a, b] = socket.sent.filter((f) => f.type === 'publish');
+    assert.match(a.id, /^[A-Za-z0-9_\-:.@]{16,128}$/);
+    assert.notEqual(a.id, b.id);
+    client.close();
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', saved);
+  }
+});
+
+test('a publish id that the server would refuse rejects without being sent', async () => {
+  const { client, socket } = await connectedClient();
+  await assert.rejects(client.publish('chat:x', 1, { id: 'has space' }), (e) => e.code === 'bad_request' && e.id === 'has space');
+  await assert.rejects(client.publish('chat:x', 1, { id: 'x'.repeat(129) }), (e) => e.code === 'bad_request');
+  assert.equal(socket.sent.filter((f) => f.type === 'publish').length, 0);
+  client.close();
+});
+
+test('a publish answered unknown_outcome is sent again with the same id and resolves with the second reply', async () => {
+  const { client, socket } = await connectedClient();
+  const published = client.publish('chat:x', { text: 'hi' }, { id: 'msg-1' });
+  const [first] = await sentFrames(socket, 'publish', 1);
+  socket.receive({ type: 'error', ref: first.ref, code: 'unknown_outcome', message: 'the reply from the backplane was lost' });
+  const [, second] = await sentFrames(socket, 'publish', 2);
+  assert.notEqual(second.ref, first.ref);
+  assert.deepEqual({ ...second, ref: undefined }, { ...first, ref: undefined });
+  assert.equal(second.id, 'msg-1');
+  socket.receive({ type: 'published', ref: second.ref, channel: 'chat:x', offset: '3f9a2c61d0b4:42' });
+  const reply = await published;
+  assert.equal(reply.type, 'published');
+  assert.equal(reply.offset, '3f9a2c61d0b4:42');
+  client.close();
+});
+
+test('a publish that times out while open is sent again with the same (generated) id', async () => {
+  const { client, socket } = await connectedClient({ requestTimeoutMs: 30 });
+  const published = client.publish('chat:x', 1);
+  const [first, second] = await sentFrames(socket, 'publish', 2);
+  assert.equal(second.id, first.id);
+  socket.receive({ type: 'published', ref: second.ref, channel: 'chat:x', offset: 'e:1' });
+  assert.equal((await published).offset, 'e:1');
+  client.close();
+});
+
+test('retries stop after the limit and reject with the last error, carrying the id', async () => {
+  const { client, socket } = await connectedClient({ publishRetries: 2 });
+  const published = client.publish('chat:x', 1);
+  const outcome = published.then(() => 'resolved', (e) => e);
+  for (let n = 1; n <= 3; n++) {
+    const frames = await sentFrames(socket, 'publish', n);
+    socket.receive({ type: 'error', ref: frames[n - 1].ref, code: 'unknown_outcome', message: `attempt ${n}` });
+  }
+  const error = await outcome;
+  assert.ok(error instanceof RealtimeError);
+  assert.equal(error.code, 'unknown_outcome');
+  assert.equal(error.message, 'attempt 3');
+  const frames = socket.sent.filter((f) => f.type === 'publish');
+  assert.equal(frames.length, 3, 'one attempt and two retries');
+  assert.equal(error.id, frames[0].id);
+  assert.ok(frames.every((f) => f.id === frames[0].id));
+  await tick(50);
+  assert.equal(socket.sent.filter((f) => f.type === 'publish').length, 3, 'nothing sent after the rejection');
+
+  const once = client.publish('chat:x', 2, { retries: 0 });
+  const [, , , only] = await sentFrames(socket, 'publish', 4);
+  socket.receive({ type: 'error', ref: only.ref, code: 'unknown_outcome' });
+  await assert.rejects(once, (e) => e.code === 'unknown_outcome' && e.id === only.id);
+  await tick(50);
+  assert.equal(socket.sent.filter((f) => f.type === 'publish').length, 4, 'retries: 0 sends once');
+  client.close();
+});
+
+test('other errors are not retried: forbidden rejects at once, with the id', async () => {
+  const { client, socket } = await connectedClient();
+  const published = client.publish('chat:x', 1, { id: 'p-1' });
+  const [frame] = await sentFrames(socket, 'publish', 1);
+  socket.receive({ type: 'error', ref: frame.ref, code: 'forbidden', message: 'server-only namespace' });
+  await assert.rejects(published, (e) => e.code === 'forbidden' && e.id === 'p-1');
+  await tick(50);
+  assert.equal(socket.sent.filter((f) => f.type === 'publish').length, 1);
+  client.close();
+});
+
+test('a claim answered unknown_outcome is claimed again; conflict still rejects at once', async () => {
+  const { client, socket } = await connectedClient();
+  const claiming = client.claim('booking:r1', 'table-12@19:00', { ttl: 120, retries: 1 });
+  const [first] = await sentFrames(socket, 'claim', 1);
+  assert.equal(first.retries, undefined, 'retries is not sent');
+  assert.equal(first.ttl, 120);
+  socket.receive({ type: 'error', ref: first.ref, code: 'unknown_outcome' });
+  const [, second] = await sentFrames(socket, 'claim', 2);
+  assert.deepEqual({ ...second, ref: undefined }, { ...first, ref: undefined });
+  socket.receive({ type: 'claimed', ref: second.ref, channel: 'booking:r1', resource: 'table-12@19:00', owner: 'alice', offset: 'e:3' });
+  assert.equal((await claiming).owner, 'alice');
+
+  const taken = client.claim('booking:r1', 'table-13@19:00');
+  const [, , third] = await sentFrames(socket, 'claim', 3);
+  socket.receive({ type: 'error', ref: third.ref, code: 'conflict', owner: 'bob' });
+  await assert.rejects(taken, (e) => e.code === 'conflict' && e.owner === 'bob');
+  await tick(50);
+  assert.equal(socket.sent.filter((f) => f.type === 'claim').length, 3);
   client.close();
 });

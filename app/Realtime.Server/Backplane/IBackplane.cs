@@ -64,7 +64,8 @@ public sealed record BackplaneMessage(string Channel, ChannelOffset? Position, R
 /// <param name="Latest">The sequence of the newest event ever appended (even if trimmed since); 0 for none.</param>
 /// <param name="Complete">Every entry after the requested position is still kept and the position is not past <paramref name="Latest"/>.</param>
 /// <param name="Messages">Messages after the requested offset, oldest first, at most limit + 1.</param>
-public sealed record HistorySlice(string? Epoch, long Latest, bool Complete, IReadOnlyList<BackplaneMessage> Messages)
+/// <param name="FirstKept">The sequence of the oldest event still kept (<paramref name="Latest"/> + 1 when none is).</param>
+public sealed record HistorySlice(string? Epoch, long Latest, bool Complete, IReadOnlyList<BackplaneMessage> Messages, long FirstKept = 1)
 {
     public string? LatestOffset => Epoch is null ? null : new ChannelOffset(Epoch, Latest).ToString();
 

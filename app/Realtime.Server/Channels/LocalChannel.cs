@@ -222,6 +222,10 @@ internal sealed class LocalChannel
                 else
                 {
                     AnnounceGap(slice);
+                    if (_sequence < slice.Latest)
+                    {
+                        continue; // the kept events follow the gap
+                    }
                 }
 
                 _checkedGeneration = generation;
@@ -256,11 +260,14 @@ internal sealed class LocalChannel
         return true;
     }
 
-    /// <summary>What was missed is gone: every subscriber is told, and delivery goes on after the history's newest event.</summary>
+    /// <summary>
+    /// What was missed is gone: every subscriber is told up to where, and delivery goes on from the
+    /// oldest event the history still keeps (the next read delivers those).
+    /// </summary>
     private void AnnounceGap(HistorySlice slice)
     {
-        (_epoch, _sequence) = (slice.Epoch, slice.Latest);
-        var offset = slice.LatestOffset;
+        (_epoch, _sequence) = (slice.Epoch, slice.Epoch is null ? 0 : Math.Max(0, Math.Min(slice.FirstKept, slice.Latest + 1) - 1));
+        var offset = _epoch is null ? null : new ChannelOffset(_epoch, _sequence).ToString();
         BackplaneLog.GapAnnounced(_logger, Name, offset);
         _metrics.GapAnnounced();
         var frame = ServerFrames.Gap(Name, offset);

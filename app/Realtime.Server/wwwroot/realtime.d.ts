@@ -18,6 +18,27 @@ export interface Message<T = unknown> {
   data: T;
 }
 
+/** Sent by the server when messages of a subscribed channel were lost and cannot be replayed. */
+export interface Gap {
+  type: 'gap';
+  channel: string;
+  /** Live delivery continues after this offset (absent when the server does not know it). */
+  offset?: string;
+}
+
+/** Detail of the client's `gap` event: a failed resume, or a `gap` frame. */
+export interface GapEventDetail {
+  channel: string;
+  offset: string | undefined;
+}
+
+export interface Published {
+  type: 'published';
+  channel: string;
+  /** With the same `id`, a repeat answers the offset of the original publish. */
+  offset: string;
+}
+
 export interface Member {
   connection: string;
   user?: string;
@@ -41,19 +62,43 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   WebSocket?: typeof WebSocket;
   random?: () => number;
+  /** Resends of a publish or claim whose outcome is unknown (`unknown_outcome`, or a timeout). Default 3. */
+  publishRetries?: number;
+}
+
+export interface PublishOptions {
+  /**
+   * Idempotency key, matching ^[A-Za-z0-9_\-:.@]{1,128}$; generated when absent. The same id on the
+   * same channel within the server's window (2 minutes) is stored and delivered once.
+   */
+  id?: string;
+  /** Resends when the outcome is unknown; default the client's `publishRetries`. */
+  retries?: number;
+}
+
+export interface ClaimOptions {
+  /** Seconds until the claim expires. */
+  ttl?: number;
+  releaseOnDisconnect?: boolean;
+  /** Resends when the outcome is unknown; default the client's `publishRetries`. */
+  retries?: number;
 }
 
 export interface SubscribeOptions {
   presence?: boolean;
   /** Resume from an offset stored earlier. */
   since?: string;
-  /** Messages were missed and could not be replayed; reload what you show. */
+  /** Messages were missed and cannot be replayed (failed resume, or a `gap`); reload what you show. */
   onGap?: (offset: string | undefined) => void;
 }
 
 export declare class RealtimeError extends Error {
+  /** A server error code (docs/protocol.md, e.g. `conflict`, `unknown_outcome`), or `timeout` / `disconnected`. */
   code: string;
+  /** Who holds the resource, on `conflict`. */
   owner?: string;
+  /** On a rejected publish: its idempotency key, to publish again later without a duplicate. */
+  id?: string;
 }
 
 export declare function backoffDelay(attempt: number, minMs?: number, maxMs?: number, random?: () => number): number;
@@ -75,10 +120,12 @@ export declare class RealtimeClient extends EventTarget {
   close(): void;
   subscribe<T = unknown>(channel: string, onMessage?: (data: T, message: Message<T>) => void, options?: SubscribeOptions): Promise<Subscription<T>>;
   subscribe<T = unknown>(channel: string, options: SubscribeOptions): Promise<Subscription<T>>;
-  publish(channel: string, data: unknown): Promise<{ type: 'published'; channel: string; offset: string }>;
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<Published>;
   presence(channel: string): Promise<Member[]>;
-  claim(channel: string, resource: string, options?: { ttl?: number; releaseOnDisconnect?: boolean }): Promise<Claimed>;
+  claim(channel: string, resource: string, options?: ClaimOptions): Promise<Claimed>;
   release(channel: string, resource: string): Promise<{ type: 'released'; channel: string; resource: string; offset: string }>;
   claims(channel: string): Promise<{ resource: string; owner: string }[]>;
   refresh(token: string): Promise<{ type: 'refreshed'; expires: number }>;
+  addEventListener(type: 'gap', listener: (event: CustomEvent<GapEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
 }

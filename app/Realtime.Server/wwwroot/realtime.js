@@ -5,7 +5,27 @@
 const TERMINAL_CLOSE_CODES = new Set([1008]);
 const SERVICE_RESTART = 1012;
 
-/** An error reply from the server (`code` as in docs/protocol.md), or `timeout` / `disconnected`. */
+/** What an idempotency key (`id` of a publish) must look like: the same rule as a channel name. */
+const ID_PATTERN = /^[A-Za-z0-9_\-:.@]{1,128}$/;
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+
+/** A fresh idempotency key: a UUID where the platform has one, else 22 random characters (~132 bits). */
+function newId() {
+  const uuid = globalThis.crypto?.randomUUID?.();
+  if (uuid) return uuid;
+  const bytes = new Uint8Array(22);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  let id = '';
+  for (const byte of bytes) id += ID_ALPHABET[byte & 63];
+  return id;
+}
+
+/**
+ * An error reply from the server (`code` as in docs/protocol.md), or `timeout` / `disconnected`.
+ * A rejected `publish` also carries the request's idempotency key as `id`: publishing again with it
+ * later cannot store the message twice.
+ */
 export class RealtimeError extends Error {
   constructor(code, message, owner) {
     super(message || code);
@@ -34,7 +54,7 @@ export class Subscription {
     this.onGap = options.onGap;
     /** Offset of the last message delivered to the app: where a resume starts. */
     this.offset = options.since;
-    /** False when the last (re)subscribe could not replay everything missed. */
+    /** False after messages were missed for good: a (re)subscribe that could not replay them, or a `gap`. */
     this.recovered = true;
     this.active = true;
     this._queue = [];
@@ -82,8 +102,12 @@ export class Subscription {
 /**
  * A connection that stays connected: requests are promises matched by `ref`, subscriptions resume
  * from their last offset after every reconnect, and `state` events tell the app what is going on.
- * Events: `state` {state}, `welcome` {welcome}, `gap` {channel, offset}, `join`/`leave` {channel, member},
+ * Events: `state` {state}, `welcome` {welcome}, `gap` {channel, offset} (messages of a subscription
+ * were missed and cannot be replayed: a resume that could not recover them, or a `gap` frame; live
+ * delivery goes on after `offset`, which may be undefined), `join`/`leave` {channel, member},
  * `claims`, `error` {error}.
+ * `publish` and `claim` retry by themselves when the outcome is unknown (`unknown_outcome`, or no
+ * reply in time): a publish keeps its idempotency key `id`, a claim repeated by its owner is claimed again.
  */
 export class RealtimeClient extends EventTarget {
   constructor(url, options = {}) {
@@ -96,6 +120,7 @@ export class RealtimeClient extends EventTarget {
       maxBackoffMs: 20000,
       WebSocket: globalThis.WebSocket,
       random: Math.random,
+      publishRetries: 3,           // retries of a publish or claim whose outcome is unknown
       ...options,
     };
     this.state = 'idle';
@@ -136,7 +161,8 @@ export class RealtimeClient extends EventTarget {
   /**
    * Subscribes to `channel`. `onMessage(data, message)` is optional: the returned subscription is
    * also an async iterator of messages. Options: `presence` (join/leave events), `since` (resume
-   * from an offset you stored), `onGap(offset)` (called when missed messages could not be replayed).
+   * from an offset you stored), `onGap(offset)` (called when missed messages could not be replayed:
+   * on a resume that could not recover them, or when the server reports a `gap`).
    */
   async subscribe(channel, onMessage, options = {}) {
     if (typeof onMessage === 'object' && onMessage !== null) { options = onMessage; onMessage = undefined; }
@@ -150,12 +176,37 @@ export class RealtimeClient extends EventTarget {
     return subscription;
   }
 
-  publish(channel, data) { return this._request({ type: 'publish', channel, data }); }
+  /**
+   * Publishes `data`; resolves with `published` (its offset). Options: `id`, the idempotency key
+   * (`^[A-Za-z0-9_\-:.@]{1,128}$`, generated when absent): the same `id` on the same channel within
+   * the server's window (2 minutes) is stored once, and a repeat answers the original offset;
+   * `retries` (default: the client's `publishRetries`): how often to resend the same frame when the
+   * outcome is unknown. A rejection's error carries the `id`, to publish again later without a duplicate.
+   */
+  async publish(channel, data, options = {}) {
+    const id = options.id ?? newId();
+    if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+      throw Object.assign(new RealtimeError('bad_request', 'publish id must match ^[A-Za-z0-9_\\-:.@]{1,128}$'), { id });
+    }
+    try {
+      return await this._requestWithRetries({ type: 'publish', channel, data, id }, options.retries);
+    } catch (e) {
+      e.id = id;
+      throw e;
+    }
+  }
 
   async presence(channel) { return (await this._request({ type: 'presence', channel })).members; }
 
-  /** Resolves with `claimed`; rejects with a RealtimeError whose code is `conflict` (and `owner`) when taken. */
-  claim(channel, resource, options = {}) { return this._request({ type: 'claim', channel, resource, ...options }); }
+  /**
+   * Resolves with `claimed`; rejects with a RealtimeError whose code is `conflict` (and `owner`) when taken.
+   * Options: `ttl`, `releaseOnDisconnect`, and `retries` as for `publish` (a repeated claim by its
+   * owner is answered `claimed` again, so resending after an unknown outcome is safe).
+   */
+  claim(channel, resource, options = {}) {
+    const { retries, ...fields } = options;
+    return this._requestWithRetries({ type: 'claim', channel, resource, ...fields }, retries);
+  }
 
   release(channel, resource) { return this._request({ type: 'release', channel, resource }); }
 
@@ -198,6 +249,11 @@ export class RealtimeClient extends EventTarget {
       case 'message': {
         const subscription = this._subscriptions.get(frame.channel);
         if (subscription && subscription.active) subscription._deliver(frame);
+        return;
+      }
+      case 'gap': {
+        const subscription = this._subscriptions.get(frame.channel);
+        if (subscription && subscription.active) this._gap(subscription, frame.offset);
         return;
       }
       case 'ping':
@@ -265,15 +321,46 @@ export class RealtimeClient extends EventTarget {
     if (subscription.presence) request.presence = true;
     if (subscription.offset) request.since = subscription.offset;
     const reply = await this._request(request, true);
-    const gap = subscription.offset !== undefined && reply.recovered === false;
-    subscription.recovered = reply.recovered !== false;
-    if (!subscription.offset || gap) subscription.offset = reply.offset;
-    if (gap) {
-      // Messages were missed and cannot be replayed: the app must reload what it shows.
-      if (subscription.onGap) subscription.onGap(reply.offset);
-      this.dispatchEvent(new CustomEvent('gap', { detail: { channel: subscription.channel, offset: reply.offset } }));
+    if (subscription.offset !== undefined && reply.recovered === false) {
+      this._gap(subscription, reply.offset);
+    } else {
+      subscription.recovered = reply.recovered !== false;
+      if (!subscription.offset) subscription.offset = reply.offset;
     }
     return reply;
+  }
+
+  /**
+   * Messages of `subscription` were missed and cannot be replayed (a failed resume, or a `gap` frame):
+   * live delivery goes on after `offset` (when known), and the app must reload what it shows.
+   */
+  _gap(subscription, offset) {
+    if (offset !== undefined) subscription.offset = offset;
+    subscription.recovered = false;
+    if (subscription.onGap) {
+      try { subscription.onGap(offset); } catch (e) { console.error(e); }
+    }
+    this.dispatchEvent(new CustomEvent('gap', { detail: { channel: subscription.channel, offset } }));
+  }
+
+  /**
+   * Sends `frame` and resends the same frame when its outcome is unknown: an `unknown_outcome` reply,
+   * or no reply in time while the connection is still open. Up to `retries` (default
+   * `publishRetries`) resends, after a small jittered backoff; any other error rejects at once, and
+   * after the last attempt the last error does. Only for requests that are safe to repeat.
+   */
+  async _requestWithRetries(frame, retries) {
+    retries ??= this.options.publishRetries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this._request(frame);
+      } catch (e) {
+        const unknown = e.code === 'unknown_outcome' || (e.code === 'timeout' && this.state === 'open');
+        if (!unknown || attempt >= retries || this._closing) throw e;
+        const delay = backoffDelay(attempt, this.options.minBackoffMs, this.options.maxBackoffMs, this.options.random);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   _request(frame, duringResume = false) {

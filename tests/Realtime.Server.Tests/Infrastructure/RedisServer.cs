@@ -17,6 +17,13 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>More <c>redis-server</c> arguments (e.g. <c>--replicaof</c>).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>A multiplexer that may run admin commands (CLIENT KILL, FLUSHALL, REPLICAOF), for injecting faults.</summary>
+    public async Task<StackExchange.Redis.ConnectionMultiplexer> AdminAsync() =>
+        await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{ConnectionString},allowAdmin=true");
+
     public async Task StartAsync()
     {
         if (!File.Exists(Binary))
@@ -26,7 +33,7 @@ public sealed class RedisServer : IAsyncDisposable
 
         _process = ChildProcess.Start(Binary,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"]);
+             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", .. Arguments]);
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)

@@ -151,6 +151,26 @@ public sealed class TestClient : IAsyncDisposable
 
     public Task<Received> NextOfTypeAsync(string type, TimeSpan? timeout = null) => NextAsync(f => f.Type == type, timeout);
 
+    /// <summary>Every frame received and not yet taken, in arrival order, left in place.</summary>
+    public List<Received> Snapshot()
+    {
+        lock (_pending)
+        {
+            return _pending.ToList();
+        }
+    }
+
+    /// <summary>Takes every frame received so far, in arrival order.</summary>
+    public List<Received> TakeAll()
+    {
+        lock (_pending)
+        {
+            var all = _pending.ToList();
+            _pending.Clear();
+            return all;
+        }
+    }
+
     /// <summary>Every frame of <paramref name="type"/> until <paramref name="count"/> have arrived.</summary>
     public async Task<List<Received>> CollectAsync(string type, int count, TimeSpan? timeout = null)
     {

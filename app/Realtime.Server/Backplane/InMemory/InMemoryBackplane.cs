@@ -105,7 +105,7 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
                     ? _history.Where(m => m.Position!.Value.Sequence > since!.Value.Sequence).Take(limit + 1).ToList()
                     : [];
                 var complete = since is { } from && HistorySlice.Covers(_epoch, _last, firstKept, from);
-                return new HistorySlice(_epoch, _last, complete, after);
+                return new HistorySlice(_epoch, _last, complete, after, firstKept);
             }
         }
 

@@ -71,7 +71,7 @@ public sealed class RedisBackplane : IBackplane
         }
 
         var complete = since is { } from && HistorySlice.Covers(epoch, latest, firstKept, from);
-        return new HistorySlice(epoch, latest, complete, messages);
+        return new HistorySlice(epoch, latest, complete, messages, firstKept);
     }
 
     public async ValueTask<IAsyncDisposable> SubscribeAsync(string channel, Action<BackplaneMessage> onMessage, CancellationToken cancellationToken = default)

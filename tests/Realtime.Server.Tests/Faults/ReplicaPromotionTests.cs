@@ -1,0 +1,67 @@
+using Realtime.Server.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Realtime.Server.Tests.Faults;
+
+/// <summary>
+/// A failover to an asynchronous replica that lacks the newest entries: a client that saw them must
+/// be told <c>recovered:false</c> when it resumes against the promoted replica, not replayed over a hole.
+/// </summary>
+public sealed class ReplicaPromotionTests : IAsyncLifetime
+{
+    private readonly RedisServer _primary = new();
+    private RedisServer _replica = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _primary.StartAsync();
+        _replica = new RedisServer { Arguments = ["--replicaof", "127.0.0.1", _primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)] };
+        await _replica.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _replica.DisposeAsync();
+        await _primary.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Resuming_past_what_the_promoted_replica_holds_is_not_recovered()
+    {
+        const string channel = "chat:failover";
+        await using var before = await TestNode.StartAsync(_primary.ConnectionString, nodeId: "before-failover");
+        await using var client = await TestClient.ConnectAsync(before.WebSocket);
+        await client.SubscribeAsync(channel);
+        for (var i = 1; i <= 10; i++)
+        {
+            Assert.Equal("published", (await client.PublishAsync(channel, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Type);
+        }
+
+        await using var replica = await _replica.AdminAsync();
+        var replicaDb = replica.GetDatabase();
+        await Eventually.TrueAsync(async () => await replicaDb.StreamLengthAsync($"rt:{{{channel}}}:log") == 10, "the replica has the first 10");
+
+        // Promoted before it received the next 5: they exist only on the old primary.
+        await replica.GetServer(replica.GetEndPoints()[0]).ExecuteAsync("REPLICAOF", "NO", "ONE");
+        for (var i = 11; i <= 15; i++)
+        {
+            await client.PublishAsync(channel, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var messages = await client.CollectAsync("message", 15);
+        var seen = messages[^1].Json.GetProperty("offset").GetString()!;
+        var older = messages[7].Json.GetProperty("offset").GetString()!; // the 8th: the replica has what follows it
+
+        await using var after = await TestNode.StartAsync(_replica.ConnectionString, nodeId: "after-failover");
+        await using var resumer = await TestClient.ConnectAsync(after.WebSocket);
+
+        var ahead = await resumer.RequestAsync("subscribe", $$"""  "channel":"{{channel}}","since":"{{seen}}" """.Trim());
+        Assert.False(ahead.Json.GetProperty("recovered").GetBoolean(), "the replica lacks 11..15: the client must be told");
+        Assert.EndsWith(":10", ahead.Json.GetProperty("offset").GetString(), StringComparison.Ordinal);
+
+        await using var behind = await TestClient.ConnectAsync(after.WebSocket);
+        var kept = await behind.RequestAsync("subscribe", $$"""  "channel":"{{channel}}","since":"{{older}}" """.Trim());
+        Assert.True(kept.Json.GetProperty("recovered").GetBoolean());
+        Assert.Equal(["9", "10"], (await behind.CollectAsync("message", 2)).Select(m => m.Json.GetProperty("data").GetRawText()));
+    }
+}
