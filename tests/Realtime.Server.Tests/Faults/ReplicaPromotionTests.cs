@@ -37,9 +37,12 @@ public sealed class ReplicaPromotionTests : IAsyncLifetime
             Assert.Equal("published", (await client.PublishAsync(channel, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).Type);
         }
 
+        // WAIT returns once the replica acknowledged every write so far.
+        await using var primary = await _primary.AdminAsync();
+        var acknowledged = (long)await primary.GetServer(primary.GetEndPoints()[0]).ExecuteAsync("WAIT", "1", "20000");
+        Assert.Equal(1, acknowledged);
         await using var replica = await _replica.AdminAsync();
-        var replicaDb = replica.GetDatabase();
-        await Eventually.TrueAsync(async () => await replicaDb.StreamLengthAsync($"rt:{{{channel}}}:log") == 10, "the replica has the first 10");
+        Assert.Equal(10, (long)await replica.GetServer(replica.GetEndPoints()[0]).ExecuteAsync("XLEN", $"rt:{{{channel}}}:log"));
 
         // Promoted before it received the next 5: they exist only on the old primary.
         await replica.GetServer(replica.GetEndPoints()[0]).ExecuteAsync("REPLICAOF", "NO", "ONE");

@@ -13,6 +13,10 @@ public sealed class RedisServer : IAsyncDisposable
     private const string Binary = "/usr/bin/redis-server";
     private ChildProcess? _process;
 
+    // Its own directory: a replica writes the snapshot it syncs to disk, and any redis-server
+    // started in the same directory later would load it.
+    private readonly string _directory = Directory.CreateTempSubdirectory("redis-test-").FullName;
+
     public int Port { get; } = FreePort.Next();
 
     public string ConnectionString => $"127.0.0.1:{Port}";
@@ -33,7 +37,7 @@ public sealed class RedisServer : IAsyncDisposable
 
         _process = ChildProcess.Start(Binary,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", .. Arguments]);
+             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--dir", _directory, .. Arguments]);
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
@@ -82,7 +86,18 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await KillAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in /tmp: harmless.
+        }
+    }
 }
 
 /// <summary>One Redis for every test class that does not restart it.</summary>
@@ -92,7 +107,7 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Server.StartAsync();
 
-    public Task DisposeAsync() => Server.KillAsync();
+    public Task DisposeAsync() => Server.DisposeAsync().AsTask();
 }
 
 [CollectionDefinition(Name)]

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Realtime.Server.Hosting;
@@ -71,12 +72,17 @@ public sealed class TestNode : IAsyncDisposable
         return new TestNode(app, new Uri(address));
     }
 
-    /// <summary>The shutdown a SIGTERM starts: drain, then stop.</summary>
+    /// <summary>
+    /// The shutdown a SIGTERM starts: the console lifetime fires <c>ApplicationStopping</c> first,
+    /// then the host stops (drain, then server). Calling only <c>StopAsync</c> would fire the token
+    /// after the drain, and hide whatever the drain must survive.
+    /// </summary>
     public async Task StopAsync()
     {
         if (!_stopped)
         {
             _stopped = true;
+            Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
             await _app.StopAsync();
         }
     }

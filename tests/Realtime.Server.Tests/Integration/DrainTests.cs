@@ -63,4 +63,66 @@ public sealed class DrainTests
             await client.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Clients_that_keep_talking_through_the_drain_are_told_to_reconnect_and_closed_with_1012()
+    {
+        const int clients = 20;
+        await using var node = await TestNode.StartAsync(redis: null, new()
+        {
+            ["Realtime:DrainSeconds"] = "2",
+            ["Realtime:PublishRatePerSecond"] = "100000",
+            ["Realtime:PublishBurst"] = "100000",
+        });
+        var connected = new List<TestClient>();
+        for (var i = 0; i < clients; i++)
+        {
+            var client = await TestClient.ConnectAsync(node.WebSocket);
+            await client.SubscribeAsync("chat:drain");
+            connected.Add(client);
+        }
+
+        // Every client sends something every 20 ms until its connection ends: pings, subscribes and
+        // unsubscribes, and publishes large enough to arrive in several reads.
+        var large = new string('x', 20_000);
+        using var stop = new CancellationTokenSource();
+        var chatter = connected.Select((client, i) => Task.Run(async () =>
+        {
+            for (var n = 0; !client.Closed.IsCompleted && !stop.IsCancellationRequested; n++)
+            {
+                try
+                {
+                    await client.SendAsync((n % 4) switch
+                    {
+                        0 => $$"""{"type":"publish","channel":"chat:drain","data":"{{large}}"}""",
+                        1 => $$"""{"type":"subscribe","channel":"chat:drain-{{i}}"}""",
+                        2 => $$"""{"type":"unsubscribe","channel":"chat:drain-{{i}}"}""",
+                        _ => """{"type":"ping"}""",
+                    });
+                }
+                catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return; // closed while sending
+                }
+
+                await Task.Delay(20);
+            }
+        })).ToList();
+        await Task.Delay(300);
+
+        await node.StopAsync();
+
+        foreach (var client in connected)
+        {
+            Assert.Equal((WebSocketCloseStatus)1012, await client.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+            await client.NextOfTypeAsync("reconnect", TimeSpan.Zero);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(chatter);
+        foreach (var client in connected)
+        {
+            await client.DisposeAsync();
+        }
+    }
 }

@@ -112,6 +112,42 @@ public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Missing_exactly_the_kept_window_is_recovered_and_one_more_is_not()
+    {
+        var channel = $"short:{Guid.NewGuid():N}"; // keeps 5
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        var offsets = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            offsets.Add(Offset(await client.PublishAsync(channel, i.ToString(CultureInfo.InvariantCulture))));
+        }
+
+        // Saw message 2, missed 3..7: the entry of 'since' is trimmed, but all five after it are kept.
+        await using var edge = await TestClient.ConnectAsync(_b.WebSocket);
+        var resumed = await edge.RequestAsync("subscribe", $$"""  "channel":"{{channel}}","since":"{{offsets[2]}}" """.Trim());
+        Assert.True(resumed.Json.GetProperty("recovered").GetBoolean());
+        Assert.Equal([3, 4, 5, 6, 7], (await edge.CollectAsync("message", 5)).Select(N));
+
+        await using var beyond = await TestClient.ConnectAsync(_b.WebSocket);
+        var lost = await beyond.RequestAsync("subscribe", $$"""  "channel":"{{channel}}","since":"{{offsets[1]}}" """.Trim());
+        Assert.False(lost.Json.GetProperty("recovered").GetBoolean());
+        Assert.Equal(offsets[^1], Offset(lost));
+    }
+
+    [Fact]
+    public async Task A_first_version_offset_is_not_recovered_rather_than_refused()
+    {
+        var channel = $"chat:{Guid.NewGuid():N}";
+        await using var client = await TestClient.ConnectAsync(_a.WebSocket);
+        await client.PublishAsync(channel, "1");
+
+        var reply = await client.RequestAsync("subscribe", $$"""  "channel":"{{channel}}","since":"3f9a2c61d0b4:1732791234567-0" """.Trim());
+
+        Assert.Equal("subscribed", reply.Type);
+        Assert.False(reply.Json.GetProperty("recovered").GetBoolean());
+    }
+
+    [Fact]
     public async Task After_redis_loses_its_data_an_old_offset_is_not_recovered()
     {
         var channel = $"feed:{Guid.NewGuid():N}";
