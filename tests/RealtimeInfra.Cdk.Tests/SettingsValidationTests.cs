@@ -224,7 +224,7 @@ public sealed class SettingsValidationTests
     public void App_timing_is_bounded() =>
         FailsWith("""{ "app": { "heartbeatSeconds": 1, "drainSeconds": 200 } }""",
             "app.heartbeatSeconds = 1: must be from 5 to 300",
-            "app.drainSeconds = 200: must be from 0 to 115");
+            "app.drainSeconds = 200: must be from 0 to 110");
 
     [Fact]
     public void Account_and_region_must_look_like_aws_ids() =>

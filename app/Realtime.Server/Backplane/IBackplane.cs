@@ -36,6 +36,14 @@ public interface IBackplane
 
     /// <summary>The channel's current offset and, when <paramref name="since"/> is given, up to <paramref name="limit"/> + 1 messages after it.</summary>
     ValueTask<HistorySlice> ReadHistoryAsync(string channel, ChannelOffset? since, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The history fell behind what a node delivered under <paramref name="epoch"/> (a failover to a
+    /// replica that lacked the newest entries, whose sequence numbers are now being reused): gives it a
+    /// new epoch, unless another node did already, so no offset past the loss can resume into other
+    /// messages. Returns the history's epoch, latest sequence and base afterwards (no messages).
+    /// </summary>
+    ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default);
 }
 
 /// <summary>How much of a channel's past to keep (from its namespace), and how long a publish id is remembered.</summary>
@@ -65,7 +73,8 @@ public sealed record BackplaneMessage(string Channel, ChannelOffset? Position, R
 /// <param name="Complete">Every entry after the requested position is still kept and the position is not past <paramref name="Latest"/>.</param>
 /// <param name="Messages">Messages after the requested offset, oldest first, at most limit + 1.</param>
 /// <param name="FirstKept">The sequence of the oldest event still kept (<paramref name="Latest"/> + 1 when none is).</param>
-public sealed record HistorySlice(string? Epoch, long Latest, bool Complete, IReadOnlyList<BackplaneMessage> Messages, long FirstKept = 1)
+/// <param name="Base">Events up to this sequence were written under an earlier epoch (see <see cref="IBackplane.RenewEpochAsync"/>); 0 for a history that began with its epoch.</param>
+public sealed record HistorySlice(string? Epoch, long Latest, bool Complete, IReadOnlyList<BackplaneMessage> Messages, long FirstKept = 1, long Base = 0)
 {
     public string? LatestOffset => Epoch is null ? null : new ChannelOffset(Epoch, Latest).ToString();
 

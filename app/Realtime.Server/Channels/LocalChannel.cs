@@ -36,6 +36,16 @@ internal sealed class LocalChannel
     private long _checkedGeneration;
     private bool _recovering;
 
+    // Redis's clock at the append of the last event this node delivered (0: none yet), which tells a
+    // duplicate (written before it) from a reused sequence number (written after it).
+    private long _lastPublishedAtMs;
+
+    // The history went back under what this node delivered: its epoch must be renewed.
+    private bool _rewound;
+
+    // An epoch this node renewed: live events still in flight under it are covered by the gap.
+    private string? _retiredEpoch;
+
     public LocalChannel(string name, IBackplane backplane, int maxReplay, RealtimeMetrics metrics, TimeProvider time, ILogger logger)
     {
         Name = name;
@@ -137,6 +147,11 @@ internal sealed class LocalChannel
     private bool TryApply(BackplaneMessage message)
     {
         var position = message.Position!.Value;
+        if (position.Epoch == _retiredEpoch)
+        {
+            return true; // written under an epoch this node renewed: covered by the gap it announced
+        }
+
         if (!_known)
         {
             (_known, _epoch, _sequence) = (true, position.Epoch, position.Sequence - 1);
@@ -144,19 +159,29 @@ internal sealed class LocalChannel
 
         if (position.Epoch != _epoch)
         {
-            if (_epoch is not null && _checkedGeneration != _backplane.LinkGeneration)
+            // A history that starts over (expired, or deleted) while the link stayed up: every event of
+            // the old one came here live, so nothing is missing. Anything else is for the history to tell.
+            var freshStart = _epoch is null || (position.Sequence == 1 && _checkedGeneration == _backplane.LinkGeneration);
+            if (!freshStart)
             {
-                return false; // the link dropped since: what the old history held after us may be lost
+                return false;
             }
 
-            // The link stayed up, so every event of the old history reached this node: it ended where
-            // we are (expired, or deleted). The new one starts at 1.
             (_epoch, _sequence) = (position.Epoch, 0);
         }
 
         if (position.Sequence <= _sequence)
         {
-            return true; // delivered already (read from the history while it was also in flight)
+            // Delivered already (read from the history while it was also in flight) — unless it was
+            // written after the last event this node delivered: then the history went back under it
+            // (a failover to a replica that lacked the newest entries) and reuses their numbers.
+            if (_lastPublishedAtMs > 0 && message.PublishedAtMs > _lastPublishedAtMs)
+            {
+                _rewound = true;
+                return false;
+            }
+
+            return true;
         }
 
         if (position.Sequence != _sequence + 1)
@@ -165,7 +190,7 @@ internal sealed class LocalChannel
         }
 
         FanOut(message);
-        _sequence = position.Sequence;
+        (_sequence, _lastPublishedAtMs) = (position.Sequence, message.PublishedAtMs);
         return true;
     }
 
@@ -175,6 +200,11 @@ internal sealed class LocalChannel
         _ = Task.Run(RecoverAsync);
     }
 
+    /// <summary>
+    /// Reads what is missing from the history until the waiting live events connect, announcing what
+    /// the history no longer has. Runs alone per channel (<see cref="_recovering"/>); retries while
+    /// the backplane is unreachable.
+    /// </summary>
     private async Task RecoverAsync()
     {
         var failures = 0;
@@ -182,15 +212,19 @@ internal sealed class LocalChannel
         {
             var generation = _backplane.LinkGeneration;
             ChannelOffset since;
+            bool rewound;
             lock (_order)
             {
                 since = new ChannelOffset(_epoch ?? "", _sequence);
+                rewound = _rewound;
             }
 
             HistorySlice slice;
             try
             {
-                slice = await _backplane.ReadHistoryAsync(Name, since, _maxReplay).ConfigureAwait(false);
+                slice = rewound
+                    ? await _backplane.RenewEpochAsync(Name, since.Epoch).ConfigureAwait(false)
+                    : await _backplane.ReadHistoryAsync(Name, since, _maxReplay).ConfigureAwait(false);
                 failures = 0;
             }
             catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
@@ -202,14 +236,25 @@ internal sealed class LocalChannel
 
             lock (_order)
             {
-                if (_epoch is null && slice.Epoch is not null && !slice.Complete)
+                if (rewound)
+                {
+                    // Everything this node delivered past the renewal point may differ from what the
+                    // history now says under those numbers: announce up to its newest, go on after it.
+                    if (slice.Epoch != _epoch)
+                    {
+                        _retiredEpoch = _epoch;
+                    }
+
+                    _rewound = false;
+                    AnnounceGap(slice.Epoch, slice.Latest);
+                }
+                else if (_epoch is null && slice.Epoch is not null && !slice.Complete)
                 {
                     // The channel had no history when this node started on it: all of it is new.
                     (_epoch, _sequence) = (slice.Epoch, 0);
                     continue;
                 }
-
-                if (slice.Complete)
+                else if (slice.Complete)
                 {
                     var before = _sequence;
                     foreach (var missed in slice.Messages)
@@ -219,10 +264,18 @@ internal sealed class LocalChannel
 
                     _metrics.Recovered((int)(_sequence - before));
                 }
+                else if (slice.Epoch is not null && slice.Epoch == _epoch && slice.Latest < _sequence)
+                {
+                    _rewound = true; // behind what this node delivered: renew the epoch first
+                    continue;
+                }
                 else
                 {
-                    AnnounceGap(slice);
-                    if (_sequence < slice.Latest)
+                    // Trimmed past us, or a new epoch: announce up to the oldest event that can still be
+                    // delivered (not one carried over from a renewed epoch), then read on from there.
+                    var from = slice.Epoch is null ? 0 : Math.Min(slice.Latest, Math.Max(slice.FirstKept - 1, slice.Epoch == _epoch ? 0 : slice.Base));
+                    AnnounceGap(slice.Epoch, from);
+                    if (from < slice.Latest)
                     {
                         continue; // the kept events follow the gap
                     }
@@ -260,14 +313,11 @@ internal sealed class LocalChannel
         return true;
     }
 
-    /// <summary>
-    /// What was missed is gone: every subscriber is told up to where, and delivery goes on from the
-    /// oldest event the history still keeps (the next read delivers those).
-    /// </summary>
-    private void AnnounceGap(HistorySlice slice)
+    /// <summary>What was missed is gone: every subscriber is told up to where, and delivery goes on after it.</summary>
+    private void AnnounceGap(string? epoch, long upTo)
     {
-        (_epoch, _sequence) = (slice.Epoch, slice.Epoch is null ? 0 : Math.Max(0, Math.Min(slice.FirstKept, slice.Latest + 1) - 1));
-        var offset = _epoch is null ? null : new ChannelOffset(_epoch, _sequence).ToString();
+        (_epoch, _sequence, _lastPublishedAtMs) = (epoch, epoch is null ? 0 : upTo, 0);
+        var offset = epoch is null ? null : new ChannelOffset(epoch, upTo).ToString();
         BackplaneLog.GapAnnounced(_logger, Name, offset);
         _metrics.GapAnnounced();
         var frame = ServerFrames.Gap(Name, offset);

@@ -17,7 +17,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         }
 
         Range(nameof(o.HeartbeatSeconds), o.HeartbeatSeconds, 1, 300);
-        Range(nameof(o.DrainSeconds), o.DrainSeconds, 0, 115);
+        Range(nameof(o.DrainSeconds), o.DrainSeconds, 0, 120 - RealtimeOptions.ShutdownMarginSeconds); // within Fargate's longest stop timeout
         Range(nameof(o.MaxMessageBytes), o.MaxMessageBytes, 256, 16 * 1024 * 1024);
         Range(nameof(o.MaxSubscriptionsPerConnection), o.MaxSubscriptionsPerConnection, 1, 100_000);
         Range(nameof(o.PublishRatePerSecond), o.PublishRatePerSecond, 0.001, 1_000_000);

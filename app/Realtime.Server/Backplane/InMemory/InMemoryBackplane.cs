@@ -38,6 +38,10 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
     internal void Broadcast(string channel, BackplaneMessageKind kind, ReadOnlyMemory<byte> member) =>
         TopicOf(channel).Broadcast(new BackplaneMessage(channel, null, member, time.GetUtcNow().ToUnixTimeMilliseconds(), kind));
 
+    /// <summary>One process never loses what it delivered: the history is as it is.</summary>
+    public ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default) =>
+        ReadHistoryAsync(channel, since: null, limit: 0, cancellationToken);
+
     /// <summary>The channel's newest offset, or null without history.</summary>
     internal string? LatestOffset(string channel) => TopicOf(channel).Read(null, 0, time.GetUtcNow().ToUnixTimeMilliseconds()).LatestOffset;
 

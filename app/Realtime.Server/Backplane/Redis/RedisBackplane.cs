@@ -71,7 +71,16 @@ public sealed class RedisBackplane : IBackplane
         }
 
         var complete = since is { } from && HistorySlice.Covers(epoch, latest, firstKept, from);
-        return new HistorySlice(epoch, latest, complete, messages, firstKept);
+        return new HistorySlice(epoch, latest, complete, messages, firstKept, (long)result[4]);
+    }
+
+    public async ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default)
+    {
+        var result = (RedisResult[])(await RunAsync(channel, RedisScripts.RenewEpoch, _keys.History(channel),
+            [epoch, ChannelOffset.NewEpoch()], mutates: false).ConfigureAwait(false))!;
+        return result[0].IsNull
+            ? new HistorySlice(null, 0, false, [])
+            : new HistorySlice(result[0].ToString(), (long)result[1], false, [], Base: (long)result[2]);
     }
 
     public async ValueTask<IAsyncDisposable> SubscribeAsync(string channel, Action<BackplaneMessage> onMessage, CancellationToken cancellationToken = default)

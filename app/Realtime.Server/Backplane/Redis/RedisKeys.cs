@@ -23,6 +23,13 @@ public sealed class RedisKeys(string prefix)
     /// <summary>The channel's last sequence number (<c>INCR</c> per appended event).</summary>
     public RedisKey Sequence(string channel) => $"{prefix}:{{{channel}}}:log:seq";
 
+    /// <summary>
+    /// The sequence this epoch took over from the one before it (absent: 0). Set when a node renews
+    /// the epoch of a history that fell behind what it delivered (a failover to a replica that lacked
+    /// the newest entries): entries up to it were written under the old epoch.
+    /// </summary>
+    public RedisKey Base(string channel) => $"{prefix}:{{{channel}}}:log:base";
+
     /// <summary>A publish id seen within the idempotency window: value = the offset it got.</summary>
     public RedisKey PublishId(string channel, string id) => $"{prefix}:{{{channel}}}:pub:{id}";
 
@@ -43,5 +50,5 @@ public sealed class RedisKeys(string prefix)
     public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:events";
 
     /// <summary>The keys of a channel's history, in the order the scripts take them.</summary>
-    public RedisKey[] History(string channel) => [Stream(channel), Epoch(channel), Sequence(channel)];
+    public RedisKey[] History(string channel) => [Stream(channel), Epoch(channel), Sequence(channel), Base(channel)];
 }

@@ -8,62 +8,63 @@ namespace Realtime.Server.Backplane.Redis;
 internal static class RedisScripts
 {
     /// <summary>
-    /// Appends ARGV[a] to the stream KEYS[s] under the channel's next sequence KEYS[q] (entry id
-    /// <c>SEQ-0</c>, so ids are the dense sequence), trims it to ARGV[a+1] entries, expires the three
-    /// keys after ARGV[a+2] ms of silence, and publishes "EPOCH:SEQ\nMS\nDATA" on ARGV[a+3]. A history
-    /// missing any of its keys starts over under a new epoch ARGV[a+4] at sequence 1. Sets <c>offset</c>.
+    /// Appends ARGV[a] to the history whose keys start at KEYS[s] (stream, epoch, sequence, base: see
+    /// <see cref="RedisKeys.History"/>) under the channel's next sequence (entry id <c>SEQ-0</c>, so
+    /// ids are the dense sequence), trims it to ARGV[a+1] entries, expires its keys after ARGV[a+2] ms
+    /// of silence, and publishes "EPOCH:SEQ\nMS\nDATA" on ARGV[a+3]. A history missing any of its keys
+    /// starts over under a new epoch ARGV[a+4] at sequence 1. Sets <c>offset</c>.
     /// </summary>
-    private static string Append(int s, int e, int q, int a) => $$"""
-        local epoch = redis.call('GET', KEYS[{{e}}])
-        if not epoch or redis.call('EXISTS', KEYS[{{s}}]) == 0 or redis.call('EXISTS', KEYS[{{q}}]) == 0 then
+    private static string Append(int s, int a) => $$"""
+        local epoch = redis.call('GET', KEYS[{{s + 1}}])
+        if not epoch or redis.call('EXISTS', KEYS[{{s}}]) == 0 or redis.call('EXISTS', KEYS[{{s + 2}}]) == 0 then
           epoch = ARGV[{{a + 4}}]
-          redis.call('SET', KEYS[{{e}}], epoch)
-          redis.call('DEL', KEYS[{{s}}], KEYS[{{q}}])
+          redis.call('SET', KEYS[{{s + 1}}], epoch)
+          redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}])
         end
-        local seq = redis.call('INCR', KEYS[{{q}}])
+        local seq = redis.call('INCR', KEYS[{{s + 2}}])
         local now = redis.call('TIME')
         local ms = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
         redis.call('XADD', KEYS[{{s}}], 'MAXLEN', ARGV[{{a + 1}}], seq .. '-0', 'd', ARGV[{{a}}], 't', ms)
         if tonumber(ARGV[{{a + 2}}]) > 0 then
-          redis.call('PEXPIRE', KEYS[{{s}}], ARGV[{{a + 2}}])
-          redis.call('PEXPIRE', KEYS[{{e}}], ARGV[{{a + 2}}])
-          redis.call('PEXPIRE', KEYS[{{q}}], ARGV[{{a + 2}}])
+          for k = {{s}}, {{s + 3}} do
+            redis.call('PEXPIRE', KEYS[k], ARGV[{{a + 2}}])
+          end
         end
         local offset = epoch .. ':' .. seq
         redis.call('PUBLISH', ARGV[{{a + 3}}], offset .. '\n' .. ms .. '\n' .. ARGV[{{a}}])
         """;
 
     /// <summary>
-    /// Publish. KEYS: stream, epoch, sequence, publish id. ARGV: data, maxlen, ttl ms, pub/sub channel,
+    /// Publish. KEYS: the history's four, publish id. ARGV: data, maxlen, ttl ms, pub/sub channel,
     /// new epoch, id window ms (0 = no id). A publish id seen within its window returns the offset it
     /// got then, and appends nothing.
     /// </summary>
     public static readonly string Publish = """
         local window = tonumber(ARGV[6])
         if window > 0 then
-          local seen = redis.call('GET', KEYS[4])
+          local seen = redis.call('GET', KEYS[5])
           if seen then
             return seen
           end
         end
-        """ + "\n" + Append(1, 2, 3, 1) + """
+        """ + "\n" + Append(1, 1) + """
 
         if window > 0 then
-          redis.call('SET', KEYS[4], offset, 'PX', window)
+          redis.call('SET', KEYS[5], offset, 'PX', window)
         end
         return offset
         """;
 
     /// <summary>
-    /// History. KEYS: stream, epoch, sequence. ARGV: sequence after which to read ('' for none), count,
-    /// the reader's epoch. Returns {epoch, latest sequence, first kept sequence, entries}; epoch is
+    /// History. KEYS: the history's four. ARGV: sequence after which to read ('' for none), count, the
+    /// reader's epoch. Returns {epoch, latest sequence, first kept sequence, entries, base}; epoch is
     /// false when there is no history. Entries are read only for the same epoch and only up to the
     /// count, so a wrong or stale offset costs no more than the answer.
     /// </summary>
     public const string History = """
         local epoch = redis.call('GET', KEYS[2])
         if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
-          return {false, 0, 0, {}}
+          return {false, 0, 0, {}, 0}
         end
         local latest = tonumber(redis.call('GET', KEYS[3]) or '0')
         local first = latest + 1
@@ -78,11 +79,36 @@ internal static class RedisScripts
             entries = redis.call('XRANGE', KEYS[1], string.format('%d', from) .. '-0', '+', 'COUNT', ARGV[2])
           end
         end
-        return {epoch, latest, first, entries}
+        return {epoch, latest, first, entries, tonumber(redis.call('GET', KEYS[4]) or '0')}
         """;
 
     /// <summary>
-    /// Claim: first writer wins. KEYS: claim, stream, epoch, sequence, claims index. ARGV: owner, ttl ms
+    /// Renews the epoch of a history that fell behind what a node delivered under it. KEYS: the
+    /// history's four. ARGV: the epoch the node knows, a new epoch. When the history still has that
+    /// epoch, it gets the new one and the base becomes its latest sequence (the keys keep their
+    /// expiry). Returns {epoch, latest, base} as they are afterwards; epoch is false without history.
+    /// </summary>
+    public const string RenewEpoch = """
+        local epoch = redis.call('GET', KEYS[2])
+        if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
+          return {false, 0, 0}
+        end
+        local latest = redis.call('GET', KEYS[3]) or '0'
+        if epoch == ARGV[1] then
+          epoch = ARGV[2]
+          redis.call('SET', KEYS[2], epoch, 'KEEPTTL')
+          local ttl = redis.call('PTTL', KEYS[2])
+          if ttl > 0 then
+            redis.call('SET', KEYS[4], latest, 'PX', ttl)
+          else
+            redis.call('SET', KEYS[4], latest)
+          end
+        end
+        return {epoch, tonumber(latest), tonumber(redis.call('GET', KEYS[4]) or '0')}
+        """;
+
+    /// <summary>
+    /// Claim: first writer wins. KEYS: claim, the history's four, claims index. ARGV: owner, ttl ms
     /// (0 = none), resource, then the Append arguments (event data, maxlen, ttl ms, pub/sub channel, new
     /// epoch). Returns {1, offset} when claimed, {2, latest offset or false} when the owner already
     /// holds it (a retried claim: nothing appended), {0, current owner} when someone else holds it.
@@ -104,11 +130,11 @@ internal static class RedisScripts
         else
           redis.call('SET', KEYS[1], ARGV[1])
         end
-        redis.call('HSET', KEYS[5], ARGV[3], ARGV[1])
-        """ + "\n" + Append(2, 3, 4, 4) + "\nreturn {1, offset}";
+        redis.call('HSET', KEYS[6], ARGV[3], ARGV[1])
+        """ + "\n" + Append(2, 4) + "\nreturn {1, offset}";
 
     /// <summary>
-    /// Release. KEYS: claim, stream, epoch, sequence, claims index. ARGV: owner ('' = the server, may
+    /// Release. KEYS: claim, the history's four, claims index. ARGV: owner ('' = the server, may
     /// release any), resource, then the Append arguments. Returns {1, offset} when released, {0, false}
     /// when not claimed, {-1, owner} when held by another.
     /// </summary>
@@ -121,8 +147,8 @@ internal static class RedisScripts
           return {-1, owner}
         end
         redis.call('DEL', KEYS[1])
-        redis.call('HDEL', KEYS[5], ARGV[2])
-        """ + "\n" + Append(2, 3, 4, 3) + "\nreturn {1, offset}";
+        redis.call('HDEL', KEYS[6], ARGV[2])
+        """ + "\n" + Append(2, 3) + "\nreturn {1, offset}";
 
     /// <summary>
     /// Current claims. KEYS: claims index. ARGV: the claim-key prefix. Drops index entries whose claim
