@@ -59,10 +59,11 @@ public enum BackplaneMessageKind
 /// <summary>One published message (or presence event) as every node receives it.</summary>
 /// <param name="Position">The message's place in its channel; null for presence events, which are not kept.</param>
 /// <param name="PublishedAtMs">Unix milliseconds when the backplane accepted it (for the delivery-lag metric).</param>
-public sealed record BackplaneMessage(string Channel, ChannelOffset? Position, ReadOnlyMemory<byte> Data, long PublishedAtMs, BackplaneMessageKind Kind = BackplaneMessageKind.Message)
+/// <param name="OffsetText">The offset as it arrived, when it did as text (saves formatting it again).</param>
+public sealed record BackplaneMessage(string Channel, ChannelOffset? Position, ReadOnlyMemory<byte> Data, long PublishedAtMs, BackplaneMessageKind Kind = BackplaneMessageKind.Message, string? OffsetText = null)
 {
     /// <summary>The offset as the wire carries it, made once per message and node.</summary>
-    public string? Offset { get; } = Position?.ToString();
+    public string? Offset { get; } = OffsetText ?? Position?.ToString();
 }
 
 /// <summary>

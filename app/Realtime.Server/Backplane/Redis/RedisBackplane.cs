@@ -159,7 +159,7 @@ public sealed class RedisBackplane : IBackplane
             throw new FormatException($"'{head}' is not an offset");
         }
 
-        return new BackplaneMessage(channel, offset, payload.AsMemory(second + 1), publishedAt);
+        return new BackplaneMessage(channel, offset, payload.AsMemory(second + 1), publishedAt, OffsetText: head);
 
         static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
