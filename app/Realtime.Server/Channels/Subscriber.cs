@@ -20,8 +20,25 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
     /// <summary>Whether the client asked for join and leave events.</summary>
     public bool PresenceEvents { get; } = presenceEvents;
 
+    // What the subscription started after (set by Release): the channel may still deliver older
+    // events when it was filling a hole as this subscriber joined, and those the client has already.
+    private ChannelOffset? _floor;
+
     /// <summary>Delivers a frame now, or holds it while the subscription is still being resumed.</summary>
-    public bool Deliver(BackplaneMessage message, ReadOnlyMemory<byte> frame) => Hold(message, frame) ?? Connection.TrySend(frame);
+    public bool Deliver(BackplaneMessage message, ReadOnlyMemory<byte> frame)
+    {
+        if (Hold(message, frame) is { } held)
+        {
+            return held;
+        }
+
+        if (_floor is { } floor && message.Position is { } position && position.Epoch == floor.Epoch && position.Sequence <= floor.Sequence)
+        {
+            return true;
+        }
+
+        return Connection.TrySend(frame);
+    }
 
     /// <summary>A notice for the subscriber (a gap), in order with its messages.</summary>
     public void Tell(ReadOnlyMemory<byte> frame)
@@ -53,6 +70,7 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
                 Connection.TrySend(frame);
             }
 
+            _floor = coveredUpTo;
             Volatile.Write(ref _held, null);
         }
     }

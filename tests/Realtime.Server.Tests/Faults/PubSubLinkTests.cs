@@ -113,6 +113,42 @@ public sealed class PubSubLinkTests : FaultNodes
         }
     }
 
+    [Fact]
+    public async Task A_subscriber_that_resumes_while_its_node_is_filling_a_hole_gets_each_message_once()
+    {
+        var channel = Channel("feed");
+        var subscribers = await SubscribersAsync(A, channel, 1);
+        await using var publisher = await TestClient.ConnectAsync(B.WebSocket);
+        await using var admin = await Redis.AdminAsync();
+        var ledger = new DeliveryLedger();
+        await ledger.PublishAsync(publisher, channel, count: 20, perSecond: 500);
+        await Eventually.TrueAsync(() => ledger.Count(channel, subscribers[0].Snapshot()).Delivered == 20, "the first 20 delivered");
+        var since = subscribers[0].Snapshot().Last(f => f.Type == "message").Json.GetProperty("offset").GetString();
+
+        TestClient late;
+        await using (await LockOutPubSubAsync(admin))
+        {
+            await Eventually.TrueAsync(() => !A.Services.GetRequiredService<Server.Backplane.IBackplane>().IsConnected, "node A lost its link");
+            await ledger.PublishAsync(publisher, channel, count: 50, perSecond: 500);
+
+            // Resumes from message 20 on node A, whose channel is 50 behind: the replay brings 21..70.
+            late = await TestClient.ConnectAsync(A.WebSocket);
+            var resumed = await late.RequestAsync("subscribe", $$"""  "channel":"{{channel}}","since":"{{since}}" """.Trim());
+            Assert.True(resumed.Json.GetProperty("recovered").GetBoolean());
+        }
+
+        // When the link returns the node delivers 21..70 to its subscribers: the late one has them already.
+        var reports = await SettleAsync(ledger, channel, [subscribers[0]]);
+        AssertNoSilentLoss(reports[0]);
+        await Eventually.TrueAsync(() => ledger.Count(channel, late.Snapshot()).Delivered == 50, "the late subscriber has the 50 it missed");
+        await Task.Delay(500);
+        var report = ledger.Count(channel, late.Snapshot());
+        Assert.Equal(0, report.Duplicated);
+        Assert.Equal(0, report.OutOfOrder);
+        await late.DisposeAsync();
+        await subscribers[0].DisposeAsync();
+    }
+
     /// <summary>
     /// Kills every pub/sub link and keeps new ones out (the default user is switched off; connections
     /// already signed in, as the nodes' command links, keep working) until disposed.

@@ -154,6 +154,35 @@ public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("backend", message.Json.GetProperty("data").GetProperty("from").GetString());
     }
 
+    [Fact]
+    public async Task Server_api_publish_retried_with_the_same_idempotency_key_is_stored_once()
+    {
+        var channel = NewChannel();
+        await using var subscriber = await TestClient.ConnectAsync(_a.WebSocket);
+        await subscriber.SubscribeAsync(channel);
+        using var http = new HttpClient { BaseAddress = _b.Http };
+        async Task<(HttpStatusCode Status, string Body)> PostAsync(string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/channels/{channel}/messages")
+            {
+                Content = new StringContent("""{"order":17}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var first = await PostAsync("order-17");
+        var retry = await PostAsync("order-17");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal(first.Body, retry.Body); // the same offset
+        await subscriber.NextOfTypeAsync("message");
+        await Assert.ThrowsAsync<TimeoutException>(() => subscriber.NextOfTypeAsync("message", TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync("not a key")).Status);
+    }
+
     [Theory]
     [InlineData(null, "{}", "chat:x", HttpStatusCode.Unauthorized)]
     [InlineData("wrong-key-0123456789", "{}", "chat:x", HttpStatusCode.Forbidden)]
