@@ -36,6 +36,12 @@ internal sealed class LocalChannel
     private long _checkedGeneration;
     private bool _recovering;
 
+    // Known from a subscriber's history read only, no event applied yet.
+    private bool _seededOnly;
+
+    // Something asked for another look while a recovery ran (the link dropped again, events did not fit).
+    private bool _recheck;
+
     // Redis's clock at the append of the last event this node delivered (0: none yet), which tells a
     // duplicate (written before it) from a reused sequence number (written after it).
     private long _lastPublishedAtMs;
@@ -88,15 +94,22 @@ internal sealed class LocalChannel
 
     /// <summary>
     /// Starts the position at what a subscriber's history read found, if no event came first:
-    /// <paramref name="generation"/> is the link generation read before the history was.
+    /// <paramref name="generation"/> is the link generation read before the history was. Of several
+    /// first subscribers the lowest read wins (an event between their reads must reach the earlier
+    /// one; each subscriber's floor drops it for the later one).
     /// </summary>
     public void Seed(string? epoch, long latest, long generation)
     {
         lock (_order)
         {
-            if (!_known)
+            if (!_known || (_seededOnly && epoch == _epoch && latest < _sequence))
             {
-                (_known, _epoch, _sequence, _checkedGeneration) = (true, epoch, latest, generation);
+                (_known, _seededOnly, _epoch, _sequence, _checkedGeneration) = (true, true, epoch, latest, generation);
+            }
+
+            if (generation != _backplane.LinkGeneration)
+            {
+                RequestCheck(); // the link dropped while the history was read
             }
         }
     }
@@ -119,6 +132,10 @@ internal sealed class LocalChannel
                 {
                     _waiting.Enqueue(message);
                 }
+                else
+                {
+                    _recheck = true;
+                }
 
                 return;
             }
@@ -136,10 +153,23 @@ internal sealed class LocalChannel
     {
         lock (_order)
         {
-            if (_known && !_recovering)
+            if (_known)
             {
-                StartRecovery();
+                RequestCheck();
             }
+        }
+    }
+
+    /// <summary>Starts a recovery, or makes the running one read once more before it stops.</summary>
+    private void RequestCheck()
+    {
+        if (_recovering)
+        {
+            _recheck = true;
+        }
+        else
+        {
+            StartRecovery();
         }
     }
 
@@ -190,7 +220,7 @@ internal sealed class LocalChannel
         }
 
         FanOut(message);
-        (_sequence, _lastPublishedAtMs) = (position.Sequence, message.PublishedAtMs);
+        (_sequence, _lastPublishedAtMs, _seededOnly) = (position.Sequence, message.PublishedAtMs, false);
         return true;
     }
 
@@ -201,101 +231,146 @@ internal sealed class LocalChannel
     }
 
     /// <summary>
-    /// Reads what is missing from the history until the waiting live events connect, announcing what
-    /// the history no longer has. Runs alone per channel (<see cref="_recovering"/>); retries while
-    /// the backplane is unreachable.
+    /// Reads what is missing from the history until the waiting live events connect and nothing asks
+    /// for another look, announcing what the history no longer has. Runs alone per channel
+    /// (<see cref="_recovering"/>); retries with a backoff while the backplane fails, and never ends
+    /// with <see cref="_recovering"/> still set.
     /// </summary>
     private async Task RecoverAsync()
     {
         var failures = 0;
-        while (!Retired)
+        try
         {
-            var generation = _backplane.LinkGeneration;
-            ChannelOffset since;
-            bool rewound;
-            lock (_order)
+            while (!Retired)
             {
-                since = new ChannelOffset(_epoch ?? "", _sequence);
-                rewound = _rewound;
-            }
-
-            HistorySlice slice;
-            try
-            {
-                slice = rewound
-                    ? await _backplane.RenewEpochAsync(Name, since.Epoch).ConfigureAwait(false)
-                    : await _backplane.ReadHistoryAsync(Name, since, _maxReplay).ConfigureAwait(false);
-                failures = 0;
-            }
-            catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
-            {
-                BackplaneLog.RecoveryFailed(_logger, Name, e);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(failures++, 6))), _time).ConfigureAwait(false);
-                continue;
-            }
-
-            lock (_order)
-            {
-                if (rewound)
+                var generation = _backplane.LinkGeneration;
+                ChannelOffset since;
+                bool rewound;
+                lock (_order)
                 {
-                    // Everything this node delivered past the renewal point may differ from what the
-                    // history now says under those numbers: announce up to its newest, go on after it.
-                    if (slice.Epoch != _epoch)
-                    {
-                        _retiredEpoch = _epoch;
-                    }
-
-                    _rewound = false;
-                    AnnounceGap(slice.Epoch, slice.Latest);
+                    since = new ChannelOffset(_epoch ?? "", _sequence);
+                    rewound = _rewound;
+                    _recheck = false;
                 }
-                else if (_epoch is null && slice.Epoch is not null && !slice.Complete)
+
+                HistorySlice slice;
+                try
                 {
-                    // The channel had no history when this node started on it: all of it is new.
-                    (_epoch, _sequence) = (slice.Epoch, 0);
+                    slice = rewound
+                        ? await _backplane.RenewEpochAsync(Name, since.Epoch).ConfigureAwait(false)
+                        : await _backplane.ReadHistoryAsync(Name, since, _maxReplay).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Unreachable, an unknown outcome, or Redis refusing (READONLY, LOADING during a
+                    // failover): try again; the waiting events stay in order meanwhile.
+                    BackplaneLog.RecoveryFailed(_logger, Name, e);
+                    await Task.Delay(Backoff(failures++), _time).ConfigureAwait(false);
                     continue;
                 }
-                else if (slice.Complete)
+
+                bool progressed;
+                lock (_order)
                 {
-                    var before = _sequence;
-                    foreach (var missed in slice.Messages)
+                    var before = (_epoch, _sequence);
+                    if (Apply(slice, rewound))
                     {
-                        TryApply(missed);
+                        continue; // more to read (the next page, or what follows a gap)
                     }
 
-                    _metrics.Recovered((int)(_sequence - before));
-                }
-                else if (slice.Epoch is not null && slice.Epoch == _epoch && slice.Latest < _sequence)
-                {
-                    _rewound = true; // behind what this node delivered: renew the epoch first
-                    continue;
-                }
-                else
-                {
-                    // Trimmed past us, or a new epoch: announce up to the oldest event that can still be
-                    // delivered (not one carried over from a renewed epoch), then read on from there.
-                    var from = slice.Epoch is null ? 0 : Math.Min(slice.Latest, Math.Max(slice.FirstKept - 1, slice.Epoch == _epoch ? 0 : slice.Base));
-                    AnnounceGap(slice.Epoch, from);
-                    if (from < slice.Latest)
+                    progressed = before != (_epoch, _sequence);
+                    if (DrainWaiting() && !_recheck && generation == _backplane.LinkGeneration)
                     {
-                        continue; // the kept events follow the gap
+                        _checkedGeneration = generation;
+                        _recovering = false;
+                        return;
                     }
                 }
 
-                _checkedGeneration = generation;
-                if (DrainWaiting())
+                // Still a hole after a read that moved nothing: wait a little before asking again.
+                failures = progressed ? 0 : failures + 1;
+                if (!progressed)
+                {
+                    await Task.Delay(Backoff(failures), _time).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            lock (_order)
+            {
+                if (_recovering)
                 {
                     _recovering = false;
-                    return;
+                    _waiting.Clear();
                 }
             }
         }
-
-        lock (_order)
-        {
-            _recovering = false;
-            _waiting.Clear();
-        }
     }
+
+    /// <summary>Applies what the history said; true when there is more to read at once.</summary>
+    private bool Apply(HistorySlice slice, bool rewound)
+    {
+        if (rewound)
+        {
+            // Everything this node delivered past the renewal point may differ from what the history
+            // now says under those numbers: announce up to the renewal point, read on after it.
+            if (slice.Epoch != _epoch)
+            {
+                _retiredEpoch = _epoch;
+            }
+
+            _rewound = false;
+            var upTo = slice.Epoch is null ? 0 : Math.Min(slice.Base, slice.Latest);
+            AnnounceGap(slice.Epoch, upTo);
+            return upTo < slice.Latest;
+        }
+
+        if (_epoch is null && slice.Epoch is not null && !slice.Complete)
+        {
+            // The channel had no history when this node started on it: all of it is new.
+            (_epoch, _sequence) = (slice.Epoch, 0);
+            return true;
+        }
+
+        if (slice.Complete)
+        {
+            var before = _sequence;
+            foreach (var missed in slice.Messages)
+            {
+                TryApply(missed);
+            }
+
+            _metrics.Recovered((int)(_sequence - before));
+            if (_sequence < slice.Latest && _sequence > before)
+            {
+                return true; // the next page
+            }
+
+            if (_waiting.TryPeek(out var head) && head.Position!.Value.Epoch == _epoch && head.Position.Value.Sequence > _sequence + 1)
+            {
+                // A live event is ahead of everything the history has: it went back (a failover).
+                _rewound = true;
+                return true;
+            }
+
+            return false;
+        }
+
+        if (slice.Epoch is not null && slice.Epoch == _epoch && slice.Latest < _sequence)
+        {
+            _rewound = true; // behind what this node delivered: renew the epoch first
+            return true;
+        }
+
+        // Trimmed past us, or a new epoch: announce up to the oldest event that can still be
+        // delivered (not one carried over from a renewed epoch), then read on from there.
+        var from = slice.Epoch is null ? 0 : Math.Min(slice.Latest, Math.Max(slice.FirstKept - 1, slice.Epoch == _epoch ? 0 : slice.Base));
+        AnnounceGap(slice.Epoch, from);
+        return from < slice.Latest;
+    }
+
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(failures, 6)));
 
     /// <summary>Delivers the live events that waited; false when one still has a hole before it (read again).</summary>
     private bool DrainWaiting()
@@ -317,13 +392,24 @@ internal sealed class LocalChannel
     private void AnnounceGap(string? epoch, long upTo)
     {
         (_epoch, _sequence, _lastPublishedAtMs) = (epoch, epoch is null ? 0 : upTo, 0);
+
+        // Waiting events of another epoch are covered by this gap; left in place they would ask for
+        // a hole that no read can fill.
+        if (_waiting.Any(m => m.Position!.Value.Epoch != epoch))
+        {
+            var kept = _waiting.Where(m => m.Position!.Value.Epoch == epoch).ToList();
+            _waiting.Clear();
+            kept.ForEach(_waiting.Enqueue);
+        }
+
         var offset = epoch is null ? null : new ChannelOffset(epoch, upTo).ToString();
         BackplaneLog.GapAnnounced(_logger, Name, offset);
         _metrics.GapAnnounced();
         var frame = ServerFrames.Gap(Name, offset);
+        var position = epoch is null ? (ChannelOffset?)null : new ChannelOffset(epoch, upTo);
         foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
-            subscriber.Tell(frame);
+            subscriber.TellGap(position, frame);
         }
     }
 

@@ -12,7 +12,7 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
 {
     private readonly Lock _gate = new();
 
-    // A held entry without a message is a notice (a gap) that is always sent.
+    // A held gap notice carries its position in a message without data; one without any is always sent.
     private List<(BackplaneMessage? Message, ReadOnlyMemory<byte> Frame)>? _held = [];
 
     public RealtimeConnection Connection { get; } = connection;
@@ -32,7 +32,7 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
             return held;
         }
 
-        if (_floor is { } floor && message.Position is { } position && position.Epoch == floor.Epoch && position.Sequence <= floor.Sequence)
+        if (Covers(_floor, message.Position))
         {
             return true;
         }
@@ -40,14 +40,26 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
         return Connection.TrySend(frame);
     }
 
-    /// <summary>A notice for the subscriber (a gap), in order with its messages.</summary>
-    public void Tell(ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// A gap notice (<paramref name="upTo"/>: where delivery goes on), in order with the messages. One
+    /// at or below where this subscriber started says nothing it does not have: it is not sent, so a
+    /// client never moves back to an offset it already passed.
+    /// </summary>
+    public void TellGap(ChannelOffset? upTo, ReadOnlyMemory<byte> frame)
     {
-        if (Hold(null, frame) is null)
+        if (Hold(upTo is { } gap ? new BackplaneMessage("", gap, default, 0) : null, frame) is not null)
+        {
+            return;
+        }
+
+        if (!Covers(_floor, upTo))
         {
             Connection.TrySend(frame);
         }
     }
+
+    private static bool Covers(ChannelOffset? floor, ChannelOffset? position) =>
+        floor is { } f && position is { } p && p.Epoch == f.Epoch && p.Sequence <= f.Sequence;
 
     /// <summary>
     /// Ends the hold: sends what arrived after <paramref name="coveredUpTo"/> (all of it when null),
@@ -59,12 +71,9 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
         {
             foreach (var (message, frame) in _held ?? [])
             {
-                if (message?.Position is { } position
-                    && coveredUpTo is { } last
-                    && position.Epoch == last.Epoch
-                    && position.Sequence <= last.Sequence)
+                if (Covers(coveredUpTo, message?.Position))
                 {
-                    continue; // already sent by the replay, or before the offset the client was given
+                    continue; // already sent by the replay, or at or before the offset the client was given
                 }
 
                 Connection.TrySend(frame);

@@ -194,14 +194,29 @@ public sealed class RedisBackplane : IBackplane
     /// </summary>
     private async Task AnnounceRestoredAsync()
     {
-        try
+        var generation = LinkGeneration;
+        for (var attempt = 0; ; attempt++)
         {
-            await _redis.GetSubscriber().PingAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsRedisFailure(e))
-        {
-            // Down again: the next restore announces.
-            return;
+            try
+            {
+                await _redis.GetSubscriber().PingAsync().ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (IsRedisFailure(e))
+            {
+                if (LinkGeneration != generation)
+                {
+                    return; // down again: the next restore announces
+                }
+
+                // Up but slow: announce anyway after a while, a late check beats none.
+                if (attempt >= 5)
+                {
+                    break;
+                }
+
+                await Task.Delay(200).ConfigureAwait(false);
+            }
         }
 
         try
