@@ -27,6 +27,30 @@ public sealed class BackplaneTemplateTests(SynthFixture synth)
         });
     }
 
+    /// <summary>With ElastiCache's default (volatile-lru) a full cache evicts claims, and a table is booked twice.</summary>
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Cache_never_evicts(string environment)
+    {
+        var backplane = (environment == "dev" ? synth.Dev : synth.Prod).Backplane;
+        backplane.HasResourceProperties("AWS::ElastiCache::ParameterGroup", new Dictionary<string, object>
+        {
+            ["CacheParameterGroupFamily"] = "valkey7",
+            ["Properties"] = new Dictionary<string, object> { ["maxmemory-policy"] = "noeviction" },
+        });
+        var group = Assert.Single(ServiceTemplateTests.Resources(environment == "dev" ? synth.Dev.BackplaneJson : synth.Prod.BackplaneJson, "AWS::ElastiCache::ReplicationGroup"));
+        Assert.Contains("ParameterGroup", group["Properties"]!["CacheParameterGroupName"]!["Ref"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("valkey", "7.2", "valkey7")]
+    [InlineData("valkey", "8.0", "valkey8")]
+    [InlineData("redis", "6.2", "redis6.x")]
+    [InlineData("redis", "7.1", "redis7")]
+    public void Parameter_group_family_follows_engine_and_version(string engine, string version, string family) =>
+        Assert.Equal(family, RealtimeInfra.Cdk.Constructs.RedisBackplane.ParameterGroupFamily(engine, version));
+
     [Fact]
     public void Auth_token_is_a_secrets_manager_dynamic_reference_never_plain_text()
     {

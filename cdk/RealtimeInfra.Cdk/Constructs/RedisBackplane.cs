@@ -81,6 +81,17 @@ public sealed class RedisBackplane : Construct, IConnectable
             SubnetIds = props.Vpc.SelectSubnets(props.Subnets).SubnetIds,
         });
 
+        // The backplane keeps state that must not vanish under memory pressure: a claim evicted by
+        // ElastiCache's default policy (volatile-lru evicts keys with a TTL first) lets a second
+        // claimant win the same table. With noeviction a full cache refuses writes instead: the app
+        // answers `unavailable` and the memory alarm fires well before.
+        ParameterGroup = new CfnParameterGroup(this, "ParameterGroup", new CfnParameterGroupProps
+        {
+            CacheParameterGroupFamily = ParameterGroupFamily(props.Engine, props.EngineVersion),
+            Description = "RealtimeInfra backplane: never evict (claims, histories and presence are state)",
+            Properties = new Dictionary<string, string> { ["maxmemory-policy"] = "noeviction" },
+        });
+
         var automaticFailover = props.Replicas >= 1;
         ReplicationGroup = new CfnReplicationGroup(this, "ReplicationGroup", new CfnReplicationGroupProps
         {
@@ -92,6 +103,7 @@ public sealed class RedisBackplane : Construct, IConnectable
             AutomaticFailoverEnabled = automaticFailover,
             MultiAzEnabled = props.MultiAz,
             CacheSubnetGroupName = subnetGroup.Ref,
+            CacheParameterGroupName = ParameterGroup.Ref,
             SecurityGroupIds = [SecurityGroup.SecurityGroupId],
             Port = props.Port,
             TransitEncryptionEnabled = true,
@@ -116,6 +128,16 @@ public sealed class RedisBackplane : Construct, IConnectable
     }
 
     public CfnReplicationGroup ReplicationGroup { get; }
+
+    /// <summary>The engine settings the app relies on (<c>maxmemory-policy noeviction</c>).</summary>
+    public CfnParameterGroup ParameterGroup { get; }
+
+    /// <summary>ElastiCache's parameter group family of an engine and MAJOR.MINOR version (valkey7, valkey8, redis6.x, redis7).</summary>
+    public static string ParameterGroupFamily(string engine, string version)
+    {
+        var major = version.Split('.')[0];
+        return engine == "redis" && major == "6" ? "redis6.x" : $"{engine}{major}";
+    }
 
     public SecurityGroup SecurityGroup { get; }
 

@@ -98,7 +98,7 @@ public static partial class SettingsValidator
             var minimum = b.Engine == "valkey" ? new Version(7, 2) : new Version(6, 2);
             if (version < minimum)
             {
-                p.Add($"backplane.engineVersion = '{b.EngineVersion}': {b.Engine} needs {minimum} or newer (the app's history script reads streams with exclusive ranges, new in Redis 6.2)");
+                p.Add($"backplane.engineVersion = '{b.EngineVersion}': {b.Engine} needs {minimum} or newer (the version the app's Lua scripts are written and tested for)");
             }
         }
 

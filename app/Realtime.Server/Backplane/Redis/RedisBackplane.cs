@@ -126,6 +126,12 @@ public sealed class RedisBackplane : IBackplane
         {
             return await _redis.GetDatabase().ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
         }
+        catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
+        {
+            // maxmemory with noeviction: the script's first write was refused, so nothing was written.
+            BackplaneLog.CommandFailed(_logger, channel, e.Message);
+            throw new BackplaneUnavailableException("the backplane is full; nothing was written", e);
+        }
         catch (Exception e) when (IsRedisFailure(e))
         {
             if (mutates && MayHaveRun(e))

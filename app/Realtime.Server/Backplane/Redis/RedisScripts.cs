@@ -135,7 +135,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// Release. KEYS: claim, the history's four, claims index. ARGV: owner ('' = the server, may
-    /// release any), resource, then the Append arguments. Returns {1, offset} when released, {0, false}
+    /// release any), resource, then the Append arguments. The event is appended before the claim is
+    /// deleted: a cache that is full refuses the append (the first write), and then nothing changed. Returns {1, offset} when released, {0, false}
     /// when not claimed, {-1, owner} when held by another.
     /// </summary>
     public static readonly string Release = """
@@ -146,9 +147,12 @@ internal static class RedisScripts
         if ARGV[1] ~= '' and owner ~= ARGV[1] then
           return {-1, owner}
         end
+        """ + "\n" + Append(2, 3) + """
+
         redis.call('DEL', KEYS[1])
         redis.call('HDEL', KEYS[6], ARGV[2])
-        """ + "\n" + Append(2, 3) + "\nreturn {1, offset}";
+        return {1, offset}
+        """;
 
     /// <summary>
     /// Current claims. KEYS: claims index. ARGV: the claim-key prefix. Drops index entries whose claim
