@@ -9,11 +9,12 @@ public sealed class ChannelRules(IOptions<RealtimeOptions> options)
 {
     public const string DefaultNamespace = "default";
 
+    // Case-insensitive: a setting written "USER" must not leave the channels "user:*" on the defaults.
     private readonly Dictionary<string, NamespaceOptions> _namespaces =
-        new(options.Value.Namespaces, StringComparer.Ordinal);
+        new(options.Value.Namespaces, StringComparer.OrdinalIgnoreCase);
 
     private readonly NamespaceOptions _default =
-        options.Value.Namespaces.TryGetValue(DefaultNamespace, out var d) ? d : new NamespaceOptions();
+        options.Value.Namespaces.FirstOrDefault(n => string.Equals(n.Key, DefaultNamespace, StringComparison.OrdinalIgnoreCase)).Value ?? new NamespaceOptions();
 
     public NamespaceOptions For(string channel) =>
         _namespaces.TryGetValue(ChannelName.Namespace(channel), out var rules) ? rules : _default;

@@ -110,6 +110,17 @@ public sealed class SubscriptionService(
 
     public async ValueTask<string> PublishAsync(RealtimeConnection connection, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
+        EnsureMayWrite(connection, channel);
+        return await PublishAsync(channel, data, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The one rule for everything a client appends to a channel (publish, claim, release): read
+    /// access, the namespace's publish policy, and the connection's publish rate. Refused before
+    /// anything reaches the backplane, and before any answer could tell who holds what.
+    /// </summary>
+    public void EnsureMayWrite(RealtimeConnection connection, string channel)
+    {
         if (rules.CanPublish(channel, connection.User) is { } refused)
         {
             throw new RequestException(ErrorCodes.Forbidden, refused);
@@ -118,10 +129,8 @@ public sealed class SubscriptionService(
         connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
         if (!connection.PublishBucket.TryTake())
         {
-            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes per second");
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims and releases per second");
         }
-
-        return await PublishAsync(channel, data, id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>

@@ -6,19 +6,16 @@ using Realtime.Server.Protocol;
 namespace Realtime.Server.Features;
 
 /// <summary>
-/// <c>claim</c> and <c>release</c>: the owner is the connection's user, else the connection. A
-/// claim needs read access to its channel (its event is a server-written message there).
+/// <c>claim</c> and <c>release</c>: the owner is the connection's user, else the connection. Both
+/// append an event to the channel, so both obey the rules of a publish there (read access, the
+/// namespace's publish policy, the connection's publish rate), checked before Redis is asked.
 /// </summary>
 public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions)
 {
     public async ValueTask<ClaimOutcome> ClaimAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
     {
         var resource = ValidResource(request.Resource);
-        if (rules.CanRead(channel, connection.User) is { } refused)
-        {
-            throw new RequestException(ErrorCodes.Forbidden, refused);
-        }
-
+        subscriptions.EnsureMayWrite(connection, channel);
         var ttl = request.Ttl is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         ClaimOutcome outcome;
         try
@@ -49,6 +46,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
     public async ValueTask<ClaimOutcome> ReleaseAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
     {
         var resource = ValidResource(request.Resource);
+        subscriptions.EnsureMayWrite(connection, channel);
         var outcome = await Run(() => store.ReleaseAsync(channel, resource, connection.Owner, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
         connection.ClaimsToRelease.Remove((channel, resource));
         return outcome.Status switch

@@ -11,7 +11,7 @@ public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
     {
         var result = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claim,
             [backplane.Keys.Claim(channel, resource), .. backplane.Keys.History(channel), backplane.Keys.Claims(channel)],
-            [owner, (long)(ttl?.TotalMilliseconds ?? 0), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
+            [owner, (long)Math.Ceiling(ttl?.TotalMilliseconds ?? 0), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
         return (int)result[0] switch
         {
             1 => new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString()),

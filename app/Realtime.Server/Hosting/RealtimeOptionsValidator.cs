@@ -27,6 +27,11 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
         Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);
+        foreach (var twins in o.Namespaces.Keys.GroupBy(k => k, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            failures.Add($"Realtime:Namespaces: {string.Join(" and ", twins)} differ only in case; namespaces are matched without regard to case");
+        }
+
         foreach (var (ns, rules) in o.Namespaces)
         {
             if (ns.Length > 0 && ns != Channels.ChannelRules.DefaultNamespace && !Protocol.ChannelName.IsValid(ns + ":x"))

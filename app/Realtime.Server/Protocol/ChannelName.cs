@@ -22,6 +22,8 @@ public static partial class ChannelName
         return colon < 0 ? "" : name[..colon];
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9_\-:.@]{1,128}$")]
+    // \A and \z, not ^ and $: '$' also matches before a final newline, and "chat:lobby\n" would be
+    // another channel that looks the same.
+    [GeneratedRegex(@"\A[A-Za-z0-9_\-:.@]{1,128}\z")]
     private static partial Regex Pattern();
 }

@@ -18,6 +18,12 @@ public static class FrameParser
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
+    /// <summary>A claim's shortest lifetime: one millisecond (less would round to "no expiry").</summary>
+    public const double MinTtlSeconds = 0.001;
+
+    /// <summary>A claim's longest lifetime: a year (more is "for ever" in all but name, and overflows a TimeSpan soon after).</summary>
+    public const double MaxTtlSeconds = 365 * 24 * 3600;
+
     public static ParseResult Parse(ReadOnlyMemory<byte> utf8)
     {
         try
@@ -27,6 +33,12 @@ public static class FrameParser
         catch (JsonException e)
         {
             return ParseResult.Error(ErrorCodes.BadRequest, $"malformed JSON: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+        {
+            // Valid JSON the reader cannot turn into a string (an unpaired surrogate, say): the
+            // client's fault, answered like any malformed frame, never logged as a server error.
+            return ParseResult.Error(ErrorCodes.BadRequest, "malformed frame: a value cannot be read as text");
         }
     }
 
@@ -86,13 +98,13 @@ public static class FrameParser
                     token = ReadString(ref reader, "token", ref problem);
                     break;
                 case "ttl":
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var seconds) && seconds > 0)
+                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var seconds) && seconds >= MinTtlSeconds && seconds <= MaxTtlSeconds)
                     {
                         ttl = seconds;
                     }
                     else
                     {
-                        problem ??= "'ttl' must be a positive number of seconds";
+                        problem ??= $"'ttl' must be a number of seconds from {MinTtlSeconds} to {MaxTtlSeconds}";
                         reader.Skip();
                     }
 

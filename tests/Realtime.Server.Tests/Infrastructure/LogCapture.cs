@@ -10,6 +10,10 @@ public sealed class LogCapture : ILoggerProvider
 
     public string All => string.Join('\n', _lines);
 
+    /// <summary>The lines written at <paramref name="level"/> or above.</summary>
+    public IReadOnlyList<string> AtLeast(LogLevel level) =>
+        _lines.Where(l => Enum.TryParse<LogLevel>(l[..l.IndexOf(' ', StringComparison.Ordinal)], out var written) && written >= level).ToList();
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public void Dispose()

@@ -115,6 +115,31 @@ public sealed class IdentityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claims_and_releases_follow_the_rules_of_a_publish_and_never_reveal_an_owner_to_outsiders()
+    {
+        await using var alice = await TestClient.ConnectAsync(Tokens.With(_node.WebSocket, Tokens.Create("alice")));
+        await using var mallory = await TestClient.ConnectAsync(Tokens.With(_node.WebSocket, Tokens.Create("mallory")));
+        await using var anonymous = await TestClient.ConnectAsync(_node.WebSocket);
+        Assert.Equal("claimed", (await alice.RequestAsync("claim", """ "channel":"user:alice","resource":"slot-1" """.Trim())).Type);
+
+        // Another user's private channel: refused before anything is looked up, so no owner is named.
+        foreach (var type in new[] { "claim", "release" })
+        {
+            var refused = await mallory.RequestAsync(type, """ "channel":"user:alice","resource":"slot-1" """.Trim());
+            Assert.Equal("forbidden", Code(refused));
+            Assert.False(refused.Json.TryGetProperty("owner", out _));
+        }
+
+        // A members-only namespace is closed to anonymous claims and releases alike.
+        Assert.Equal("forbidden", Code(await anonymous.RequestAsync("claim", """ "channel":"members:x","resource":"r" """.Trim())));
+        Assert.Equal("forbidden", Code(await anonymous.RequestAsync("release", """ "channel":"members:x","resource":"r" """.Trim())));
+
+        // A server-only namespace: clients neither publish nor claim there (a claim appends an event).
+        Assert.Equal("forbidden", Code(await alice.RequestAsync("claim", """ "channel":"news:today","resource":"r" """.Trim())));
+        Assert.Equal("forbidden", Code(await alice.RequestAsync("release", """ "channel":"news:today","resource":"r" """.Trim())));
+    }
+
+    [Fact]
     public async Task A_user_token_is_not_an_api_key()
     {
         using var http = new HttpClient { BaseAddress = _node.Http };

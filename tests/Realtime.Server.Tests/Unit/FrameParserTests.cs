@@ -91,4 +91,33 @@ public sealed class FrameParserTests
             Encoding.UTF8.GetString(ServerFrames.Error(reference, "bad_request", "m").Span));
         Assert.Equal("""{"type":"reconnect"}""", Encoding.UTF8.GetString(ServerFrames.Reconnect.Span));
     }
+
+    [Theory]
+    [InlineData("1e15")]
+    [InlineData("0.0001")]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("31536001")]
+    public void A_ttl_out_of_range_is_a_bad_request(string ttl)
+    {
+        var result = Parse($$"""{"type":"claim","channel":"c","resource":"r","ttl":{{ttl}},"ref":1}""");
+        Assert.Null(result.Frame);
+        Assert.Equal("bad_request", result.ErrorCode);
+    }
+
+    [Theory]
+    [InlineData("0.001")]
+    [InlineData("31536000")]
+    public void A_ttl_within_range_is_kept(string ttl) =>
+        Assert.NotNull(Parse($$"""{"type":"claim","channel":"c","resource":"r","ttl":{{ttl}}}""").Frame!.Ttl);
+
+    [Theory]
+    [InlineData("""{"type":"\ud800"}""")]
+    [InlineData("""{"type":"publish","channel":"\udc00x"}""")]
+    public void A_string_that_cannot_be_read_as_text_is_a_bad_request_not_an_exception(string json)
+    {
+        var result = Parse(json);
+        Assert.Null(result.Frame);
+        Assert.Equal("bad_request", result.ErrorCode);
+    }
 }

@@ -93,4 +93,21 @@ public sealed class LimitsTests
     [InlineData(10, 11, 9, false)]  // none kept, one missed
     public void Covers_means_every_entry_after_since_is_kept(long latest, long firstKept, long since, bool covered) =>
         Assert.Equal(covered, HistorySlice.Covers("e", latest, firstKept, new ChannelOffset("e", since)));
+
+    [Theory]
+    [InlineData("chat:lobby\n")]
+    [InlineData("chat:lobby\r\n")]
+    [InlineData("\nchat:lobby")]
+    public void A_name_with_a_line_break_is_not_a_channel(string name) => Assert.False(ChannelName.IsValid(name));
+
+    [Fact]
+    public void Namespaces_are_matched_without_regard_to_case()
+    {
+        var options = new Server.Hosting.RealtimeOptions();
+        options.Namespaces["USER"] = new Server.Channels.NamespaceOptions { Private = true, AllowAnonymous = false };
+        var rules = new Server.Channels.ChannelRules(Microsoft.Extensions.Options.Options.Create(options));
+
+        Assert.True(rules.For("user:alice").Private);
+        Assert.NotNull(rules.CanRead("user:alice", "mallory"));
+    }
 }
