@@ -35,4 +35,13 @@ public sealed class NamespaceOptions
     /// connection whose user id is USERID (e.g. <c>user:42:inbox</c>).
     /// </summary>
     public bool Private { get; set; }
+
+    /// <summary>
+    /// How long a claim lasts when the claimant names no <c>ttl</c>. Every claim expires: an owner
+    /// that vanished (its connection gone, the release API closed) cannot hold a table for ever.
+    /// </summary>
+    public int ClaimTtlSeconds { get; set; } = 3600;
+
+    /// <summary>The longest <c>ttl</c> a claim may ask for; more is refused with <c>bad_request</c>.</summary>
+    public int MaxClaimTtlSeconds { get; set; } = 24 * 3600;
 }

@@ -32,6 +32,12 @@ public sealed class SubscriptionService(
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
+        connection.SubscribeBucket ??= new TokenBucket(_options.SubscribeRatePerSecond, _options.SubscribeBurst, time);
+        if (!connection.SubscribeBucket.TryTake())
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.SubscribeRatePerSecond} subscribes per second");
+        }
+
         ChannelOffset? since = null;
         if (request.Since is { } text)
         {

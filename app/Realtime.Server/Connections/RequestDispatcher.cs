@@ -87,7 +87,7 @@ public sealed class RequestDispatcher(
             case "claims":
                 var held = await claims.ListAsync(connection, Channel(request), cancellationToken).ConfigureAwait(false);
                 connection.TrySend(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-                    new ClaimsFrame(request.Ref, request.Channel!, held), FeaturesJsonContext.Default.ClaimsFrame));
+                    new ClaimsFrame(request.Ref, request.Channel!, held.Holders, held.More ? true : null), FeaturesJsonContext.Default.ClaimsFrame));
                 break;
             case "refresh":
                 await RefreshAsync(connection, request, cancellationToken).ConfigureAwait(false);

@@ -10,13 +10,15 @@ namespace Realtime.Server.Features;
 /// append an event to the channel, so both obey the rules of a publish there (read access, the
 /// namespace's publish policy, the connection's publish rate), checked before Redis is asked.
 /// </summary>
-public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions)
+public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions, Microsoft.Extensions.Options.IOptions<Hosting.RealtimeOptions> options)
 {
+    private readonly int _maxListed = options.Value.MaxClaimsListed;
+
     public async ValueTask<ClaimOutcome> ClaimAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
     {
         var resource = ValidResource(request.Resource);
         subscriptions.EnsureMayWrite(connection, channel);
-        var ttl = request.Ttl is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var ttl = Ttl(request, channel);
         ClaimOutcome outcome;
         try
         {
@@ -58,7 +60,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
     }
 
     /// <summary>The channel's current claims, for a page that must show what is taken when it opens.</summary>
-    public async ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(RealtimeConnection connection, string channel, CancellationToken cancellationToken)
+    public async ValueTask<ClaimList> ListAsync(RealtimeConnection connection, string channel, CancellationToken cancellationToken)
     {
         if (rules.CanRead(channel, connection.User) is { } refused)
         {
@@ -67,7 +69,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
 
         try
         {
-            return await store.ListAsync(channel, cancellationToken).ConfigureAwait(false);
+            return await store.ListAsync(channel, _maxListed, cancellationToken).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
@@ -95,6 +97,20 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         }
 
         connection.ClaimsToRelease.Clear();
+    }
+
+    /// <summary>The claim's lifetime: as asked, up to the namespace's maximum, else the namespace's default.</summary>
+    private TimeSpan Ttl(ClientFrame request, string channel)
+    {
+        var rule = rules.For(channel);
+        if (request.Ttl is not { } seconds)
+        {
+            return TimeSpan.FromSeconds(rule.ClaimTtlSeconds);
+        }
+
+        return seconds <= rule.MaxClaimTtlSeconds
+            ? TimeSpan.FromSeconds(seconds)
+            : throw RequestException.Protocol(ErrorCodes.BadRequest, $"'ttl' above this namespace's maximum of {rule.MaxClaimTtlSeconds} seconds");
     }
 
     private static string ValidResource(string? resource) =>

@@ -20,6 +20,9 @@ public enum ClaimStatus
 /// <summary>Who holds a resource now.</summary>
 public sealed record ClaimHolder(string Resource, string Owner);
 
+/// <summary>A bounded listing of claims: <see cref="More"/> when the channel holds more than were listed.</summary>
+public sealed record ClaimList(IReadOnlyList<ClaimHolder> Holders, bool More);
+
 /// <summary>The result of a claim or release; <see cref="Offset"/> is the offset of the event it published.</summary>
 public sealed record ClaimOutcome(ClaimStatus Status, string? Owner, string? Offset);
 
@@ -30,10 +33,11 @@ public sealed record ClaimOutcome(ClaimStatus Status, string? Owner, string? Off
 /// </summary>
 public interface IClaimStore
 {
-    ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan? ttl, HistoryPolicy history, CancellationToken cancellationToken = default);
+    /// <summary>Claims for <paramref name="ttl"/>: every claim expires (an owner that vanished cannot hold a resource for ever).</summary>
+    ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan ttl, HistoryPolicy history, CancellationToken cancellationToken = default);
 
-    /// <summary>The resources of the channel claimed now (expired claims left out).</summary>
-    ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(string channel, CancellationToken cancellationToken = default);
+    /// <summary>At most <paramref name="limit"/> of the resources of the channel claimed now (expired claims left out), and whether there are more.</summary>
+    ValueTask<ClaimList> ListAsync(string channel, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Releases if <paramref name="owner"/> holds it; a null owner is the server, which may release any claim.</summary>
     ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default);

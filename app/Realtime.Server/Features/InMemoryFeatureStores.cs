@@ -44,10 +44,10 @@ public sealed class InMemoryClaimStore(InMemoryBackplane backplane, TimeProvider
 
     private sealed record Holder(string Owner, DateTimeOffset ExpiresAt);
 
-    public ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan? ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
+    public ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var mine = new Holder(owner, ttl is { } t ? now + t : DateTimeOffset.MaxValue);
+        var mine = new Holder(owner, now + ttl);
         var key = (channel, resource);
         return ValueTask.FromResult(backplane.Atomically(channel, () =>
         {
@@ -82,14 +82,22 @@ public sealed class InMemoryClaimStore(InMemoryBackplane backplane, TimeProvider
         }));
     }
 
-    public ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(string channel, CancellationToken cancellationToken = default)
+    public ValueTask<ClaimList> ListAsync(string channel, int limit, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        return ValueTask.FromResult<IReadOnlyList<ClaimHolder>>(_claims
-            .Where(c => c.Key.Channel == channel && c.Value.ExpiresAt > now)
+        foreach (var expired in _claims.Where(c => c.Value.ExpiresAt <= now).ToList())
+        {
+            _claims.TryRemove(expired);
+        }
+
+        var live = _claims
+            .Where(c => c.Key.Channel == channel)
+            .OrderBy(c => c.Value.ExpiresAt)
+            .Take(limit + 1)
             .Select(c => new ClaimHolder(c.Key.Resource, c.Value.Owner))
-            .OrderBy(h => h.Resource, StringComparer.Ordinal)
-            .ToList());
+            .ToList();
+        var listed = live.Take(limit).OrderBy(h => h.Resource, StringComparer.Ordinal).ToList();
+        return ValueTask.FromResult(new ClaimList(listed, live.Count > limit));
     }
 
     public ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default)

@@ -11,8 +11,8 @@ public sealed record PresenceMember(string Connection, string? User, string Node
     public static PresenceMember? FromJson(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, FeaturesJsonContext.Default.PresenceMember);
 }
 
-/// <summary>The reply to a <c>claims</c> request.</summary>
-public sealed record ClaimsFrame(JsonElement? Ref, string Channel, IReadOnlyList<ClaimHolder> Claims)
+/// <summary>The reply to a <c>claims</c> request; <see cref="More"/> is true (else absent) when the channel holds more claims than listed.</summary>
+public sealed record ClaimsFrame(JsonElement? Ref, string Channel, IReadOnlyList<ClaimHolder> Claims, bool? More)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "claims";

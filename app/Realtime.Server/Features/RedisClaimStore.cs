@@ -4,14 +4,14 @@ using StackExchange.Redis;
 
 namespace Realtime.Server.Features;
 
-/// <summary>Claims in Redis: <c>SET NX</c> and the event's append + publish in one script.</summary>
-public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
+/// <summary>Claims in Redis: the check, the event's append + publish and the claim's key in one script; an index scored by expiry.</summary>
+public sealed class RedisClaimStore(RedisBackplane backplane, TimeProvider time) : IClaimStore
 {
-    public async ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan? ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
+    public async ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
         var result = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claim,
             [backplane.Keys.Claim(channel, resource), .. backplane.Keys.History(channel), backplane.Keys.Claims(channel)],
-            [owner, (long)Math.Ceiling(ttl?.TotalMilliseconds ?? 0), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
+            [owner, (long)Math.Ceiling(ttl.TotalMilliseconds), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
         return (int)result[0] switch
         {
             1 => new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString()),
@@ -20,17 +20,18 @@ public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
         };
     }
 
-    public async ValueTask<IReadOnlyList<ClaimHolder>> ListAsync(string channel, CancellationToken cancellationToken = default)
+    public async ValueTask<ClaimList> ListAsync(string channel, int limit, CancellationToken cancellationToken = default)
     {
         var prefix = ((string)backplane.Keys.Claim(channel, ""))!;
-        var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)], [prefix], mutates: false).ConfigureAwait(false))!;
+        var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)],
+            [prefix, time.GetUtcNow().ToUnixTimeMilliseconds(), limit], mutates: false).ConfigureAwait(false))!;
         var holders = new List<ClaimHolder>(flat.Length / 2);
-        for (var i = 0; i + 1 < flat.Length; i += 2)
+        for (var i = 1; i + 1 < flat.Length; i += 2)
         {
             holders.Add(new ClaimHolder(flat[i].ToString(), flat[i + 1].ToString()));
         }
 
-        return holders.OrderBy(h => h.Resource, StringComparer.Ordinal).ToList();
+        return new ClaimList([.. holders.OrderBy(h => h.Resource, StringComparer.Ordinal)], (int)flat[0] == 1);
     }
 
     public async ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default)

@@ -36,6 +36,15 @@ public sealed class RealtimeOptions
     /// <summary>Publishes a connection may make at once before the rate applies (bucket size).</summary>
     public int PublishBurst { get; set; } = 100;
 
+    /// <summary>
+    /// Subscribes (resumes included) a connection may make per second: each one reads the channel's
+    /// history, so a loop of them would make Redis work for nothing. The burst covers a reconnect that
+    /// resumes every subscription at once.
+    /// </summary>
+    public double SubscribeRatePerSecond { get; set; } = 20;
+
+    public int SubscribeBurst { get; set; } = 100;
+
     /// <summary>Open connections per node; further upgrades are answered 503.</summary>
     public int MaxConnections { get; set; } = 20_000;
 
@@ -65,6 +74,9 @@ public sealed class RealtimeOptions
     /// delivered once and answered with the first offset. Longer than any client's retries.
     /// </summary>
     public int PublishIdWindowSeconds { get; set; } = 120;
+
+    /// <summary>Most claims one <c>claims</c> request lists (the soonest to expire); the reply says when there are more.</summary>
+    public int MaxClaimsListed { get; set; } = 1000;
 
     public AuthOptions Auth { get; set; } = new();
 

@@ -22,11 +22,14 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.MaxSubscriptionsPerConnection), o.MaxSubscriptionsPerConnection, 1, 100_000);
         Range(nameof(o.PublishRatePerSecond), o.PublishRatePerSecond, 0.001, 1_000_000);
         Range(nameof(o.PublishBurst), o.PublishBurst, 1, 1_000_000);
+        Range(nameof(o.SubscribeRatePerSecond), o.SubscribeRatePerSecond, 0.001, 1_000_000);
+        Range(nameof(o.SubscribeBurst), o.SubscribeBurst, 1, 1_000_000);
         Range(nameof(o.MaxConnections), o.MaxConnections, 1, 10_000_000);
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
         Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);
+        Range(nameof(o.MaxClaimsListed), o.MaxClaimsListed, 1, 100_000);
         foreach (var twins in o.Namespaces.Keys.GroupBy(k => k, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             failures.Add($"Realtime:Namespaces: {string.Join(" and ", twins)} differ only in case; namespaces are matched without regard to case");
@@ -41,6 +44,8 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
 
             Range($"Namespaces:{ns}:HistoryLength", rules.HistoryLength, 0, 1_000_000);
             Range($"Namespaces:{ns}:HistoryTtlSeconds", rules.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+            Range($"Namespaces:{ns}:MaxClaimTtlSeconds", rules.MaxClaimTtlSeconds, 1, (int)Protocol.FrameParser.MaxTtlSeconds);
+            Range($"Namespaces:{ns}:ClaimTtlSeconds", rules.ClaimTtlSeconds, 1, rules.MaxClaimTtlSeconds);
             if (!Enum.IsDefined(rules.Publish))
             {
                 failures.Add($"Realtime:Namespaces:{ns}:Publish = {rules.Publish}: must be Clients or Server");

@@ -42,8 +42,12 @@ public sealed class RedisKeys(string prefix)
     /// <summary>A claimed resource of the channel: value = owner.</summary>
     public RedisKey Claim(string channel, string resource) => $"{prefix}:{{{channel}}}:claim:{resource}";
 
-    /// <summary>Index of the channel's claims: resource → owner (each entry lives while its claim key does).</summary>
-    public RedisKey Claims(string channel) => $"{prefix}:{{{channel}}}:claims";
+    /// <summary>
+    /// Index of the channel's claims: a sorted set of resources scored by their expiry (Unix ms), so
+    /// expired entries are trimmed cheaply and a listing reads a bounded range. It expires with its
+    /// last claim. (The first version's <c>:claims</c> hash is no longer written.)
+    /// </summary>
+    public RedisKey Claims(string channel) => $"{prefix}:{{{channel}}}:claimidx";
 
     public RedisChannel Messages(string channel) => RedisChannel.Literal(MessagesName(channel));
 

@@ -109,9 +109,9 @@ internal static class RedisScripts
 
     /// <summary>
     /// Claim: first writer wins. KEYS: claim, the history's four, claims index. ARGV: owner, ttl ms
-    /// (0 = none), resource, then the Append arguments (event data, maxlen, ttl ms, pub/sub channel, new
-    /// epoch). Returns {1, offset} when claimed, {2, latest offset or false} when the owner already
-    /// holds it (a retried claim: nothing appended), {0, current owner} when someone else holds it.
+    /// (every claim expires), resource, then the Append arguments (event data, maxlen, ttl ms, pub/sub
+    /// channel, new epoch). Returns {1, offset} when claimed, {2, latest offset or false} when the owner
+    /// already holds it (a retried claim: nothing appended), {0, current owner} when someone else holds it.
     /// </summary>
     public static readonly string Claim = """
         local current = redis.call('GET', KEYS[1])
@@ -125,19 +125,21 @@ internal static class RedisScripts
         if current then
           return {0, current}
         end
-        if tonumber(ARGV[2]) > 0 then
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-        else
-          redis.call('SET', KEYS[1], ARGV[1])
-        end
-        redis.call('HSET', KEYS[6], ARGV[3], ARGV[1])
-        """ + "\n" + Append(2, 4) + "\nreturn {1, offset}";
+        """ + "\n" + Append(2, 4) + """
+
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        local expiry = tonumber(ms) + tonumber(ARGV[2])
+        redis.call('ZADD', KEYS[6], expiry, ARGV[3])
+        local last = redis.call('ZRANGE', KEYS[6], -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', KEYS[6], last[2])
+        return {1, offset}
+        """;
 
     /// <summary>
     /// Release. KEYS: claim, the history's four, claims index. ARGV: owner ('' = the server, may
-    /// release any), resource, then the Append arguments. The event is appended before the claim is
-    /// deleted: a cache that is full refuses the append (the first write), and then nothing changed. Returns {1, offset} when released, {0, false}
-    /// when not claimed, {-1, owner} when held by another.
+    /// release any), resource, then the Append arguments. Returns {1, offset} when released, {0, false}
+    /// when not claimed, {-1, owner} when held by another. The event is appended before the claim is
+    /// deleted: a full cache refuses a script's first write, and then nothing changed.
     /// </summary>
     public static readonly string Release = """
         local owner = redis.call('GET', KEYS[1])
@@ -150,23 +152,33 @@ internal static class RedisScripts
         """ + "\n" + Append(2, 3) + """
 
         redis.call('DEL', KEYS[1])
-        redis.call('HDEL', KEYS[6], ARGV[2])
+        redis.call('ZREM', KEYS[6], ARGV[2])
         return {1, offset}
         """;
 
     /// <summary>
-    /// Current claims. KEYS: claims index. ARGV: the claim-key prefix. Drops index entries whose claim
-    /// expired; returns {resource, owner, …}.
+    /// Current claims, at most ARGV[3]. KEYS: claims index. ARGV: the claim-key prefix, now (Unix ms),
+    /// the most to list. Trims up to 1,000 expired entries a call (bounded work however large the
+    /// index), then lists the soonest to expire. Returns {more (1/0), resource, owner, …}.
     /// </summary>
     public const string Claims = """
-        local all = redis.call('HGETALL', KEYS[1])
-        local live = {}
-        for i = 1, #all, 2 do
-          if redis.call('EXISTS', ARGV[1] .. all[i]) == 1 then
-            live[#live + 1] = all[i]
-            live[#live + 1] = all[i + 1]
-          else
-            redis.call('HDEL', KEYS[1], all[i])
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 1000)
+        if #expired > 0 then
+          redis.call('ZREM', KEYS[1], unpack(expired))
+        end
+        local limit = tonumber(ARGV[3])
+        local resources = redis.call('ZRANGE', KEYS[1], 0, limit)
+        local more = 0
+        if #resources > limit then
+          more = 1
+          resources[#resources] = nil
+        end
+        local live = {more}
+        for _, resource in ipairs(resources) do
+          local owner = redis.call('GET', ARGV[1] .. resource)
+          if owner then
+            live[#live + 1] = resource
+            live[#live + 1] = owner
           end
         end
         return live

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Realtime.Server.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Realtime.Server.Tests.Abuse;
+
+/// <summary>
+/// What one client can make Redis do is bounded: claims always expire and their index with them, a
+/// listing of a huge index reads a bounded range, resubscribing with a foreign offset reads nothing,
+/// and subscribes are rate-limited.
+/// </summary>
+public sealed class QuotaTests : IAsyncLifetime
+{
+    private readonly RedisServer _redis = new();
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        _node = await TestNode.StartAsync(_redis.ConnectionString, new()
+        {
+            ["Realtime:PublishRatePerSecond"] = "100000",
+            ["Realtime:PublishBurst"] = "100000",
+            ["Realtime:SubscribeRatePerSecond"] = "0.001", // the burst alone, so the count does not depend on the machine's speed
+            ["Realtime:Namespaces:quick:ClaimTtlSeconds"] = "1",
+            ["Realtime:Namespaces:quick:MaxClaimTtlSeconds"] = "60",
+        }, nodeId: "quota");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_claim_without_ttl_expires_after_the_namespace_default_and_its_index_with_it()
+    {
+        var channel = $"quick:{Guid.NewGuid():N}";
+        await using var anna = await TestClient.ConnectAsync(_node.WebSocket);
+        await using var ben = await TestClient.ConnectAsync(_node.WebSocket);
+        Assert.Equal("claimed", (await anna.RequestAsync("claim", $$""" "channel":"{{channel}}","resource":"t1" """.Trim())).Type);
+        Assert.Equal("conflict", (await ben.RequestAsync("claim", $$""" "channel":"{{channel}}","resource":"t1" """.Trim())).Json.GetProperty("code").GetString());
+
+        var tooLong = await ben.RequestAsync("claim", $$""" "channel":"{{channel}}","resource":"t2","ttl":61 """.Trim());
+        Assert.Equal("bad_request", tooLong.Json.GetProperty("code").GetString());
+
+        await using var admin = await _redis.AdminAsync();
+        var database = admin.GetDatabase();
+        await Eventually.TrueAsync(async () => (await ben.RequestAsync("claim", $$""" "channel":"{{channel}}","resource":"t1" """.Trim())).Type == "claimed",
+            "the anonymous claim ended by itself", TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(async () => !await database.KeyExistsAsync($"rt:{{{channel}}}:claimidx"),
+            "the claims index expires with its last claim", TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Listing_200k_claims_answers_a_bounded_page_and_never_blocks_redis()
+    {
+        var channel = $"booking:{Guid.NewGuid():N}";
+        await using var admin = await _redis.AdminAsync();
+        var database = admin.GetDatabase();
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        var expiry = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        for (var start = 0; start < 200_000; start += 10_000)
+        {
+            var batch = database.CreateBatch();
+            var writes = new List<Task>();
+            for (var i = start; i < start + 10_000; i++)
+            {
+                var resource = $"r{i.ToString(CultureInfo.InvariantCulture)}";
+                writes.Add(batch.StringSetAsync($"rt:{{{channel}}}:claim:{resource}", "someone", TimeSpan.FromHours(1)));
+                writes.Add(batch.SortedSetAddAsync($"rt:{{{channel}}}:claimidx", resource, expiry + i));
+            }
+
+            batch.Execute();
+            await Task.WhenAll(writes);
+        }
+
+        await server.ExecuteAsync("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+        await server.ExecuteAsync("SLOWLOG", "RESET");
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+        var listed = await client.RequestAsync("claims", $$""" "channel":"{{channel}}" """.Trim());
+
+        Assert.Equal(1000, listed.Json.GetProperty("claims").GetArrayLength());
+        Assert.True(listed.Json.GetProperty("more").GetBoolean());
+        var slow = (RedisResult[])(await server.ExecuteAsync("SLOWLOG", "GET", "10"))!;
+        Assert.Empty(slow); // nothing took 10 ms or more
+    }
+
+    [Fact]
+    public async Task Resubscribing_with_a_foreign_offset_reads_no_history()
+    {
+        var channel = $"feed:{Guid.NewGuid():N}";
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+        var data = "\"" + new string('x', 1000) + "\"";
+        for (var i = 0; i < 100; i++)
+        {
+            await client.PublishAsync(channel, data);
+        }
+
+        await using var admin = await _redis.AdminAsync();
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        async Task<long> SentBytes() => long.Parse(((string)(await server.ExecuteAsync("INFO", "stats"))!)
+            .Split('\n').First(l => l.StartsWith("total_net_output_bytes:", StringComparison.Ordinal)).Split(':')[1].Trim(), CultureInfo.InvariantCulture);
+
+        var before = await SentBytes();
+        for (var i = 0; i < 20; i++) // within the subscribe burst
+        {
+            var reply = await client.RequestAsync("subscribe", $$""" "channel":"{{channel}}","since":"000000000000:0" """.Trim());
+            Assert.False(reply.Json.GetProperty("recovered").GetBoolean());
+            await client.RequestAsync("unsubscribe", $$""" "channel":"{{channel}}" """.Trim());
+        }
+
+        var sent = await SentBytes() - before;
+        Assert.True(sent < 20 * 2_000, $"Redis sent {sent} bytes for 20 foreign-epoch resumes (the 100 kept messages are 100 KB)");
+    }
+
+    [Fact]
+    public async Task Subscribes_beyond_the_rate_are_refused()
+    {
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+        var codes = new List<string>();
+        for (var i = 0; i < 150; i++)
+        {
+            var channel = $"chat:rate-{i}";
+            var reply = await client.RequestAsync("subscribe", $$""" "channel":"{{channel}}" """.Trim());
+            codes.Add(reply.Type == "subscribed" ? "subscribed" : reply.Json.GetProperty("code").GetString()!);
+            if (reply.Type == "subscribed")
+            {
+                await client.RequestAsync("unsubscribe", $$""" "channel":"{{channel}}" """.Trim());
+            }
+        }
+
+        Assert.Equal(100, codes.Count(c => c == "subscribed")); // the burst
+        Assert.Equal(50, codes.Count(c => c == "rate_limited"));
+    }
+}
