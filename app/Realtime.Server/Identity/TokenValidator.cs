@@ -28,6 +28,66 @@ public sealed class TokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOp
     public async Task<TokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
     {
         var settings = bearer.Get(JwtBearerDefaults.AuthenticationScheme);
+        var (result, error) = await ValidateOnceAsync(token, settings, cancellationToken).ConfigureAwait(false);
+        if (result?.Exception is SecurityTokenSignatureKeyNotFoundException && settings.ConfigurationManager is { } configuration)
+        {
+            // A key the cached JWKS does not have: the provider may have rotated its signing key.
+            // Ask for the JWKS again (the configuration manager allows that once per RefreshInterval,
+            // 5 minutes, so a flood of forged kids cannot hammer the provider) and check once more.
+            if (await RefreshedAsync(configuration, cancellationToken).ConfigureAwait(false))
+            {
+                (result, error) = await ValidateOnceAsync(token, settings, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (error is not null)
+        {
+            return new TokenCheck(null, error);
+        }
+
+        if (!result!.IsValid)
+        {
+            return new TokenCheck(null, Describe(result.Exception));
+        }
+
+        if (!result.Claims.TryGetValue(_auth.UserClaim, out var user) || user?.ToString() is not { Length: > 0 } id)
+        {
+            return new TokenCheck(null, $"the token has no '{_auth.UserClaim}' claim");
+        }
+
+        return new TokenCheck(new Identity(id, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero)), null);
+    }
+
+    /// <summary>
+    /// Requests a refresh and waits up to a second for it (the manager fetches in the background);
+    /// false when none came (refused by its rate limit, or the provider is slow).
+    /// </summary>
+    private static async Task<bool> RefreshedAsync(Microsoft.IdentityModel.Protocols.IConfigurationManager<Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration> configuration, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var before = await configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+            configuration.RequestRefresh();
+            for (var wait = 0; wait < 20; wait++)
+            {
+                if (!ReferenceEquals(before, await configuration.GetConfigurationAsync(cancellationToken).ConfigureAwait(false)))
+                {
+                    return true;
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException)
+        {
+            // Unreachable: the caller refuses the token as it stands.
+        }
+
+        return false;
+    }
+
+    private async Task<(TokenValidationResult? Result, string? Error)> ValidateOnceAsync(string token, JwtBearerOptions settings, CancellationToken cancellationToken)
+    {
         var parameters = settings.TokenValidationParameters.Clone();
         if (settings.ConfigurationManager is { } configuration)
         {
@@ -39,22 +99,11 @@ public sealed class TokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOp
             }
             catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException)
             {
-                return new TokenCheck(null, "the identity provider could not be reached");
+                return (null, "the identity provider could not be reached");
             }
         }
 
-        var result = await _handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
-        if (!result.IsValid)
-        {
-            return new TokenCheck(null, Describe(result.Exception));
-        }
-
-        if (!result.Claims.TryGetValue(_auth.UserClaim, out var user) || user?.ToString() is not { Length: > 0 } id)
-        {
-            return new TokenCheck(null, $"the token has no '{_auth.UserClaim}' claim");
-        }
-
-        return new TokenCheck(new Identity(id, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero)), null);
+        return (await _handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false), null);
     }
 
     /// <summary>A reason safe to show the client: the kind of failure, never the token.</summary>
