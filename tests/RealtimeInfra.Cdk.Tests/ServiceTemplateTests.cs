@@ -96,7 +96,7 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     [Fact]
     public void Without_a_certificate_the_alb_serves_http_only_and_synth_warns()
     {
-        synth.Dev.Service.ResourceCountIs("AWS::ElasticLoadBalancingV2::Listener", 1);
+        synth.Dev.Service.ResourceCountIs("AWS::ElasticLoadBalancingV2::Listener", 2); // clients on 80, the server API on its own port
         synth.Dev.Service.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", new Dictionary<string, object>
         {
             ["Port"] = 80,
@@ -114,7 +114,7 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     public void With_a_certificate_https_uses_a_tls13_policy_and_http_redirects()
     {
         var tls = synth.ProdWithTls.Service;
-        tls.ResourceCountIs("AWS::ElasticLoadBalancingV2::Listener", 2);
+        tls.ResourceCountIs("AWS::ElasticLoadBalancingV2::Listener", 3); // 443, the redirect on 80, the server API
         tls.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", new Dictionary<string, object>
         {
             ["Port"] = 443,
@@ -270,7 +270,7 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     public void Outputs_name_the_urls_cluster_and_service()
     {
         var outputs = synth.Dev.ServiceJson["Outputs"]!.AsObject().Select(o => o.Key).ToHashSet();
-        Assert.Superset(new HashSet<string> { "WebSocketUrl", "HttpUrl", "ClusterName", "ServiceName" }, outputs);
+        Assert.Superset(new HashSet<string> { "WebSocketUrl", "HttpUrl", "ApiUrl", "ClusterName", "ServiceName" }, outputs);
     }
 
     internal static IEnumerable<JsonNode> Resources(JsonObject template, string type) =>

@@ -275,4 +275,11 @@ public sealed class SettingsValidationTests
             "observability.alarmEmail = 'oncall': must be an e-mail address",
             "observability.http5xxPercent = 0: must be from 1 to 100",
             "observability.cacheMemoryPercent = 101: must be from 1 to 100");
+
+    [Fact]
+    public void Api_allowed_cidrs_must_be_cidr_blocks_and_not_the_internet() =>
+        FailsWith("""{ "loadBalancer": { "apiAllowedCidrs": ["203.0.113.7", "0.0.0.0/0"], "apiPort": 443 } }""",
+            "loadBalancer.apiAllowedCidrs: '203.0.113.7' is not an IPv4 CIDR block",
+            "loadBalancer.apiAllowedCidrs: 0.0.0.0/0 opens the server API to the internet",
+            "loadBalancer.apiPort = 443: must be from 1024 to 65535");
 }

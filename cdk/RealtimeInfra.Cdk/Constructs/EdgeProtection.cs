@@ -46,6 +46,25 @@ public sealed class EdgeProtection : Construct
                         {
                             VendorName = "AWS",
                             Name = "AWSManagedRulesCommonRuleSet",
+                            // Not for the server API: its bodies are JSON of up to MaxMessageBytes, which the
+                            // body-size and cross-site rules would block with the same 403 as a wrong key. The
+                            // public listeners refuse /api/* themselves; the API listener admits only listed addresses.
+                            ScopeDownStatement = new CfnWebACL.StatementProperty
+                            {
+                                NotStatement = new CfnWebACL.NotStatementProperty
+                                {
+                                    Statement = new CfnWebACL.StatementProperty
+                                    {
+                                        ByteMatchStatement = new CfnWebACL.ByteMatchStatementProperty
+                                        {
+                                            FieldToMatch = new CfnWebACL.FieldToMatchProperty { UriPath = new Dictionary<string, object>() },
+                                            PositionalConstraint = "STARTS_WITH",
+                                            SearchString = "/api/",
+                                            TextTransformations = new object[] { new CfnWebACL.TextTransformationProperty { Priority = 0, Type = "NONE" } },
+                                        },
+                                    },
+                                },
+                            },
                             RuleActionOverrides = CountedCommonRules.Select(rule => (object)new CfnWebACL.RuleActionOverrideProperty
                             {
                                 Name = rule,

@@ -33,6 +33,12 @@ public sealed record WebSocketLoadBalancerProps
     public Duration? AccessLogExpiration { get; init; } = Duration.Days(90);
 
     public RemovalPolicy RemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+
+    /// <summary>The port of the server API's own listener; the public listeners answer 404 for <c>/api/*</c>.</summary>
+    public int ApiPort { get; init; } = 8443;
+
+    /// <summary>Who may reach the API listener; empty: nobody (the listener exists, its port is closed).</summary>
+    public IReadOnlyList<string> ApiAllowedCidrs { get; init; } = [];
 }
 
 /// <summary>
@@ -126,6 +132,35 @@ public sealed class WebSocketLoadBalancer : Construct
         }
 
         SecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(80), Secure ? "HTTP, redirected to HTTPS" : "HTTP and WS from clients");
+
+        // The server API publishes into any channel and releases any claim: it stays off the public
+        // listener (whatever its keys), and has a listener of its own that only the listed
+        // addresses reach. Public requests for /api/* are answered by the load balancer itself.
+        Listener.AddAction("NoPublicApi", new AddApplicationActionProps
+        {
+            Priority = 1,
+            Conditions = [ListenerCondition.PathPatterns(["/api/*"])],
+            Action = ListenerAction.FixedResponse(404, new FixedResponseOptions { ContentType = "text/plain", MessageBody = "not found" }),
+        });
+        ApiListener = LoadBalancer.AddListener("Api", new BaseApplicationListenerProps
+        {
+            Port = props.ApiPort,
+            Protocol = Secure ? ApplicationProtocol.HTTPS : ApplicationProtocol.HTTP,
+            Certificates = props.CertificateArn is { } apiCertificate ? [ListenerCertificate.FromArn(apiCertificate)] : null,
+            SslPolicy = Secure ? SslPolicy.RECOMMENDED_TLS : null,
+            Open = false,
+            DefaultAction = ListenerAction.FixedResponse(404, new FixedResponseOptions { ContentType = "text/plain", MessageBody = "not found" }),
+        });
+        ApiListener.AddTargetGroups("ApiRoutes", new AddApplicationTargetGroupsProps
+        {
+            Priority = 1,
+            Conditions = [ListenerCondition.PathPatterns(["/api/*"])],
+            TargetGroups = [TargetGroup],
+        });
+        foreach (var cidr in props.ApiAllowedCidrs)
+        {
+            SecurityGroup.AddIngressRule(Peer.Ipv4(cidr), Port.Tcp(props.ApiPort), "The server API, from an allowed backend");
+        }
         NagSuppressions.Add(SecurityGroup,
             new NagSuppression("AwsSolutions-EC23", "An internet-facing load balancer: clients connect from anywhere, on 80 and 443 only."));
 
@@ -158,6 +193,9 @@ public sealed class WebSocketLoadBalancer : Construct
     public ApplicationTargetGroup TargetGroup { get; }
 
     public ApplicationListener Listener { get; }
+
+    /// <summary>The server API's listener (<c>/api/*</c> only), on its own port.</summary>
+    public ApplicationListener ApiListener { get; }
 
     public SecurityGroup SecurityGroup { get; }
 

@@ -38,4 +38,13 @@ public sealed record LoadBalancerSettings
     public bool AccessLogs { get; init; }
 
     public int AccessLogRetentionDays { get; init; } = 90;
+
+    /// <summary>
+    /// The server API (<c>/api/*</c>) is not served on the public listeners (they answer 404); it has
+    /// a listener of its own on this port, reachable only from <see cref="ApiAllowedCidrs"/>.
+    /// </summary>
+    public int ApiPort { get; init; } = 8443;
+
+    /// <summary>Who may reach the API listener (e.g. your backends' NAT addresses as /32). Empty: nobody, the API is closed.</summary>
+    public IReadOnlyList<string> ApiAllowedCidrs { get; init; } = [];
 }

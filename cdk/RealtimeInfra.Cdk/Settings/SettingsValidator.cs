@@ -165,6 +165,16 @@ public static partial class SettingsValidator
         Range(p, "loadBalancer.deregistrationDelaySeconds", lb.DeregistrationDelaySeconds, 0, 3600, "the target group's limits");
         Range(p, "loadBalancer.stickinessSeconds", lb.StickinessSeconds, 1, 604800, "lb_cookie duration, one second to seven days");
         Retention(p, "loadBalancer.accessLogRetentionDays", lb.AccessLogRetentionDays);
+        Range(p, "loadBalancer.apiPort", lb.ApiPort, 1024, 65535, "a port of its own, not 80 or 443");
+        foreach (var cidr in lb.ApiAllowedCidrs.Where(c => !IPv4CidrPattern().IsMatch(c ?? "")))
+        {
+            p.Add($"loadBalancer.apiAllowedCidrs: '{cidr}' is not an IPv4 CIDR block (e.g. 203.0.113.7/32)");
+        }
+
+        if (lb.ApiAllowedCidrs.Contains("0.0.0.0/0"))
+        {
+            p.Add("loadBalancer.apiAllowedCidrs: 0.0.0.0/0 opens the server API to the internet; list your backends' addresses");
+        }
         if (lb.CertificateArn is { } arn && !CertificateArnPattern().IsMatch(arn))
         {
             p.Add($"loadBalancer.certificateArn = '{arn}': must be an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)");
@@ -312,4 +322,7 @@ public static partial class SettingsValidator
 
     [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")]
     private static partial Regex DomainPattern();
+
+    [GeneratedRegex(@"\A(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}/(3[0-2]|[12]?\d)\z")]
+    private static partial Regex IPv4CidrPattern();
 }

@@ -58,6 +58,8 @@ public sealed class ServiceStack : Stack
             DeletionProtection = s.LoadBalancer.DeletionProtection,
             AccessLogExpiration = s.LoadBalancer.AccessLogs ? Duration.Days(s.LoadBalancer.AccessLogRetentionDays) : null,
             RemovalPolicy = retain,
+            ApiPort = s.LoadBalancer.ApiPort,
+            ApiAllowedCidrs = s.LoadBalancer.ApiAllowedCidrs,
         });
 
         var service = new WebSocketService(this, "App", new WebSocketServiceProps
@@ -134,7 +136,12 @@ public sealed class ServiceStack : Stack
         _ = new CfnOutput(this, "HttpUrl", new CfnOutputProps
         {
             Value = $"{(secure ? "https" : "http")}://{host}",
-            Description = "Demo page, health and the server API",
+            Description = "Demo page and health",
+        });
+        _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps
+        {
+            Value = $"{(secure ? "https" : "http")}://{host}:{s.LoadBalancer.ApiPort}/api",
+            Description = "The server API, reachable only from loadBalancer.apiAllowedCidrs",
         });
         _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = service.Cluster.ClusterName });
         _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = service.Service.ServiceName });
