@@ -293,7 +293,14 @@ public sealed class RealtimeClient : IAsyncDisposable
         {
             if (_options.TokenProvider is { } tokens && await tokens(_stop.Token).ConfigureAwait(false) is { Length: > 0 } token)
             {
-                uri = new Uri($"{uri}{(uri.Query.Length > 0 ? "&" : "?")}access_token={Uri.EscapeDataString(token)}");
+                if (_options.TokenTransport == TokenTransport.Query)
+                {
+                    uri = new Uri($"{uri}{(uri.Query.Length > 0 ? "&" : "?")}access_token={Uri.EscapeDataString(token)}");
+                }
+                else
+                {
+                    socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+                }
             }
 
             await socket.ConnectAsync(uri, _stop.Token).ConfigureAwait(false);

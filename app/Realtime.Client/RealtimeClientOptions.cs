@@ -23,6 +23,19 @@ public sealed class RealtimeClientOptions
     /// follow <see cref="Backoff"/> with <see cref="MinBackoff"/> and <see cref="MaxBackoff"/>; 0 never repeats.
     /// </summary>
     public int PublishRetries { get; init; } = 3;
+
+    /// <summary>Where the token goes: a header by default; the URL only when set to <see cref="TokenTransport.Query"/>.</summary>
+    public TokenTransport TokenTransport { get; init; } = TokenTransport.Header;
+}
+
+/// <summary>How the client hands its token to the server.</summary>
+public enum TokenTransport
+{
+    /// <summary><c>Authorization: Bearer</c> on the upgrade: never part of a URL, so never in an access log.</summary>
+    Header,
+
+    /// <summary><c>?access_token=</c> in the URL, as the first protocol version did: access logs keep it. Only on purpose.</summary>
+    Query,
 }
 
 public enum ConnectionState

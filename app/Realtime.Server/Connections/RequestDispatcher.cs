@@ -97,6 +97,8 @@ public sealed class RequestDispatcher(
                 break;
             case "pong":
                 break; // the answer to our heartbeat; receiving it is enough
+            case "auth":
+                throw RequestException.Protocol(ErrorCodes.BadRequest, "'auth' is only the first frame of a connection opened with ?auth=frame; use 'refresh' for a new token");
             default:
                 throw RequestException.Protocol(ErrorCodes.UnknownType, $"unknown type '{Truncate(request.Type)}'");
         }

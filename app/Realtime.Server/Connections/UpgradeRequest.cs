@@ -4,7 +4,8 @@ namespace Realtime.Server.Connections;
 /// What admission needs from a WebSocket upgrade request, whichever layer parsed it (Kestrel's
 /// HTTP pipeline or <see cref="Handshake.WebSocketHandshakeMiddleware"/>).
 /// </summary>
-public sealed record UpgradeRequest(string? Origin, string? Host, string? AccessToken, string? Authorization)
+/// <param name="AuthInFrame">The client asked (<c>?auth=frame</c>) to send its token in the first frame instead of the URL.</param>
+public sealed record UpgradeRequest(string? Origin, string? Host, string? AccessToken, string? Authorization, bool AuthInFrame = false)
 {
     /// <summary>The token: <c>access_token</c> (browsers cannot set headers on a WebSocket), else the Authorization header's bearer token.</summary>
     public string? Token =>
@@ -16,5 +17,6 @@ public sealed record UpgradeRequest(string? Origin, string? Host, string? Access
         request.Headers.Origin.ToString(),
         request.Host.Value,
         request.Query["access_token"].ToString(),
-        request.Headers.Authorization.ToString());
+        request.Headers.Authorization.ToString(),
+        request.Query["auth"] == "frame");
 }

@@ -3,8 +3,11 @@ using Realtime.Server.Hosting;
 
 namespace Realtime.Server.Connections;
 
-/// <summary>The answer to an upgrade: admitted (a connection slot is held) with the caller's identity, or an HTTP status and why.</summary>
-public readonly record struct Admission(int Status, string? Reason, Identity.Identity? Identity)
+/// <summary>
+/// The answer to an upgrade: admitted (a connection slot is held) with the caller's identity, or an
+/// HTTP status and why. <paramref name="AwaitsAuthFrame"/>: the identity comes in the first frame.
+/// </summary>
+public readonly record struct Admission(int Status, string? Reason, Identity.Identity? Identity, bool AwaitsAuthFrame = false)
 {
     public bool Admitted => Status == StatusCodes.Status101SwitchingProtocols;
 }
@@ -40,7 +43,8 @@ public sealed class WebSocketAdmission(
         }
 
         Identity.Identity? identity = null;
-        if (tokens.Enabled)
+        var awaitsAuthFrame = request.AuthInFrame && request.Token is null;
+        if (tokens.Enabled && !awaitsAuthFrame)
         {
             if (request.Token is { } token)
             {
@@ -54,7 +58,7 @@ public sealed class WebSocketAdmission(
             }
             else if (!_allowAnonymous)
             {
-                return Refuse(StatusCodes.Status401Unauthorized, "a token is required (access_token or Authorization: Bearer)");
+                return Refuse(StatusCodes.Status401Unauthorized, "a token is required (Authorization: Bearer, ?auth=frame and an auth frame, or access_token)");
             }
         }
 
@@ -63,7 +67,7 @@ public sealed class WebSocketAdmission(
             return Refuse(StatusCodes.Status503ServiceUnavailable, "connection limit reached");
         }
 
-        return new Admission(StatusCodes.Status101SwitchingProtocols, null, identity);
+        return new Admission(StatusCodes.Status101SwitchingProtocols, null, identity, awaitsAuthFrame);
     }
 
     private Admission Refuse(int status, string reason)

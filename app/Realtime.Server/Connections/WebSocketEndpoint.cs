@@ -40,7 +40,7 @@ public sealed class WebSocketEndpoint(WebSocketAdmission admission, WebSocketSes
             throw;
         }
 
-        await sessions.RunAsync(socket, admitted.Identity).ConfigureAwait(false);
+        await sessions.RunAsync(socket, admitted.Identity, admitted.AwaitsAuthFrame).ConfigureAwait(false);
     }
 
     private static Task Refuse(HttpContext context, int status, string reason)

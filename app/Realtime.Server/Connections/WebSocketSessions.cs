@@ -9,6 +9,7 @@ namespace Realtime.Server.Connections;
 public sealed class WebSocketSessions(
     ConnectionManager connections,
     RequestDispatcher dispatcher,
+    AuthFrameReader authFrames,
     NodeIdentity node,
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
@@ -17,9 +18,27 @@ public sealed class WebSocketSessions(
 {
     private readonly RealtimeOptions _options = options.Value;
 
-    /// <summary>Runs the session of an admitted upgrade; its connection slot is given back when it ends.</summary>
-    public async Task RunAsync(WebSocket socket, Identity.Identity? identity)
+    /// <summary>
+    /// Runs the session of an admitted upgrade; its connection slot is given back when it ends. With
+    /// <paramref name="awaitsAuthFrame"/> the identity is read from the first frame first: a refusal
+    /// closes with 1008 before anything else is said.
+    /// </summary>
+    public async Task RunAsync(WebSocket socket, Identity.Identity? identity, bool awaitsAuthFrame = false)
     {
+        if (awaitsAuthFrame)
+        {
+            var outcome = await authFrames.ReadAsync(socket, _options.MaxMessageBytes, TimeSpan.FromSeconds(_options.Auth.FrameTimeoutSeconds)).ConfigureAwait(false);
+            if (outcome.Refusal is { } refusal)
+            {
+                ConnectionLog.UpgradeRefused(logger, StatusCodes.Status401Unauthorized, refusal);
+                connections.Release();
+                await CloseAsync(socket, refusal).ConfigureAwait(false);
+                return;
+            }
+
+            identity = outcome.Identity;
+        }
+
         using var connection = new RealtimeConnection(
             Guid.NewGuid().ToString("N"),
             socket,
@@ -46,6 +65,19 @@ public sealed class WebSocketSessions(
         {
             connections.Remove(connection);
             ConnectionLog.Closed(logger, connection.Id);
+        }
+    }
+
+    private static async Task CloseAsync(WebSocket socket, string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.CloseOutputAsync(CloseCodes.Policy, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Gone already.
         }
     }
 }

@@ -126,6 +126,9 @@ public sealed class AuthOptions
     /// <summary>Tolerated clock difference when checking lifetimes.</summary>
     public int ClockSkewSeconds { get; set; } = 30;
 
+    /// <summary>How long a connection opened with <c>?auth=frame</c> has to send its auth frame before it is closed (1008).</summary>
+    public int FrameTimeoutSeconds { get; set; } = 10;
+
     public bool Enabled => !string.IsNullOrEmpty(Authority) || !string.IsNullOrEmpty(SigningKey);
 }
 

@@ -27,6 +27,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.MaxConnections), o.MaxConnections, 1, 10_000_000);
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
+        Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
         Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);
         Range(nameof(o.MaxClaimsListed), o.MaxClaimsListed, 1, 100_000);

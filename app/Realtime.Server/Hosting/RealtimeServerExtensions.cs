@@ -57,6 +57,7 @@ public static class RealtimeServerExtensions
         services.AddSingleton<RequestDispatcher>();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<WebSocketAdmission>();
+        services.AddSingleton<AuthFrameReader>();
         services.AddSingleton<WebSocketSessions>();
         services.AddSingleton<WebSocketEndpoint>();
 

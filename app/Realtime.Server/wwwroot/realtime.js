@@ -4,6 +4,15 @@
 /** Close codes after which reconnecting cannot help (policy: too many errors, expired token). */
 const TERMINAL_CLOSE_CODES = new Set([1008]);
 const SERVICE_RESTART = 1012;
+const TOKEN_TRANSPORTS = new Set(['frame', 'query']);
+
+/** `url` with `param` (already encoded `name=value`) added to its query, before any fragment. */
+function withQueryParam(url, param) {
+  const hash = url.indexOf('#');
+  const [base, fragment] = hash < 0 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  const separator = !base.includes('?') ? '?' : /[?&]$/.test(base) ? '' : '&';
+  return base + separator + param + fragment;
+}
 
 /** What an idempotency key (`id` of a publish) must look like: the same rule as a channel name. */
 const ID_PATTERN = /^[A-Za-z0-9_\-:.@]{1,128}$/;
@@ -115,6 +124,7 @@ export class RealtimeClient extends EventTarget {
     this.url = url;
     this.options = {
       token: undefined,            // string, or () => string | Promise<string>, read on every connect
+      tokenTransport: 'frame',     // 'frame': first frame {"type":"auth"} (URL: ?auth=frame); 'query': ?access_token=
       requestTimeoutMs: 10000,
       minBackoffMs: 500,
       maxBackoffMs: 20000,
@@ -123,6 +133,9 @@ export class RealtimeClient extends EventTarget {
       publishRetries: 3,           // retries of a publish or claim whose outcome is unknown
       ...options,
     };
+    if (!TOKEN_TRANSPORTS.has(this.options.tokenTransport)) {
+      throw new RangeError(`tokenTransport must be 'frame' or 'query', not ${JSON.stringify(this.options.tokenTransport)}`);
+    }
     this.state = 'idle';
     this.welcome = undefined;
     this._socket = undefined;
@@ -133,6 +146,10 @@ export class RealtimeClient extends EventTarget {
     this._timer = undefined;
     this._closing = false;
     this._drained = false;
+    /** Bumped by every `_open` and by `close()`: an `_open` that awaited a token and is no longer the latest gives up. */
+    this._generation = 0;
+    /** Token of the current socket still to be sent as its first frame: nothing else may go out before it. */
+    this._authFrameToken = undefined;
   }
 
   /** Connects (and keeps reconnecting until `close()`); resolves with the first `welcome`. */
@@ -153,6 +170,7 @@ export class RealtimeClient extends EventTarget {
   /** Closes for good: no reconnect. */
   close() {
     this._closing = true;
+    this._generation++;
     clearTimeout(this._timer);
     if (this._socket) this._socket.close(1000, 'client closed');
     this._setState('closed', 'client closed');
@@ -219,10 +237,22 @@ export class RealtimeClient extends EventTarget {
 
   async _open() {
     clearTimeout(this._timer);
+    const generation = ++this._generation;
     this._setState(this._attempt === 0 && !this.welcome ? 'connecting' : 'reconnecting');
+    let token;
+    try {
+      // A string (or no token) is used synchronously; a function is called afresh for every connection.
+      token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+    } catch (e) {
+      if (generation !== this._generation || this._closing) return;
+      this._scheduleReconnect(`token: ${e?.message ?? e}`);
+      return;
+    }
+    if (generation !== this._generation || this._closing) return; // closed, or reopened, meanwhile
+    const byFrame = !!token && this.options.tokenTransport === 'frame';
     let url = this.url;
-    const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
-    if (token) url += (url.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(token);
+    if (byFrame) url = withQueryParam(url, 'auth=frame');
+    else if (token) url = withQueryParam(url, 'access_token=' + encodeURIComponent(token));
     let socket;
     try {
       socket = new this.options.WebSocket(url);
@@ -232,20 +262,32 @@ export class RealtimeClient extends EventTarget {
     }
     this._socket = socket;
     this._drained = false;
+    this._authFrameToken = byFrame ? token : undefined;
+    // The server says nothing on this socket until it has the auth frame: send it first, at once.
+    if (byFrame) socket.onopen = () => this._sendAuthFrame(socket);
     socket.onmessage = (event) => this._onFrame(event.data);
     socket.onclose = (event) => this._onClose(socket, event.code, event.reason);
+  }
+
+  _sendAuthFrame(socket) {
+    if (socket !== this._socket || this._authFrameToken === undefined) return;
+    socket.send(JSON.stringify({ type: 'auth', token: this._authFrameToken }));
+    this._authFrameToken = undefined;
   }
 
   _onFrame(text) {
     let frame;
     try { frame = JSON.parse(text); } catch { return; }
     switch (frame.type) {
-      case 'welcome':
+      case 'welcome': {
         this.welcome = frame;
         this._attempt = 0;
         this.dispatchEvent(new CustomEvent('welcome', { detail: { welcome: frame } }));
-        this._resumeAll().then(() => this._setState('open'));
+        const socket = this._socket;
+        // Open only if this socket is still the current one: it may have dropped during the resume.
+        this._resumeAll().then(() => { if (this._socket === socket) this._setState('open'); });
         return;
+      }
       case 'message': {
         const subscription = this._subscriptions.get(frame.channel);
         if (subscription && subscription.active) subscription._deliver(frame);
@@ -283,6 +325,7 @@ export class RealtimeClient extends EventTarget {
   _onClose(socket, code, reason) {
     if (socket !== this._socket) return;
     this._socket = undefined;
+    this._authFrameToken = undefined;
     for (const [, pending] of this._pending) {
       clearTimeout(pending.timer);
       pending.reject(new RealtimeError('disconnected', 'the connection closed before the reply'));
@@ -379,7 +422,10 @@ export class RealtimeClient extends EventTarget {
   }
 
   _send(frame) {
-    if (this._socket && this._socket.readyState === 1) this._socket.send(JSON.stringify(frame));
+    // Nothing goes out on a socket before its auth frame (frame transport).
+    if (this._socket && this._socket.readyState === 1 && this._authFrameToken === undefined) {
+      this._socket.send(JSON.stringify(frame));
+    }
   }
 
   _setState(state, reason) {

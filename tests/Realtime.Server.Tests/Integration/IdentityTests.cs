@@ -23,6 +23,7 @@ public sealed class IdentityTests : IAsyncLifetime
         settings["Realtime:Namespaces:user:Private"] = "true";
         settings["Realtime:Namespaces:user:AllowAnonymous"] = "false";
         settings["Realtime:Namespaces:news:Publish"] = "Server";
+        settings["Realtime:Auth:FrameTimeoutSeconds"] = "1";
         _node = await TestNode.StartAsync(redis: null, settings, logs: _logs);
     }
 
@@ -137,6 +138,57 @@ public sealed class IdentityTests : IAsyncLifetime
         // A server-only namespace: clients neither publish nor claim there (a claim appends an event).
         Assert.Equal("forbidden", Code(await alice.RequestAsync("claim", """ "channel":"news:today","resource":"r" """.Trim())));
         Assert.Equal("forbidden", Code(await alice.RequestAsync("release", """ "channel":"news:today","resource":"r" """.Trim())));
+    }
+
+    private Uri AuthInFrame => new UriBuilder(_node.WebSocket) { Query = "auth=frame" }.Uri;
+
+    [Fact]
+    public async Task A_token_in_the_first_frame_names_the_user_and_nothing_is_said_before_it()
+    {
+        await using var client = await TestClient.ConnectAsync(AuthInFrame);
+        await Assert.ThrowsAsync<TimeoutException>(() => client.NextOfTypeAsync("welcome", TimeSpan.FromMilliseconds(300)));
+
+        await client.SendAsync($$"""{"type":"auth","token":"{{Tokens.Create("carol")}}"}""");
+
+        Assert.Equal("carol", (await client.NextOfTypeAsync("welcome")).Json.GetProperty("user").GetString());
+        Assert.Equal("bad_request", Code(await client.RequestAsync("auth", $$""" "token":"{{Tokens.Create("carol")}}" """.Trim()))); // only first
+    }
+
+    [Fact]
+    public async Task The_dotnet_client_sends_its_token_in_a_header_not_the_url()
+    {
+        var token = Tokens.Create("dave");
+        await using var client = new Realtime.Client.RealtimeClient(new Realtime.Client.RealtimeClientOptions
+        {
+            Endpoints = [_node.WebSocket],
+            TokenProvider = _ => ValueTask.FromResult<string?>(token),
+        });
+
+        var welcome = await client.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("dave", welcome.GetProperty("user").GetString());
+        Assert.DoesNotContain(token, _logs.All, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bad-token")]
+    [InlineData("not-auth")]
+    [InlineData("silence")]
+    public async Task A_connection_that_does_not_authenticate_in_its_first_frame_is_closed_with_1008(string kind)
+    {
+        await using var client = await TestClient.ConnectAsync(AuthInFrame);
+        switch (kind)
+        {
+            case "bad-token":
+                await client.SendAsync($$"""{"type":"auth","token":"{{Tokens.Create("carol", key: "another-signing-key-0123456789-abcdefghijklmn")}}"}""");
+                break;
+            case "not-auth":
+                await client.SendAsync("""{"type":"subscribe","channel":"chat:x","ref":1}""");
+                break;
+        }
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.DoesNotContain(client.TakeAll(), f => f.Type == "welcome");
     }
 
     [Fact]

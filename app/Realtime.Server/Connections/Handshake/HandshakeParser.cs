@@ -76,7 +76,8 @@ public static class HandshakeParser
 
         var query = queryStart < 0 ? null : QueryHelpers.ParseNullableQuery(target[queryStart..]);
         var accessToken = query is not null && query.TryGetValue("access_token", out var token) ? token.ToString() : null;
-        head = new HandshakeHead(key, new UpgradeRequest(Value(headers, "Origin"), Value(headers, "Host"), accessToken, Value(headers, "Authorization")));
+        var authInFrame = query is not null && query.TryGetValue("auth", out var auth) && auth == "frame";
+        head = new HandshakeHead(key, new UpgradeRequest(Value(headers, "Origin"), Value(headers, "Host"), accessToken, Value(headers, "Authorization"), authInFrame));
         return HandshakeParse.Upgrade;
     }
 

@@ -66,7 +66,7 @@ public sealed class WebSocketHandshakeMiddleware(
 
         using (socket)
         {
-            await sessions.RunAsync(socket, admitted.Identity).ConfigureAwait(false);
+            await sessions.RunAsync(socket, admitted.Identity, admitted.AwaitsAuthFrame).ConfigureAwait(false);
             if (socket.State == WebSocketState.Aborted)
             {
                 // Cut off (a peer that neither read nor closed): do not wait to flush what is left.
