@@ -1,15 +1,22 @@
 // Unit tests of the browser client (app/Realtime.Server/wwwroot/realtime.js) on Node's test runner,
-// with a scripted WebSocket: backoff, resume bookkeeping, gaps, which closes reconnect, and the
-// retries of publishes and claims whose outcome is unknown.
-import { test } from 'node:test';
+// with a scripted WebSocket: backoff, resume bookkeeping, gaps, which closes reconnect, the
+// retries of publishes and claims whose outcome is unknown, and how the token travels (auth frame or URL).
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { RealtimeClient, RealtimeError, backoffDelay } from '../../app/Realtime.Server/wwwroot/realtime.js';
 
-/** A WebSocket the test drives: it records what the client sends and delivers what the test says. */
+/**
+ * A WebSocket the test drives: it records what the client sends and delivers what the test says.
+ * Like a browser's, it is CONNECTING (0) until `open()` and refuses `send` before then.
+ */
 class ScriptedSocket {
   static all = [];
-  constructor(url) { this.url = url; this.readyState = 1; this.sent = []; ScriptedSocket.all.push(this); }
-  send(text) { this.sent.push(JSON.parse(text)); }
+  constructor(url) { this.url = url; this.readyState = 0; this.sent = []; ScriptedSocket.all.push(this); }
+  send(text) {
+    if (this.readyState !== 1) throw new Error(`send while readyState is ${this.readyState}`);
+    this.sent.push(JSON.parse(text));
+  }
+  open() { this.readyState = 1; this.onopen?.({ type: 'open' }); }
   close(code = 1000, reason = '') { this.closeFromServer(code, reason); }
   receive(frame) { this.onmessage?.({ data: JSON.stringify(frame) }); }
   closeFromServer(code, reason = '') { this.readyState = 3; this.onclose?.({ code, reason }); }
@@ -18,12 +25,20 @@ class ScriptedSocket {
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function newClient(options = {}) {
+/** Every client a test made; closed after each test, so one that failed cannot reconnect into the next. */
+const clients = [];
+afterEach(() => { for (const client of clients.splice(0)) client.close(); });
+
+function newClient(options = {}, url = 'ws://server/ws') {
   ScriptedSocket.all = [];
-  return new RealtimeClient('ws://server/ws', { WebSocket: ScriptedSocket, minBackoffMs: 20, maxBackoffMs: 200, random: () => 0.5, ...options });
+  const client = new RealtimeClient(url, { WebSocket: ScriptedSocket, minBackoffMs: 20, maxBackoffMs: 200, random: () => 0.5, ...options });
+  clients.push(client);
+  return client;
 }
 
+/** Opens the socket if it is still connecting, then sends `welcome`. */
 async function welcome(socket, node = 'node-a') {
+  if (socket.readyState === 0) socket.open();
   socket.receive({ type: 'welcome', connection: `c-${ScriptedSocket.all.length}`, node, heartbeat: 25, maxMessageBytes: 65536 });
   await tick();
 }
@@ -181,15 +196,191 @@ test('a subscription is an async iterator of messages', async () => {
   client.close();
 });
 
-test('the token is read on every connect and sent as access_token', async () => {
+test('frame transport (the default): the URL says auth=frame without the token, and the auth frame goes first on open', async () => {
+  const client = newClient({ token: 'jwt.secret.sig' }, 'ws://server/ws?room=5');
+  const subscribing = client.subscribe('chat:x');
+  const connected = client.connect();
+  const socket = ScriptedSocket.all[0];
+  assert.equal(socket.url, 'ws://server/ws?room=5&auth=frame');
+  assert.doesNotMatch(socket.url, /access_token|jwt\.secret/);
+  assert.equal(typeof socket.onopen, 'function');
+
+  socket.open();
+  assert.deepEqual(socket.sent, [{ type: 'auth', token: 'jwt.secret.sig' }], 'sent at once on open, nothing else');
+  socket.receive({ type: 'welcome', connection: 'c-1', node: 'node-a', heartbeat: 25, maxMessageBytes: 65536, user: 'alice' });
+  socket.receive({ type: 'ping' });
+  await answerSubscribe(socket, { offset: 'e:1', recovered: true });
+  assert.deepEqual(socket.sent.map((f) => f.type), ['auth', 'subscribe', 'pong']);
+  assert.equal(socket.sent.filter((f) => f.type === 'auth').length, 1);
+  assert.equal((await connected).user, 'alice');
+  await subscribing;
+  client.close();
+});
+
+test('frame transport: the query parameter goes before a fragment and after an existing query', async () => {
+  for (const [url, expected] of [
+    ['ws://server/ws', 'ws://server/ws?auth=frame'],
+    ['ws://server/ws?', 'ws://server/ws?auth=frame'],
+    ['ws://server/ws?a=1&b=2', 'ws://server/ws?a=1&b=2&auth=frame'],
+    ['ws://server/ws?a=1#top', 'ws://server/ws?a=1&auth=frame#top'],
+  ]) {
+    const client = newClient({ token: 't' }, url);
+    client.connect().catch(() => {});
+    assert.equal(ScriptedSocket.all[0].url, expected);
+    client.close();
+  }
+});
+
+test('frame transport: an async token is read afresh for every connection and sent first on each', async () => {
   let n = 0;
-  const client = newClient({ token: () => `token-${++n}` });
-  client.connect().catch(() => {}); // rejected by close() below: never opened
+  const client = newClient({ token: async () => { await tick(5); return `token-${++n}`; } });
+  const subscribing = client.subscribe('chat:x');
+  const connected = client.connect();
+  await tick(15);
+  const first = ScriptedSocket.all[0];
+  assert.equal(first.url, 'ws://server/ws?auth=frame');
+  first.open();
+  assert.deepEqual(first.sent, [{ type: 'auth', token: 'token-1' }]);
+  await welcome(first);
+  await answerSubscribe(first, { offset: 'e:1', recovered: true });
+  await connected;
+  await subscribing;
+
+  first.closeFromServer(1006);
+  await tick(40); // backoff (10 ms) and the token (5 ms)
+  const second = ScriptedSocket.all[1];
+  assert.ok(second, 'reconnected');
+  assert.equal(second.url, 'ws://server/ws?auth=frame');
+  assert.deepEqual(second.sent, [], 'nothing before open');
+  second.open();
+  assert.deepEqual(second.sent, [{ type: 'auth', token: 'token-2' }]);
+  await welcome(second);
+  const resumed = await answerSubscribe(second, { offset: 'e:2', recovered: true });
+  assert.equal(resumed.since, 'e:1');
+  assert.deepEqual(second.sent.map((f) => f.type), ['auth', 'subscribe']);
+  assert.equal(n, 2);
+  client.close();
+});
+
+test('query transport: the token is read on every connect and sent as access_token, with no auth frame', async () => {
+  let n = 0;
+  const client = newClient({ token: () => `token-${++n}`, tokenTransport: 'query' });
+  client.connect().catch(() => {}); // rejected by close() below
   await tick();
-  assert.match(ScriptedSocket.all[0].url, /access_token=token-1$/);
-  ScriptedSocket.all[0].closeFromServer(1006);
+  const first = ScriptedSocket.all[0];
+  assert.equal(first.url, 'ws://server/ws?access_token=token-1');
+  await welcome(first);
+  first.receive({ type: 'ping' });
+  assert.deepEqual(first.sent, [{ type: 'pong' }]);
+  first.closeFromServer(1006);
   await tick(30);
-  assert.match(ScriptedSocket.all[1].url, /access_token=token-2$/);
+  const second = ScriptedSocket.all[1];
+  assert.equal(second.url, 'ws://server/ws?access_token=token-2');
+  second.open();
+  assert.deepEqual(second.sent, []);
+  client.close();
+});
+
+test('without a token neither auth=frame nor access_token nor an auth frame, whatever the transport', async () => {
+  for (const options of [{}, { tokenTransport: 'frame' }, { tokenTransport: 'query' }, { token: () => undefined }, { token: '' }]) {
+    const client = newClient(options);
+    const connected = client.connect();
+    await tick(); // a token function is awaited before the socket is created
+    const socket = ScriptedSocket.all[0];
+    assert.equal(socket.url, 'ws://server/ws', JSON.stringify(options));
+    socket.open();
+    assert.deepEqual(socket.sent, [], JSON.stringify(options));
+    await welcome(socket);
+    await connected;
+    socket.receive({ type: 'ping' });
+    assert.deepEqual(socket.sent, [{ type: 'pong' }], JSON.stringify(options));
+    client.close();
+  }
+});
+
+test('a 1008 close after the auth frame ends the client: no reconnect, connect() rejects with the reason', async () => {
+  let reads = 0;
+  const client = newClient({ token: () => { reads++; return 'expired-token'; } });
+  const subscribing = client.subscribe('chat:x');
+  const connected = client.connect();
+  const outcome = connected.then(() => 'resolved', (e) => e);
+  await tick();
+  const socket = ScriptedSocket.all[0];
+  socket.open();
+  assert.deepEqual(socket.sent, [{ type: 'auth', token: 'expired-token' }]);
+  socket.closeFromServer(1008, 'the token has expired');
+  await tick();
+  assert.equal(client.state, 'closed'); // before awaiting connect(), which would never settle otherwise
+
+  const error = await outcome;
+  assert.ok(error instanceof RealtimeError);
+  assert.equal(error.code, 'closed');
+  assert.equal(error.message, 'the token has expired');
+  assert.equal((await subscribing).active, false);
+  await tick(100);
+  assert.equal(ScriptedSocket.all.length, 1, 'no reconnect');
+  assert.equal(reads, 1);
+});
+
+test('frame transport: nothing else goes out on a socket before its auth frame', async () => {
+  const client = newClient({ token: 'jwt' });
+  client.connect().catch(() => {});
+  const socket = ScriptedSocket.all[0];
+  socket.readyState = 1; // open, but its open event not handled yet
+  socket.receive({ type: 'ping' });
+  assert.deepEqual(socket.sent, []);
+  socket.onopen({ type: 'open' });
+  assert.deepEqual(socket.sent, [{ type: 'auth', token: 'jwt' }]);
+  client.close();
+});
+
+test('an unknown tokenTransport is refused', () => {
+  assert.throws(() => newClient({ token: 't', tokenTransport: 'header' }), RangeError);
+});
+
+test('close() while an async token is read opens no socket', async () => {
+  const client = newClient({ token: async () => { await tick(10); return 'late'; } });
+  client.connect().catch(() => {});
+  client.close();
+  await tick(30);
+  assert.equal(ScriptedSocket.all.length, 0);
+  assert.equal(client.state, 'closed');
+});
+
+test('a token provider that fails is asked again after a backoff', async () => {
+  let n = 0;
+  const client = newClient({ token: async () => { if (++n === 1) throw new Error('token service down'); return 'ok'; } });
+  const reasons = [];
+  client.addEventListener('state', (e) => reasons.push(`${e.detail.state}:${e.detail.reason ?? ''}`));
+  const connected = client.connect();
+  await tick(30);
+  assert.ok(reasons.includes('reconnecting:token: token service down'), reasons.join(', '));
+  const socket = ScriptedSocket.all[0];
+  assert.ok(socket, 'connected with the second token');
+  socket.open();
+  assert.deepEqual(socket.sent, [{ type: 'auth', token: 'ok' }]);
+  await welcome(socket);
+  await connected;
+  client.close();
+});
+
+test('a socket that drops while its subscriptions resume does not report open', async () => {
+  const client = newClient();
+  const states = [];
+  client.addEventListener('state', (e) => states.push(e.detail.state));
+  client.addEventListener('error', () => {}); // the interrupted resubscribe
+  client.subscribe('chat:x');
+  client.connect();
+  const first = ScriptedSocket.all[0];
+  await welcome(first); // the subscribe is sent, never answered
+  first.closeFromServer(1006);
+  await tick();
+  assert.equal(client.state, 'reconnecting');
+  await tick(30);
+  const second = ScriptedSocket.all[1];
+  await welcome(second);
+  await answerSubscribe(second, { offset: 'e:1', recovered: true });
+  assert.deepEqual(states, ['connecting', 'reconnecting', 'open']);
   client.close();
 });
 

@@ -54,9 +54,21 @@ export interface Claimed {
   offset: string;
 }
 
+/**
+ * How the token reaches the server. `'frame'` (default): the URL gets `auth=frame` and the token goes
+ * in the first frame, `{"type":"auth","token":"…"}`, so it never appears in a URL (access logs keep
+ * URLs). `'query'`: `?access_token=…` in the URL, for a server of the first version.
+ */
+export type TokenTransport = 'frame' | 'query';
+
 export interface ClientOptions {
-  /** A token, or a function returning one; read on every (re)connect and sent as access_token. */
+  /**
+   * A token, or a function returning one; read afresh on every (re)connect and sent as `tokenTransport`
+   * says. Without one (or when it returns an empty value) the connection is anonymous.
+   */
   token?: string | (() => string | Promise<string>);
+  /** Default `'frame'`; `'query'` puts the token in the URL. An unknown value throws a RangeError. */
+  tokenTransport?: TokenTransport;
   requestTimeoutMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
