@@ -188,8 +188,10 @@ public sealed class SubscriptionService(
             return (true, []);
         }
 
+        var missed = history.Latest - from.Sequence;
         var covered = history.Complete                                 // same history, nothing after 'since' trimmed or lost
-            && history.Latest - from.Sequence <= _options.MaxReplay;   // not too far behind
+            && missed <= _options.MaxReplay                            // not too far behind
+            && history.Messages.Count >= missed;                       // and all of it fit the read's byte budget
         return covered ? (true, history.Messages) : (false, []);
     }
 

@@ -70,6 +70,12 @@ public sealed class RealtimeOptions
     public int MaxReplay { get; set; } = 1000;
 
     /// <summary>
+    /// Most bytes of message data one history read returns (a resume, or one step of filling a
+    /// gap): a resume that would need more is answered <c>recovered:false</c>, and gap filling reads on.
+    /// </summary>
+    public int MaxReplayBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// How long a publish's <c>id</c> is remembered: a retry with the same id within it is stored and
     /// delivered once and answered with the first offset. Longer than any client's retries.
     /// </summary>

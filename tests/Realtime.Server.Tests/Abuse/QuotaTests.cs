@@ -21,6 +21,7 @@ public sealed class QuotaTests : IAsyncLifetime
         {
             ["Realtime:PublishRatePerSecond"] = "100000",
             ["Realtime:PublishBurst"] = "100000",
+            ["Realtime:MaxReplayBytes"] = "4096",
             ["Realtime:SubscribeRatePerSecond"] = "0.001", // the burst alone, so the count does not depend on the machine's speed
             ["Realtime:Namespaces:quick:ClaimTtlSeconds"] = "1",
             ["Realtime:Namespaces:quick:MaxClaimTtlSeconds"] = "60",
@@ -113,6 +114,28 @@ public sealed class QuotaTests : IAsyncLifetime
 
         var sent = await SentBytes() - before;
         Assert.True(sent < 20 * 2_000, $"Redis sent {sent} bytes for 20 foreign-epoch resumes (the 100 kept messages are 100 KB)");
+    }
+
+    [Fact]
+    public async Task A_resume_that_needs_more_than_the_byte_budget_is_not_recovered()
+    {
+        var channel = $"feed:{Guid.NewGuid():N}";
+        await using var publisher = await TestClient.ConnectAsync(_node.WebSocket);
+        var data = "\"" + new string('x', 1000) + "\"";
+        var offsets = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            offsets.Add((await publisher.PublishAsync(channel, data)).Json.GetProperty("offset").GetString()!);
+        }
+
+        await using var far = await TestClient.ConnectAsync(_node.WebSocket);
+        var tooMuch = await far.RequestAsync("subscribe", $$""" "channel":"{{channel}}","since":"{{offsets[0]}}" """.Trim());
+        Assert.False(tooMuch.Json.GetProperty("recovered").GetBoolean()); // 9 KB missed, 4 KB budget
+
+        await using var near = await TestClient.ConnectAsync(_node.WebSocket);
+        var fits = await near.RequestAsync("subscribe", $$""" "channel":"{{channel}}","since":"{{offsets[7]}}" """.Trim());
+        Assert.True(fits.Json.GetProperty("recovered").GetBoolean());
+        Assert.Equal(2, (await near.CollectAsync("message", 2)).Count);
     }
 
     [Fact]

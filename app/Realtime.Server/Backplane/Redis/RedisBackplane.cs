@@ -18,6 +18,7 @@ public sealed class RedisBackplane : IBackplane
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly ILogger<RedisBackplane> _logger;
+    private readonly int _maxReplayBytes;
     private long _linkGeneration;
     private int _linkDown;
 
@@ -25,6 +26,7 @@ public sealed class RedisBackplane : IBackplane
     {
         _redis = redis;
         _keys = new RedisKeys(options.Value.Redis.KeyPrefix);
+        _maxReplayBytes = options.Value.MaxReplayBytes;
         _logger = logger;
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
@@ -53,7 +55,7 @@ public sealed class RedisBackplane : IBackplane
     public async ValueTask<HistorySlice> ReadHistoryAsync(string channel, ChannelOffset? since, int limit, CancellationToken cancellationToken = default)
     {
         var result = (RedisResult[])(await RunAsync(channel, RedisScripts.History, _keys.History(channel),
-            [since?.Sequence.ToString(CultureInfo.InvariantCulture) ?? "", limit + 1, since?.Epoch ?? ""], mutates: false).ConfigureAwait(false))!;
+            [since?.Sequence.ToString(CultureInfo.InvariantCulture) ?? "", limit + 1, since?.Epoch ?? "", _maxReplayBytes], mutates: false).ConfigureAwait(false))!;
         if (result[0].IsNull)
         {
             return new HistorySlice(null, 0, false, []);

@@ -57,9 +57,10 @@ internal static class RedisScripts
 
     /// <summary>
     /// History. KEYS: the history's four. ARGV: sequence after which to read ('' for none), count, the
-    /// reader's epoch. Returns {epoch, latest sequence, first kept sequence, entries, base}; epoch is
-    /// false when there is no history. Entries are read only for the same epoch and only up to the
-    /// count, so a wrong or stale offset costs no more than the answer.
+    /// reader's epoch, a byte budget. Returns {epoch, latest sequence, first kept sequence, entries,
+    /// base}; epoch is false when there is no history. Entries are read only for the same epoch, only
+    /// up to the count, and only while their data fits the budget (at least one), so a wrong, stale or
+    /// far-behind offset costs Redis no more than a bounded answer.
     /// </summary>
     public const string History = """
         local epoch = redis.call('GET', KEYS[2])
@@ -77,6 +78,16 @@ internal static class RedisScripts
           local from = tonumber(ARGV[1]) + 1
           if from <= latest then
             entries = redis.call('XRANGE', KEYS[1], string.format('%d', from) .. '-0', '+', 'COUNT', ARGV[2])
+            local budget, used = tonumber(ARGV[4]), 0
+            for i, entry in ipairs(entries) do
+              used = used + #entry[2][2]
+              if used > budget and i > 1 then
+                for j = #entries, i, -1 do
+                  entries[j] = nil
+                end
+                break
+              end
+            end
           end
         end
         return {epoch, latest, first, entries, tonumber(redis.call('GET', KEYS[4]) or '0')}
