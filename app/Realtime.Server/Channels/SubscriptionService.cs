@@ -137,6 +137,12 @@ public sealed class SubscriptionService(
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims and releases per second");
         }
+
+        connection.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
+        if (!connection.WrittenChannels.TryUse(channel))
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
+        }
     }
 
     /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>

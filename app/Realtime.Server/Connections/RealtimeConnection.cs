@@ -72,6 +72,9 @@ public sealed class RealtimeConnection : IDisposable
     /// <summary>Publish rate limit; set by the handler, touched only by the receive loop.</summary>
     public TokenBucket? PublishBucket { get; set; }
 
+    /// <summary>Distinct channels written per minute; set on first use, touched only by the receive loop.</summary>
+    public ChannelQuota? WrittenChannels { get; set; }
+
     /// <summary>Subscribe rate limit; set by the subscription service on first use, touched only by the receive loop.</summary>
     public TokenBucket? SubscribeBucket { get; set; }
 

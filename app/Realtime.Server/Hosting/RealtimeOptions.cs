@@ -45,6 +45,12 @@ public sealed class RealtimeOptions
 
     public int SubscribeBurst { get; set; } = 100;
 
+    /// <summary>
+    /// Distinct channels one connection may publish, claim or release in per minute; each new channel
+    /// costs the cache a history for its lifetime. Beyond it <c>rate_limited</c>.
+    /// </summary>
+    public int MaxChannelsWrittenPerMinute { get; set; } = 100;
+
     /// <summary>Open connections per node; further upgrades are answered 503.</summary>
     public int MaxConnections { get; set; } = 20_000;
 

@@ -24,6 +24,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.PublishBurst), o.PublishBurst, 1, 1_000_000);
         Range(nameof(o.SubscribeRatePerSecond), o.SubscribeRatePerSecond, 0.001, 1_000_000);
         Range(nameof(o.SubscribeBurst), o.SubscribeBurst, 1, 1_000_000);
+        Range(nameof(o.MaxChannelsWrittenPerMinute), o.MaxChannelsWrittenPerMinute, 1, 1_000_000);
         Range(nameof(o.MaxConnections), o.MaxConnections, 1, 10_000_000);
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
@@ -46,6 +47,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
 
             Range($"Namespaces:{ns}:HistoryLength", rules.HistoryLength, 0, 1_000_000);
             Range($"Namespaces:{ns}:HistoryTtlSeconds", rules.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+
             Range($"Namespaces:{ns}:MaxClaimTtlSeconds", rules.MaxClaimTtlSeconds, 1, (int)Protocol.FrameParser.MaxTtlSeconds);
             Range($"Namespaces:{ns}:ClaimTtlSeconds", rules.ClaimTtlSeconds, 1, rules.MaxClaimTtlSeconds);
             if (!Enum.IsDefined(rules.Publish))

@@ -23,6 +23,7 @@ public sealed class EvictionTests
         {
             ["Realtime:PublishRatePerSecond"] = "100000",
             ["Realtime:PublishBurst"] = "100000",
+            ["Realtime:MaxChannelsWrittenPerMinute"] = "100000", // one connection stands for many anonymous ones
         };
         await using var a = await TestNode.StartAsync(redis.ConnectionString, settings, nodeId: "evict-a");
         await using var b = await TestNode.StartAsync(redis.ConnectionString, settings, nodeId: "evict-b");
