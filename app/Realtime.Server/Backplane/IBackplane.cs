@@ -46,8 +46,8 @@ public interface IBackplane
     ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default);
 }
 
-/// <summary>How much of a channel's past to keep (from its namespace), and how long a publish id is remembered.</summary>
-public readonly record struct HistoryPolicy(int Length, int TtlSeconds, int IdempotencySeconds = 120);
+/// <summary>How much of a channel's past to keep (from its namespace: entries and bytes of data), and how long a publish id is remembered.</summary>
+public readonly record struct HistoryPolicy(int Length, int TtlSeconds, int IdempotencySeconds = 120, long MaxBytes = 16L * 1024 * 1024);
 
 public enum BackplaneMessageKind
 {

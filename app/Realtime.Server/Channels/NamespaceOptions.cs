@@ -19,6 +19,12 @@ public sealed class NamespaceOptions
     /// <summary>Messages kept for resume; 0 keeps none (offsets still advance).</summary>
     public int HistoryLength { get; set; } = 100;
 
+    /// <summary>
+    /// The most bytes of message data one channel's history keeps: the oldest messages go first when
+    /// it is exceeded (the newest is always kept), whatever <see cref="HistoryLength"/> allows.
+    /// </summary>
+    public long HistoryMaxBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>History expires this long after the channel's last message.</summary>
     public int HistoryTtlSeconds { get; set; } = 24 * 3600;
 

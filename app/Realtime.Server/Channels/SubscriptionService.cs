@@ -183,7 +183,7 @@ public sealed class SubscriptionService(
     public HistoryPolicy History(string channel)
     {
         var rule = rules.For(channel);
-        return new HistoryPolicy(rule.HistoryLength, rule.HistoryTtlSeconds, _options.PublishIdWindowSeconds);
+        return new HistoryPolicy(rule.HistoryLength, rule.HistoryTtlSeconds, _options.PublishIdWindowSeconds, rule.HistoryMaxBytes);
     }
 
     /// <summary>What to replay after <paramref name="since"/>, and whether that covers everything missed.</summary>

@@ -47,6 +47,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
 
             Range($"Namespaces:{ns}:HistoryLength", rules.HistoryLength, 0, 1_000_000);
             Range($"Namespaces:{ns}:HistoryTtlSeconds", rules.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+            Range($"Namespaces:{ns}:HistoryMaxBytes", rules.HistoryMaxBytes, 1024, 1L << 40);
 
             Range($"Namespaces:{ns}:MaxClaimTtlSeconds", rules.MaxClaimTtlSeconds, 1, (int)Protocol.FrameParser.MaxTtlSeconds);
             Range($"Namespaces:{ns}:ClaimTtlSeconds", rules.ClaimTtlSeconds, 1, rules.MaxClaimTtlSeconds);

@@ -240,6 +240,30 @@ public abstract class BackplaneSpecification
     }
 
     [Fact]
+    public async Task History_keeps_at_most_its_byte_cap_oldest_first_and_always_the_newest()
+    {
+        var channel = NewChannel();
+        var capped = new HistoryPolicy(Length: 100, TtlSeconds: 3600, MaxBytes: 3000);
+        var data = Encoding.UTF8.GetBytes("\"" + new string('x', 998) + "\""); // 1,000 bytes
+        var offsets = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            offsets.Add(await Backplane.PublishAsync(channel, data, capped));
+        }
+
+        var kept = await Backplane.ReadHistoryAsync(channel, Offset(offsets[6]), 100);
+        Assert.True(kept.Complete);
+        Assert.Equal(offsets[7..], kept.Messages.Select(m => m.Offset)); // 3 × 1,000 bytes
+        Assert.False((await Backplane.ReadHistoryAsync(channel, Offset(offsets[5]), 100)).Complete);
+
+        var big = Encoding.UTF8.GetBytes("\"" + new string('y', 4998) + "\"");
+        var last = await Backplane.PublishAsync(channel, big, capped);
+        var alone = await Backplane.ReadHistoryAsync(channel, Offset(offsets[^1]), 100);
+        Assert.True(alone.Complete); // larger than the cap on its own, and kept
+        Assert.Equal([last], alone.Messages.Select(m => m.Offset));
+    }
+
+    [Fact]
     public async Task A_publish_id_is_stored_and_delivered_once()
     {
         var channel = NewChannel();

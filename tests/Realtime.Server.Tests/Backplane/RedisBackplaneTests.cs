@@ -67,7 +67,7 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
         var key = $"rt:{{{channel}}}:log";
         Assert.Equal(3, await database.StreamLengthAsync(key));
         Assert.Equal(["1-0", "2-0", "3-0"], (await database.StreamRangeAsync(key)).Select(e => e.Id.ToString())); // ids are the dense sequence
-        foreach (var expiring in new[] { key, $"rt:{{{channel}}}:log:epoch", $"rt:{{{channel}}}:log:seq" })
+        foreach (var expiring in new[] { key, $"rt:{{{channel}}}:log:epoch", $"rt:{{{channel}}}:log:seq", $"rt:{{{channel}}}:log:bytes" })
         {
             var ttl = await database.KeyTimeToLiveAsync(expiring);
             Assert.NotNull(ttl);

@@ -60,6 +60,7 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
         private string? _epoch;
         private long _last;
         private long _expiresAtMs;
+        private long _bytes;
 
         public string Publish(ReadOnlyMemory<byte> data, HistoryPolicy history, string? id, long nowMs)
         {
@@ -74,9 +75,10 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
                 _epoch ??= ChannelOffset.NewEpoch();
                 var message = new BackplaneMessage(name, new ChannelOffset(_epoch, ++_last), data.ToArray(), nowMs);
                 _history.Enqueue(message);
-                while (_history.Count > history.Length)
+                _bytes += message.Data.Length;
+                while (_history.Count > history.Length || (_bytes > history.MaxBytes && _history.Count > 1))
                 {
-                    _history.Dequeue();
+                    _bytes -= _history.Dequeue().Data.Length;
                 }
 
                 if (id is not null)
@@ -158,6 +160,7 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
                 _history.Clear();
                 _epoch = null;
                 _last = 0;
+                _bytes = 0;
             }
         }
 

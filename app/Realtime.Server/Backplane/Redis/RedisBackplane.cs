@@ -50,7 +50,7 @@ public sealed class RedisBackplane : IBackplane
 
     /// <summary>The arguments of the scripts' shared append step, in their order.</summary>
     internal RedisValue[] AppendArguments(string channel, ReadOnlyMemory<byte> data, HistoryPolicy history) =>
-        [data, history.Length, history.TtlSeconds * 1000L, _keys.MessagesName(channel), ChannelOffset.NewEpoch()];
+        [data, history.Length, history.TtlSeconds * 1000L, _keys.MessagesName(channel), ChannelOffset.NewEpoch(), history.MaxBytes];
 
     public async ValueTask<HistorySlice> ReadHistoryAsync(string channel, ChannelOffset? since, int limit, CancellationToken cancellationToken = default)
     {

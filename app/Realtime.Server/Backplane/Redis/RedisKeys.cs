@@ -30,6 +30,9 @@ public sealed class RedisKeys(string prefix)
     /// </summary>
     public RedisKey Base(string channel) => $"{prefix}:{{{channel}}}:log:base";
 
+    /// <summary>The bytes of data the channel's history holds now (kept with the stream, for its byte cap).</summary>
+    public RedisKey Bytes(string channel) => $"{prefix}:{{{channel}}}:log:bytes";
+
     /// <summary>A publish id seen within the idempotency window: value = the offset it got.</summary>
     public RedisKey PublishId(string channel, string id) => $"{prefix}:{{{channel}}}:pub:{id}";
 
@@ -54,5 +57,5 @@ public sealed class RedisKeys(string prefix)
     public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:events";
 
     /// <summary>The keys of a channel's history, in the order the scripts take them.</summary>
-    public RedisKey[] History(string channel) => [Stream(channel), Epoch(channel), Sequence(channel), Base(channel)];
+    public RedisKey[] History(string channel) => [Stream(channel), Epoch(channel), Sequence(channel), Base(channel), Bytes(channel)];
 }

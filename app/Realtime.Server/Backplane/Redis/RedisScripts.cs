@@ -8,25 +8,41 @@ namespace Realtime.Server.Backplane.Redis;
 internal static class RedisScripts
 {
     /// <summary>
-    /// Appends ARGV[a] to the history whose keys start at KEYS[s] (stream, epoch, sequence, base: see
-    /// <see cref="RedisKeys.History"/>) under the channel's next sequence (entry id <c>SEQ-0</c>, so
-    /// ids are the dense sequence), trims it to ARGV[a+1] entries, expires its keys after ARGV[a+2] ms
-    /// of silence, and publishes "EPOCH:SEQ\nMS\nDATA" on ARGV[a+3]. A history missing any of its keys
-    /// starts over under a new epoch ARGV[a+4] at sequence 1. Sets <c>offset</c>.
+    /// Appends ARGV[a] to the history whose keys start at KEYS[s] (stream, epoch, sequence, base, bytes:
+    /// see <see cref="RedisKeys.History"/>) under the channel's next sequence (entry id <c>SEQ-0</c>, so
+    /// ids are the dense sequence), trims the oldest entries while there are more than ARGV[a+1] or
+    /// their data exceeds ARGV[a+5] bytes (the newest is always kept), expires the history's keys after
+    /// ARGV[a+2] ms of silence, and publishes "EPOCH:SEQ\nMS\nDATA" on ARGV[a+3]. A history missing
+    /// any of its keys starts over under a new epoch ARGV[a+4] at sequence 1. Sets <c>offset</c>.
     /// </summary>
     private static string Append(int s, int a) => $$"""
         local epoch = redis.call('GET', KEYS[{{s + 1}}])
         if not epoch or redis.call('EXISTS', KEYS[{{s}}]) == 0 or redis.call('EXISTS', KEYS[{{s + 2}}]) == 0 then
           epoch = ARGV[{{a + 4}}]
           redis.call('SET', KEYS[{{s + 1}}], epoch)
-          redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}])
+          redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}], KEYS[{{s + 4}}])
         end
         local seq = redis.call('INCR', KEYS[{{s + 2}}])
         local now = redis.call('TIME')
         local ms = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
-        redis.call('XADD', KEYS[{{s}}], 'MAXLEN', ARGV[{{a + 1}}], seq .. '-0', 'd', ARGV[{{a}}], 't', ms)
+        redis.call('XADD', KEYS[{{s}}], seq .. '-0', 'd', ARGV[{{a}}], 't', ms)
+        local bytes = redis.call('INCRBY', KEYS[{{s + 4}}], #ARGV[{{a}}])
+        local length = redis.call('XLEN', KEYS[{{s}}])
+        local maxlen, maxbytes = tonumber(ARGV[{{a + 1}}]), tonumber(ARGV[{{a + 5}}])
+        if length > maxlen or (bytes > maxbytes and length > 1) then
+          local cursor, cut = '-', nil
+          while length > maxlen or (bytes > maxbytes and length > 1) do
+            local oldest = redis.call('XRANGE', KEYS[{{s}}], cursor, '+', 'COUNT', 1)[1]
+            bytes = bytes - #oldest[2][2]
+            length = length - 1
+            cut = oldest[1]
+            cursor = '(' .. cut
+          end
+          redis.call('XTRIM', KEYS[{{s}}], 'MINID', string.format('%d', tonumber(string.match(cut, '^%d+')) + 1) .. '-0')
+          redis.call('SET', KEYS[{{s + 4}}], bytes)
+        end
         if tonumber(ARGV[{{a + 2}}]) > 0 then
-          for k = {{s}}, {{s + 3}} do
+          for k = {{s}}, {{s + 4}} do
             redis.call('PEXPIRE', KEYS[k], ARGV[{{a + 2}}])
           end
         end
@@ -35,14 +51,14 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Publish. KEYS: the history's four, publish id. ARGV: data, maxlen, ttl ms, pub/sub channel,
-    /// new epoch, id window ms (0 = no id). A publish id seen within its window returns the offset it
+    /// Publish. KEYS: the history's five, publish id. ARGV: data, maxlen, ttl ms, pub/sub channel,
+    /// new epoch, max bytes, id window ms (0 = no id). A publish id seen within its window returns the offset it
     /// got then, and appends nothing.
     /// </summary>
     public static readonly string Publish = """
-        local window = tonumber(ARGV[6])
+        local window = tonumber(ARGV[7])
         if window > 0 then
-          local seen = redis.call('GET', KEYS[5])
+          local seen = redis.call('GET', KEYS[6])
           if seen then
             return seen
           end
@@ -50,13 +66,13 @@ internal static class RedisScripts
         """ + "\n" + Append(1, 1) + """
 
         if window > 0 then
-          redis.call('SET', KEYS[5], offset, 'PX', window)
+          redis.call('SET', KEYS[6], offset, 'PX', window)
         end
         return offset
         """;
 
     /// <summary>
-    /// History. KEYS: the history's four. ARGV: sequence after which to read ('' for none), count, the
+    /// History. KEYS: the history's five. ARGV: sequence after which to read ('' for none), count, the
     /// reader's epoch, a byte budget. Returns {epoch, latest sequence, first kept sequence, entries,
     /// base}; epoch is false when there is no history. Entries are read only for the same epoch, only
     /// up to the count, and only while their data fits the budget (at least one), so a wrong, stale or
@@ -119,7 +135,7 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Claim: first writer wins. KEYS: claim, the history's four, claims index. ARGV: owner, ttl ms
+    /// Claim: first writer wins. KEYS: claim, the history's five, claims index. ARGV: owner, ttl ms
     /// (every claim expires), resource, then the Append arguments (event data, maxlen, ttl ms, pub/sub
     /// channel, new epoch). Returns {1, offset} when claimed, {2, latest offset or false} when the owner
     /// already holds it (a retried claim: nothing appended), {0, current owner} when someone else holds it.
@@ -140,14 +156,14 @@ internal static class RedisScripts
 
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         local expiry = tonumber(ms) + tonumber(ARGV[2])
-        redis.call('ZADD', KEYS[6], expiry, ARGV[3])
-        local last = redis.call('ZRANGE', KEYS[6], -1, -1, 'WITHSCORES')
-        redis.call('PEXPIREAT', KEYS[6], last[2])
+        redis.call('ZADD', KEYS[7], expiry, ARGV[3])
+        local last = redis.call('ZRANGE', KEYS[7], -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', KEYS[7], last[2])
         return {1, offset}
         """;
 
     /// <summary>
-    /// Release. KEYS: claim, the history's four, claims index. ARGV: owner ('' = the server, may
+    /// Release. KEYS: claim, the history's five, claims index. ARGV: owner ('' = the server, may
     /// release any), resource, then the Append arguments. Returns {1, offset} when released, {0, false}
     /// when not claimed, {-1, owner} when held by another. The event is appended before the claim is
     /// deleted: a full cache refuses a script's first write, and then nothing changed.
@@ -163,7 +179,7 @@ internal static class RedisScripts
         """ + "\n" + Append(2, 3) + """
 
         redis.call('DEL', KEYS[1])
-        redis.call('ZREM', KEYS[6], ARGV[2])
+        redis.call('ZREM', KEYS[7], ARGV[2])
         return {1, offset}
         """;
 
