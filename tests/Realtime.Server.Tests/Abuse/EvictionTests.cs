@@ -32,6 +32,7 @@ public sealed class EvictionTests
         await using var filler = await TestClient.ConnectAsync(a.WebSocket);
         await using var admin = await redis.AdminAsync();
         var database = admin.GetDatabase();
+        var figures = await AbuseFigures.StartAsync(admin.GetServer(admin.GetEndPoints()[0]));
 
         var claimed = await anna.RequestAsync("claim", """ "channel":"booking:r1","resource":"table-7","ttl":3600 """.Trim());
         Assert.Equal("claimed", claimed.Type);
@@ -54,6 +55,8 @@ public sealed class EvictionTests
         }
 
         var second = await ben.RequestAsync("claim", """ "channel":"booking:r1","resource":"table-7","ttl":3600 """.Trim());
+        await figures.RecordAsync($"filler of 60 KB messages on new channels, 40 MB Redis, {policy}",
+            $"{published} published, {refused} refused (unavailable); second claimant: {(second.Type == "claimed" ? "claimed (double booking)" : second.Json.GetProperty("code").GetString())}");
         if (doubleBooked)
         {
             Assert.Equal("claimed", second.Type); // the eviction policy gave the table away
