@@ -12,21 +12,26 @@ namespace Realtime.Server.Connections;
 public sealed class AuthFrameReader(Identity.TokenValidator tokens)
 {
     /// <summary>The identity (null: anonymous, on a server that checks no tokens), or why the connection must close (1008).</summary>
-    public readonly record struct Outcome(Identity.Identity? Identity, string? Refusal);
+    /// <param name="Closed">The close was sent already.</param>
+    public readonly record struct Outcome(Identity.Identity? Identity, string? Refusal, bool Closed = false);
 
     public async Task<Outcome> ReadAsync(WebSocket socket, int maxBytes, TimeSpan timeout)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes, 16 * 1024) + 1);
+        var limit = Math.Min(maxBytes, 16 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        var receiving = ReceiveAsync(socket, buffer, limit);
         try
         {
-            var count = 0;
-            var receiving = ReceiveAsync(socket, buffer);
             if (await Task.WhenAny(receiving, Task.Delay(timeout)).ConfigureAwait(false) != receiving)
             {
-                return new Outcome(null, "no auth frame in time");
+                // Say why, then cut the socket: the pending read ends, and only then is the buffer free.
+                await CloseAsync(socket, "no auth frame in time").ConfigureAwait(false);
+                socket.Abort();
+                await receiving.ConfigureAwait(false);
+                return new Outcome(null, "no auth frame in time", Closed: true);
             }
 
-            count = await receiving.ConfigureAwait(false);
+            var count = await receiving.ConfigureAwait(false);
             if (count < 0)
             {
                 return new Outcome(null, "the first frame must be an auth frame (text, at most 16 KiB)");
@@ -48,19 +53,36 @@ public sealed class AuthFrameReader(Identity.TokenValidator tokens)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (receiving.IsCompleted)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Close 1008 with the reason; a peer that is gone already is fine.</summary>
+    public static async Task CloseAsync(WebSocket socket, string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.CloseOutputAsync(CloseCodes.Policy, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Gone already.
         }
     }
 
     /// <summary>One whole text message into <paramref name="buffer"/>; -1 for anything else (binary, close, too big).</summary>
-    private static async Task<int> ReceiveAsync(WebSocket socket, byte[] buffer)
+    private static async Task<int> ReceiveAsync(WebSocket socket, byte[] buffer, int limit)
     {
         var count = 0;
         try
         {
             while (true)
             {
-                var result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
+                var result = await socket.ReceiveAsync(buffer.AsMemory(count, limit + 1 - count), CancellationToken.None).ConfigureAwait(false);
                 if (result.MessageType != WebSocketMessageType.Text)
                 {
                     return -1;
@@ -72,13 +94,13 @@ public sealed class AuthFrameReader(Identity.TokenValidator tokens)
                     return count;
                 }
 
-                if (count == buffer.Length)
+                if (count > limit)
                 {
                     return -1;
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
             return -1;
         }

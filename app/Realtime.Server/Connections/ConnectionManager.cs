@@ -9,7 +9,9 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
 {
     private readonly ConcurrentDictionary<string, RealtimeConnection> _connections = new(StringComparer.Ordinal);
     private readonly int _max = options.Value.MaxConnections;
+    private readonly int _maxPendingAuth = options.Value.Auth.MaxPendingFrames;
     private int _reserved;
+    private int _pendingAuth;
 
     public int Count => _connections.Count;
 
@@ -26,6 +28,23 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
         Interlocked.Decrement(ref _reserved);
         return false;
     }
+
+    /// <summary>
+    /// Counts a connection that holds a slot but has not authenticated yet (<c>?auth=frame</c>): a
+    /// bounded few, so silent sockets cannot take every slot from real users. False when full.
+    /// </summary>
+    public bool TryBeginPendingAuth()
+    {
+        if (Interlocked.Increment(ref _pendingAuth) <= _maxPendingAuth)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _pendingAuth);
+        return false;
+    }
+
+    public void EndPendingAuth() => Interlocked.Decrement(ref _pendingAuth);
 
     /// <summary>Gives back a slot claimed by <see cref="TryReserve"/> whose upgrade did not happen.</summary>
     public void Release() => Interlocked.Decrement(ref _reserved);

@@ -62,8 +62,18 @@ public sealed class WebSocketAdmission(
             }
         }
 
+        if (awaitsAuthFrame && !connections.TryBeginPendingAuth())
+        {
+            return Refuse(StatusCodes.Status503ServiceUnavailable, "too many connections waiting to authenticate");
+        }
+
         if (!connections.TryReserve())
         {
+            if (awaitsAuthFrame)
+            {
+                connections.EndPendingAuth();
+            }
+
             return Refuse(StatusCodes.Status503ServiceUnavailable, "connection limit reached");
         }
 

@@ -37,6 +37,11 @@ public sealed class WebSocketEndpoint(WebSocketAdmission admission, WebSocketSes
         catch
         {
             connections.Release();
+            if (admitted.AwaitsAuthFrame)
+            {
+                connections.EndPendingAuth();
+            }
+
             throw;
         }
 

@@ -27,12 +27,25 @@ public sealed class WebSocketSessions(
     {
         if (awaitsAuthFrame)
         {
-            var outcome = await authFrames.ReadAsync(socket, _options.MaxMessageBytes, TimeSpan.FromSeconds(_options.Auth.FrameTimeoutSeconds)).ConfigureAwait(false);
+            AuthFrameReader.Outcome outcome;
+            try
+            {
+                outcome = await authFrames.ReadAsync(socket, _options.MaxMessageBytes, TimeSpan.FromSeconds(_options.Auth.FrameTimeoutSeconds)).ConfigureAwait(false);
+            }
+            finally
+            {
+                connections.EndPendingAuth();
+            }
+
             if (outcome.Refusal is { } refusal)
             {
                 ConnectionLog.UpgradeRefused(logger, StatusCodes.Status401Unauthorized, refusal);
                 connections.Release();
-                await CloseAsync(socket, refusal).ConfigureAwait(false);
+                if (!outcome.Closed)
+                {
+                    await AuthFrameReader.CloseAsync(socket, refusal).ConfigureAwait(false);
+                }
+
                 return;
             }
 
@@ -65,19 +78,6 @@ public sealed class WebSocketSessions(
         {
             connections.Remove(connection);
             ConnectionLog.Closed(logger, connection.Id);
-        }
-    }
-
-    private static async Task CloseAsync(WebSocket socket, string reason)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseOutputAsync(CloseCodes.Policy, reason, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Gone already.
         }
     }
 }

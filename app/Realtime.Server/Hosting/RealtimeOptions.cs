@@ -141,6 +141,9 @@ public sealed class AuthOptions
     /// <summary>How long a connection opened with <c>?auth=frame</c> has to send its auth frame before it is closed (1008).</summary>
     public int FrameTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Most connections of a node still waiting for their auth frame; more upgrades with <c>?auth=frame</c> get 503.</summary>
+    public int MaxPendingFrames { get; set; } = 500;
+
     public bool Enabled => !string.IsNullOrEmpty(Authority) || !string.IsNullOrEmpty(SigningKey);
 }
 

@@ -29,6 +29,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
         Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);
+        Range("Auth:MaxPendingFrames", o.Auth.MaxPendingFrames, 1, 1_000_000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
         Range(nameof(o.MaxReplayBytes), o.MaxReplayBytes, 1024, 1024 * 1024 * 1024);
         Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);

@@ -19,10 +19,24 @@ public static class ServerApi
 {
     public static IEndpointRouteBuilder MapServerApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/channels/{channel}/messages", PublishAsync);
-        endpoints.MapGet("/api/channels/{channel}/presence", PresenceAsync);
-        endpoints.MapDelete("/api/channels/{channel}/claims/{resource}", ReleaseAsync);
+        var api = endpoints.MapGroup("").AddEndpointFilter(AsSpelled);
+        api.MapPost("/api/channels/{channel}/messages", PublishAsync);
+        api.MapGet("/api/channels/{channel}/presence", PresenceAsync);
+        api.MapDelete("/api/channels/{channel}/claims/{resource}", ReleaseAsync);
         return endpoints;
+    }
+
+    /// <summary>
+    /// Only <c>/api/</c> exactly as written reaches the API. Routing ignores case and decodes the path,
+    /// but the load balancer's rule that keeps the API off the public listeners matches the raw
+    /// path as written: <c>/API/…</c> or <c>/%61pi/…</c> would slip past it.
+    /// </summary>
+    private static ValueTask<object?> AsSpelled(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var raw = context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        return raw.StartsWith("/api/", StringComparison.Ordinal)
+            ? next(context)
+            : ValueTask.FromResult<object?>(Results.NotFound());
     }
 
     private static async Task<IResult> PublishAsync(

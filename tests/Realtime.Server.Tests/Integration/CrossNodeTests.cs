@@ -184,6 +184,18 @@ public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/API/channels/chat:x/messages")]
+    [InlineData("/Api/channels/chat:x/messages")]
+    public async Task Server_api_answers_only_as_spelled_so_the_load_balancers_rule_cannot_be_sidestepped(string path)
+    {
+        using var http = new HttpClient { BaseAddress = _b.Http };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_b.Http, path)) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
     [InlineData(null, "{}", "chat:x", HttpStatusCode.Unauthorized)]
     [InlineData("wrong-key-0123456789", "{}", "chat:x", HttpStatusCode.Forbidden)]
     [InlineData(ApiKey, "{}", "bad channel", HttpStatusCode.BadRequest)]

@@ -24,6 +24,7 @@ public sealed class IdentityTests : IAsyncLifetime
         settings["Realtime:Namespaces:user:AllowAnonymous"] = "false";
         settings["Realtime:Namespaces:news:Publish"] = "Server";
         settings["Realtime:Auth:FrameTimeoutSeconds"] = "1";
+        settings["Realtime:Auth:MaxPendingFrames"] = "3";
         _node = await TestNode.StartAsync(redis: null, settings, logs: _logs);
     }
 
@@ -168,6 +169,32 @@ public sealed class IdentityTests : IAsyncLifetime
 
         Assert.Equal("dave", welcome.GetProperty("user").GetString());
         Assert.DoesNotContain(token, _logs.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Silent_sockets_waiting_to_authenticate_cannot_take_every_slot()
+    {
+        var silent = new List<TestClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            silent.Add(await TestClient.ConnectAsync(AuthInFrame));
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await TestClient.RefusedStatusAsync(AuthInFrame));
+        await using (var withHeader = await TestClient.ConnectAsync(Tokens.With(_node.WebSocket, Tokens.Create("erin"))))
+        {
+            Assert.Equal("erin", (await withHeader.NextOfTypeAsync("welcome")).Json.GetProperty("user").GetString()); // others still get in
+        }
+
+        foreach (var client in silent)
+        {
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync(TimeSpan.FromSeconds(5)));
+            await client.DisposeAsync();
+        }
+
+        await using var later = await TestClient.ConnectAsync(AuthInFrame); // their places are free again
+        await later.SendAsync($$"""{"type":"auth","token":"{{Tokens.Create("erin")}}"}""");
+        Assert.Equal("erin", (await later.NextOfTypeAsync("welcome")).Json.GetProperty("user").GetString());
     }
 
     [Theory]

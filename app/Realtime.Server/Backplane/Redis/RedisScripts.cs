@@ -39,6 +39,9 @@ internal static class RedisScripts
             cursor = '(' .. cut
           end
           redis.call('XTRIM', KEYS[{{s}}], 'MINID', string.format('%d', tonumber(string.match(cut, '^%d+')) + 1) .. '-0')
+          if length <= 1 or bytes < 0 then
+            bytes = length * #ARGV[{{a}}] -- only the newest is left (or none): the count is exact again
+          end
           redis.call('SET', KEYS[{{s + 4}}], bytes)
         end
         if tonumber(ARGV[{{a + 2}}]) > 0 then
@@ -184,12 +187,13 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Current claims, at most ARGV[3]. KEYS: claims index. ARGV: the claim-key prefix, now (Unix ms),
-    /// the most to list. Trims up to 1,000 expired entries a call (bounded work however large the
+    /// Current claims, at most ARGV[3]. KEYS: claims index. ARGV: the claim-key prefix, (unused: the
+    /// time is Redis's own, as the claims' scores are), the most to list. Trims up to 1,000 expired entries a call (bounded work however large the
     /// index), then lists the soonest to expire. Returns {more (1/0), resource, owner, …}.
     /// </summary>
     public const string Claims = """
-        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, 1000)
+        local now = redis.call('TIME')
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), 'LIMIT', 0, 1000)
         if #expired > 0 then
           redis.call('ZREM', KEYS[1], unpack(expired))
         end

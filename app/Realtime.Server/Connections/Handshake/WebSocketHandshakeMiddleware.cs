@@ -61,6 +61,11 @@ public sealed class WebSocketHandshakeMiddleware(
         catch
         {
             connections.Release();
+            if (admitted.AwaitsAuthFrame)
+            {
+                connections.EndPendingAuth();
+            }
+
             throw;
         }
 
