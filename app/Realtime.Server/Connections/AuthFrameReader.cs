@@ -24,9 +24,14 @@ public sealed class AuthFrameReader(Identity.TokenValidator tokens)
         {
             if (await Task.WhenAny(receiving, Task.Delay(timeout)).ConfigureAwait(false) != receiving)
             {
-                // Say why, then cut the socket: the pending read ends, and only then is the buffer free.
+                // Say why; the pending read ends with the peer's answer to the close (or with the socket,
+                // cut if none comes), and only then is the buffer free.
                 await CloseAsync(socket, "no auth frame in time").ConfigureAwait(false);
-                socket.Abort();
+                if (await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false) != receiving)
+                {
+                    socket.Abort();
+                }
+
                 await receiving.ConfigureAwait(false);
                 return new Outcome(null, "no auth frame in time", Closed: true);
             }
