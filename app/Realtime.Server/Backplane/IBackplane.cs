@@ -87,7 +87,7 @@ public sealed record HistorySlice(string? Epoch, long Latest, bool Complete, IRe
         epoch is not null
         && since.Epoch == epoch
         && since.Sequence <= latest
-        && (since.Sequence >= firstKept - 1 || since.Sequence == latest);
+        && since.Sequence >= firstKept - 1; // firstKept is latest + 1 when nothing is kept
 }
 
 /// <summary>The backplane cannot be reached; nothing was written. The request must fail visibly, never succeed silently.</summary>

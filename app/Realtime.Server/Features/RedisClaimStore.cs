@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Realtime.Server.Features;
 
 /// <summary>Claims in Redis: the check, the event's append + publish and the claim's key in one script; an index scored by expiry.</summary>
-public sealed class RedisClaimStore(RedisBackplane backplane, TimeProvider time) : IClaimStore
+public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
 {
     public async ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
     {
@@ -24,7 +24,7 @@ public sealed class RedisClaimStore(RedisBackplane backplane, TimeProvider time)
     {
         var prefix = ((string)backplane.Keys.Claim(channel, ""))!;
         var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)],
-            [prefix, time.GetUtcNow().ToUnixTimeMilliseconds(), limit], mutates: false).ConfigureAwait(false))!;
+            [prefix, limit], mutates: false).ConfigureAwait(false))!;
         var holders = new List<ClaimHolder>(flat.Length / 2);
         for (var i = 1; i + 1 < flat.Length; i += 2)
         {

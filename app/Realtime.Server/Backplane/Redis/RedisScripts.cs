@@ -7,6 +7,9 @@ namespace Realtime.Server.Backplane.Redis;
 /// </summary>
 internal static class RedisScripts
 {
+    /// <summary>Redis's clock in Unix milliseconds, as a decimal string (Lua prints large numbers in exponent form otherwise).</summary>
+    private const string NowMs = "(function() local t = redis.call('TIME') return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) end)()";
+
     /// <summary>
     /// Appends ARGV[a] to the history whose keys start at KEYS[s] (stream, epoch, sequence, base, bytes:
     /// see <see cref="RedisKeys.History"/>) under the channel's next sequence (entry id <c>SEQ-0</c>, so
@@ -23,8 +26,7 @@ internal static class RedisScripts
           redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}], KEYS[{{s + 4}}])
         end
         local seq = redis.call('INCR', KEYS[{{s + 2}}])
-        local now = redis.call('TIME')
-        local ms = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+        local ms = {{NowMs}}
         redis.call('XADD', KEYS[{{s}}], seq .. '-0', 'd', ARGV[{{a}}], 't', ms)
         local bytes = redis.call('INCRBY', KEYS[{{s + 4}}], #ARGV[{{a}}])
         local length = redis.call('XLEN', KEYS[{{s}}])
@@ -187,17 +189,16 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Current claims, at most ARGV[3]. KEYS: claims index. ARGV: the claim-key prefix, (unused: the
-    /// time is Redis's own, as the claims' scores are), the most to list. Trims up to 1,000 expired entries a call (bounded work however large the
+    /// Current claims, at most ARGV[2]. KEYS: claims index. ARGV: the claim-key prefix, the most to
+    /// list. Expiry is judged by Redis's clock, the one the claims' scores were made with. Trims up to 1,000 expired entries a call (bounded work however large the
     /// index), then lists the soonest to expire. Returns {more (1/0), resource, owner, …}.
     /// </summary>
-    public const string Claims = """
-        local now = redis.call('TIME')
-        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000), 'LIMIT', 0, 1000)
+    public static readonly string Claims = $$"""
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', {{NowMs}}, 'LIMIT', 0, 1000)
         if #expired > 0 then
           redis.call('ZREM', KEYS[1], unpack(expired))
         end
-        local limit = tonumber(ARGV[3])
+        local limit = tonumber(ARGV[2])
         local resources = redis.call('ZRANGE', KEYS[1], 0, limit)
         local more = 0
         if #resources > limit then
