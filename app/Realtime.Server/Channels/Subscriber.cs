@@ -12,8 +12,8 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
 {
     private readonly Lock _gate = new();
 
-    // A held gap notice carries its position in a message without data; one without any is always sent.
-    private List<(BackplaneMessage? Message, ReadOnlyMemory<byte> Frame)>? _held = [];
+    // Held frames with their place in the channel (messages and gap notices); one without (presence) is always sent.
+    private List<(ChannelOffset? Position, ReadOnlyMemory<byte> Frame)>? _held = [];
 
     public RealtimeConnection Connection { get; } = connection;
 
@@ -25,38 +25,18 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
     private ChannelOffset? _floor;
 
     /// <summary>Delivers a frame now, or holds it while the subscription is still being resumed.</summary>
-    public bool Deliver(BackplaneMessage message, ReadOnlyMemory<byte> frame)
-    {
-        if (Hold(message, frame) is { } held)
-        {
-            return held;
-        }
-
-        if (Covers(_floor, message.Position))
-        {
-            return true;
-        }
-
-        return Connection.TrySend(frame);
-    }
+    public bool Deliver(BackplaneMessage message, ReadOnlyMemory<byte> frame) => Offer(message.Position, frame);
 
     /// <summary>
     /// A gap notice (<paramref name="upTo"/>: where delivery goes on), in order with the messages. One
     /// at or below where this subscriber started says nothing it does not have: it is not sent, so a
     /// client never moves back to an offset it already passed.
     /// </summary>
-    public void TellGap(ChannelOffset? upTo, ReadOnlyMemory<byte> frame)
-    {
-        if (Hold(upTo is { } gap ? new BackplaneMessage("", gap, default, 0) : null, frame) is not null)
-        {
-            return;
-        }
+    public void TellGap(ChannelOffset? upTo, ReadOnlyMemory<byte> frame) => Offer(upTo, frame);
 
-        if (!Covers(_floor, upTo))
-        {
-            Connection.TrySend(frame);
-        }
-    }
+    /// <summary>Holds the frame while resuming; afterwards sends it unless it lies at or before where the subscription started.</summary>
+    private bool Offer(ChannelOffset? position, ReadOnlyMemory<byte> frame) =>
+        Hold(position, frame) ?? (Covers(_floor, position) || Connection.TrySend(frame));
 
     private static bool Covers(ChannelOffset? floor, ChannelOffset? position) =>
         floor is { } f && position is { } p && p.Epoch == f.Epoch && p.Sequence <= f.Sequence;
@@ -69,9 +49,9 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
     {
         lock (_gate)
         {
-            foreach (var (message, frame) in _held ?? [])
+            foreach (var (position, frame) in _held ?? [])
             {
-                if (Covers(coveredUpTo, message?.Position))
+                if (Covers(coveredUpTo, position))
                 {
                     continue; // already sent by the replay, or at or before the offset the client was given
                 }
@@ -85,7 +65,7 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
     }
 
     /// <summary>Holds the frame while resuming: true when held, false when the hold overflowed, null when not holding.</summary>
-    private bool? Hold(BackplaneMessage? message, ReadOnlyMemory<byte> frame)
+    private bool? Hold(ChannelOffset? position, ReadOnlyMemory<byte> frame)
     {
         if (Volatile.Read(ref _held) is null)
         {
@@ -106,7 +86,7 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
                 return false;
             }
 
-            held.Add((message, frame));
+            held.Add((position, frame));
             return true;
         }
     }

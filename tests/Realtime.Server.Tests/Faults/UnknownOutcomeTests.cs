@@ -49,6 +49,31 @@ public sealed class UnknownOutcomeTests : FaultNodes
     }
 
     [Fact]
+    public async Task A_claim_whose_reply_timed_out_can_be_repeated_by_its_owner_and_is_released_when_it_leaves()
+    {
+        var channel = Channel("booking");
+        var claim = $$""" "channel":"{{channel}}","resource":"table-7","releaseOnDisconnect":true """.Trim();
+        var anna = await TestClient.ConnectAsync(A.WebSocket);
+        await using var ben = await TestClient.ConnectAsync(B.WebSocket);
+        await using var admin = await Redis.AdminAsync();
+
+        var pausedAt = DateTime.UtcNow;
+        await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("CLIENT", "PAUSE", PauseMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "ALL");
+        Assert.Equal("unknown_outcome", (await anna.RequestAsync("claim", claim)).Json.GetProperty("code").GetString());
+        var left = pausedAt + TimeSpan.FromMilliseconds(PauseMs + 200) - DateTime.UtcNow;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left);
+        }
+
+        Assert.Equal("claimed", (await anna.RequestAsync("claim", claim)).Type); // it was written: hers
+        Assert.Equal("conflict", (await ben.RequestAsync("claim", claim)).Json.GetProperty("code").GetString());
+
+        await anna.DisposeAsync(); // released on disconnect, although its first answer was lost
+        await Eventually.TrueAsync(async () => (await ben.RequestAsync("claim", claim)).Type == "claimed", "the claim is released when its owner leaves");
+    }
+
+    [Fact]
     public async Task The_dotnet_client_retries_an_unknown_outcome_and_the_message_arrives_once()
     {
         var channel = Channel("feed");
