@@ -49,7 +49,7 @@ public sealed class UnknownOutcomeTests : FaultNodes
     }
 
     [Fact]
-    public async Task A_claim_whose_reply_timed_out_can_be_repeated_by_its_owner_and_is_released_when_it_leaves()
+    public async Task A_claim_whose_reply_timed_out_can_be_repeated_by_its_owner()
     {
         var channel = Channel("booking");
         var claim = $$""" "channel":"{{channel}}","resource":"table-7","releaseOnDisconnect":true """.Trim();
@@ -69,7 +69,7 @@ public sealed class UnknownOutcomeTests : FaultNodes
         Assert.Equal("claimed", (await anna.RequestAsync("claim", claim)).Type); // it was written: hers
         Assert.Equal("conflict", (await ben.RequestAsync("claim", claim)).Json.GetProperty("code").GetString());
 
-        await anna.DisposeAsync(); // released on disconnect, although its first answer was lost
+        await anna.DisposeAsync(); // and released on disconnect, as asked
         await Eventually.TrueAsync(async () => (await ben.RequestAsync("claim", claim)).Type == "claimed", "the claim is released when its owner leaves");
     }
 
