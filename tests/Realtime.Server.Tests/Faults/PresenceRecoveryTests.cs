@@ -25,7 +25,8 @@ public sealed class PresenceRecoveryTests : FaultNodes
 
         await using var admin = await Redis.AdminAsync();
         await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("FLUSHALL");
-        Assert.True(await Members() < 2, "FLUSHALL took the members");
+        // No check that the members are gone now: a refresh (every second here) may already have
+        // written them back. The join below is the proof: it is published only for a member that was missing.
 
         await Eventually.TrueAsync(async () => await Members() == 2, "both members are back within a few heartbeats", TimeSpan.FromSeconds(10));
         var join = await onB.NextAsync(f => f.Type == "join" && f.Json.GetProperty("member").GetProperty("node").GetString() == A.Id);
