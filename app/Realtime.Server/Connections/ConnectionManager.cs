@@ -5,17 +5,24 @@ using Realtime.Server.Hosting;
 namespace Realtime.Server.Connections;
 
 /// <summary>The node's open connections: admission against the limit, and the list heartbeat and drain walk.</summary>
-public sealed class ConnectionManager(IOptions<RealtimeOptions> options, RealtimeMetrics metrics)
+public sealed class ConnectionManager(IOptions<RealtimeOptions> options, RealtimeMetrics metrics, TimeProvider time, ILogger<ConnectionManager> logger)
 {
+    /// <summary>A full node says so at most this often: under a flood every upgrade finds it full.</summary>
+    private static readonly TimeSpan FullLogSpacing = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, RealtimeConnection> _connections = new(StringComparer.Ordinal);
     private readonly int _max = options.Value.MaxConnections;
     private readonly int _maxPendingAuth = options.Value.Auth.MaxPendingFrames;
     private int _reserved;
     private int _pendingAuth;
+    private long _lastFullLog = long.MinValue;
 
     public int Count => _connections.Count;
 
     public IEnumerable<RealtimeConnection> All => _connections.Values;
+
+    /// <summary>Whether a slot is free: a cheap look before an upgrade costs anything. A full node says so in the log.</summary>
+    public bool HasRoom() => Volatile.Read(ref _reserved) < _max || !NoteFull();
 
     /// <summary>Claims a slot before the upgrade is accepted; false when the node is full.</summary>
     public bool TryReserve()
@@ -26,7 +33,21 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
         }
 
         Interlocked.Decrement(ref _reserved);
-        return false;
+        return !NoteFull();
+    }
+
+    /// <summary>Logs that the node is full, at most every <see cref="FullLogSpacing"/>; always true.</summary>
+    private bool NoteFull()
+    {
+        var last = Interlocked.Read(ref _lastFullLog);
+        var now = time.GetTimestamp();
+        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= FullLogSpacing)
+            && Interlocked.CompareExchange(ref _lastFullLog, now, last) == last)
+        {
+            Overload.OverloadLog.LimitReached(logger, _max);
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public sealed class RealtimeConnection : IDisposable
     private readonly Channel<ReadOnlyMemory<byte>> _queue;
     private readonly CancellationTokenSource _closeTimeout = new();
     private long _lastReceived;
+    private long _queuedBytes;
     private int _closeRequested;
     private volatile bool _discardQueue;
     private WebSocketCloseStatus _closeStatus = CloseCodes.Normal;
@@ -80,6 +81,9 @@ public sealed class RealtimeConnection : IDisposable
 
     public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
 
+    /// <summary>Bytes of frames queued and not yet written to the socket: how far behind this receiver is.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
     /// <summary>Time since the client last sent anything.</summary>
     public TimeSpan Silence => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
 
@@ -92,7 +96,7 @@ public sealed class RealtimeConnection : IDisposable
     /// </summary>
     public bool TrySend(ReadOnlyMemory<byte> frame)
     {
-        if (_queue.Writer.TryWrite(frame))
+        if (TryQueue(frame))
         {
             return true;
         }
@@ -111,7 +115,7 @@ public sealed class RealtimeConnection : IDisposable
     /// </summary>
     public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
-        if (_queue.Writer.TryWrite(frame))
+        if (TryQueue(frame))
         {
             return true;
         }
@@ -120,7 +124,18 @@ public sealed class RealtimeConnection : IDisposable
         timeout.CancelAfter(_settings.CloseTimeout);
         try
         {
-            await _queue.Writer.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
+            // Counted before the write: the send loop may take the frame at once.
+            Interlocked.Add(ref _queuedBytes, frame.Length);
+            try
+            {
+                await _queue.Writer.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                Interlocked.Add(ref _queuedBytes, -frame.Length);
+                throw;
+            }
+
             return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -131,6 +146,18 @@ public sealed class RealtimeConnection : IDisposable
         {
             return false;
         }
+    }
+
+    private bool TryQueue(ReadOnlyMemory<byte> frame)
+    {
+        Interlocked.Add(ref _queuedBytes, frame.Length);
+        if (_queue.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _queuedBytes, -frame.Length);
+        return false;
     }
 
     /// <summary>
@@ -270,6 +297,7 @@ public sealed class RealtimeConnection : IDisposable
             {
                 while (!_discardQueue && reader.TryRead(out var frame))
                 {
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
                     // No token: it would register and unregister a callback on every send. A send stuck
                     // on a reader that never reads ends when the close timeout aborts the socket.
                     await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);

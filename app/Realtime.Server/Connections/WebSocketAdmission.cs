@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Realtime.Server.Hosting;
+using Realtime.Server.Overload;
 
 namespace Realtime.Server.Connections;
 
@@ -13,20 +14,26 @@ public readonly record struct Admission(int Status, string? Reason, Identity.Ide
 }
 
 /// <summary>
-/// Decides whether an upgrade may become a connection: 403 foreign origin, 503 draining, 401 no or
-/// bad token, 503 node full. An admitted request holds a slot of <see cref="ConnectionManager"/>;
-/// the caller gives it back if the upgrade then fails.
+/// Decides whether an upgrade may become a connection: 403 foreign origin, 503 draining, 503 no room
+/// (memory pressure, node full: checked before the token, which costs more), 401 no or bad token.
+/// An admitted request holds a slot of <see cref="ConnectionManager"/>; the caller gives it back if
+/// the upgrade then fails. Refusals for lack of room are counted, not logged one by one: a flood
+/// would turn into a flood of log lines.
 /// </summary>
 public sealed class WebSocketAdmission(
     ConnectionManager connections,
     OriginPolicy origins,
     DrainState drain,
+    MemoryGuard memory,
     Identity.TokenValidator tokens,
+    RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
     ILogger<WebSocketAdmission> logger)
 {
     /// <summary>Why a request to the WebSocket path without an upgrade gets 426, on either path.</summary>
     public const string UpgradeRequired = "a WebSocket upgrade is required";
+
+    public const string ConnectionLimitReached = "connection limit reached";
 
     private readonly bool _allowAnonymous = options.Value.Auth.AllowAnonymous;
 
@@ -40,6 +47,16 @@ public sealed class WebSocketAdmission(
         if (drain.IsDraining)
         {
             return Refuse(StatusCodes.Status503ServiceUnavailable, "draining");
+        }
+
+        if (memory.UnderPressure)
+        {
+            return NoRoom(RefusalReason.Memory, "server under memory pressure");
+        }
+
+        if (!connections.HasRoom())
+        {
+            return NoRoom(RefusalReason.Limit, ConnectionLimitReached);
         }
 
         Identity.Identity? identity = null;
@@ -64,7 +81,7 @@ public sealed class WebSocketAdmission(
 
         if (awaitsAuthFrame && !connections.TryBeginPendingAuth())
         {
-            return Refuse(StatusCodes.Status503ServiceUnavailable, "too many connections waiting to authenticate");
+            return NoRoom(RefusalReason.PendingAuth, "too many connections waiting to authenticate");
         }
 
         if (!connections.TryReserve())
@@ -74,10 +91,16 @@ public sealed class WebSocketAdmission(
                 connections.EndPendingAuth();
             }
 
-            return Refuse(StatusCodes.Status503ServiceUnavailable, "connection limit reached");
+            return NoRoom(RefusalReason.Limit, ConnectionLimitReached);
         }
 
         return new Admission(StatusCodes.Status101SwitchingProtocols, null, identity, awaitsAuthFrame);
+    }
+
+    private Admission NoRoom(string refusal, string reason)
+    {
+        metrics.Refused(refusal);
+        return new Admission(StatusCodes.Status503ServiceUnavailable, reason, null);
     }
 
     private Admission Refuse(int status, string reason)

@@ -22,6 +22,8 @@ public sealed class EmbeddedMetricsWriter(
     private long _delivered;
     private long _dropped;
     private long _reconnects;
+    private long _refused;
+    private long _shed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,6 +48,8 @@ public sealed class EmbeddedMetricsWriter(
         var delivered = Delta(ref _delivered, metrics.DeliveredTotal);
         var dropped = Delta(ref _dropped, metrics.DroppedTotal);
         var reconnects = Delta(ref _reconnects, metrics.BackplaneReconnectsTotal);
+        var refused = Delta(ref _refused, metrics.RefusedTotal);
+        var shed = Delta(ref _shed, metrics.ShedTotal);
         var lag = metrics.Lag.Take();
 
         using var buffer = new MemoryStream();
@@ -63,7 +67,7 @@ public sealed class EmbeddedMetricsWriter(
             w.WriteEndArray();
             w.WriteEndArray();
             w.WriteStartArray("Metrics");
-            foreach (var name in new[] { "ConnectionsPerTask", "Published", "Delivered", "Dropped", "BackplaneReconnects" })
+            foreach (var name in new[] { "ConnectionsPerTask", "Published", "Delivered", "Dropped", "BackplaneReconnects", "ConnectionsRefused", "ConnectionsShed" })
             {
                 w.WriteStartObject();
                 w.WriteString("Name", name);
@@ -90,6 +94,8 @@ public sealed class EmbeddedMetricsWriter(
             w.WriteNumber("Delivered", delivered);
             w.WriteNumber("Dropped", dropped);
             w.WriteNumber("BackplaneReconnects", reconnects);
+            w.WriteNumber("ConnectionsRefused", refused);
+            w.WriteNumber("ConnectionsShed", shed);
             if (lag.Length > 0)
             {
                 // An array of values: CloudWatch keeps each as a sample, so p99 spans all tasks.

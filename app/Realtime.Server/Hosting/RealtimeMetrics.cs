@@ -18,6 +18,8 @@ public sealed class RealtimeMetrics : IDisposable
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _recovered;
     private readonly Counter<long> _gaps;
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _shed;
     private readonly Histogram<double> _lag;
     private long _connections;
     private long _publishedTotal;
@@ -27,6 +29,8 @@ public sealed class RealtimeMetrics : IDisposable
     private long _reconnectsTotal;
     private long _recoveredTotal;
     private long _gapsTotal;
+    private long _refusedTotal;
+    private long _shedTotal;
 
     public RealtimeMetrics(IMeterFactory meters)
     {
@@ -39,6 +43,8 @@ public sealed class RealtimeMetrics : IDisposable
         _reconnects = _meter.CreateCounter<long>("realtime.backplane.reconnects", "{reconnect}", "Backplane subscription connections restored");
         _recovered = _meter.CreateCounter<long>("realtime.messages.recovered", "{message}", "Messages that did not arrive live (a hole in the sequence, a dropped link) and were read from history instead");
         _gaps = _meter.CreateCounter<long>("realtime.channels.gaps", "{gap}", "Holes in a channel that the history could no longer fill: the channel's subscribers were told with a gap frame");
+        _refused = _meter.CreateCounter<long>("realtime.connections.refused", "{connection}", "Connections refused for lack of room (reason: limit, pending, memory, accept)");
+        _shed = _meter.CreateCounter<long>("realtime.connections.shed", "{connection}", "Slow receivers closed with 1013 to free memory under pressure");
         _lag = _meter.CreateHistogram<double>("realtime.delivery.lag", "ms", "From the backplane accepting a message to queuing it for local receivers");
     }
 
@@ -50,6 +56,8 @@ public sealed class RealtimeMetrics : IDisposable
     public long BackplaneReconnectsTotal => Interlocked.Read(ref _reconnectsTotal);
     public long RecoveredTotal => Interlocked.Read(ref _recoveredTotal);
     public long GapsTotal => Interlocked.Read(ref _gapsTotal);
+    public long RefusedTotal => Interlocked.Read(ref _refusedTotal);
+    public long ShedTotal => Interlocked.Read(ref _shedTotal);
 
     /// <summary>Delivery lags since the EMF writer last took them.</summary>
     public LagSamples Lag { get; } = new();
@@ -100,6 +108,19 @@ public sealed class RealtimeMetrics : IDisposable
     {
         Interlocked.Increment(ref _gapsTotal);
         _gaps.Add(1);
+    }
+
+    /// <summary>A connection turned away for lack of room; <paramref name="reason"/> is one of <see cref="RefusalReason"/>'s.</summary>
+    public void Refused(string reason, long count = 1)
+    {
+        Interlocked.Add(ref _refusedTotal, count);
+        _refused.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void Shed()
+    {
+        Interlocked.Increment(ref _shedTotal);
+        _shed.Add(1);
     }
 
     public void Dispose() => _meter.Dispose();

@@ -51,8 +51,15 @@ public sealed class RealtimeOptions
     /// </summary>
     public int MaxChannelsWrittenPerMinute { get; set; } = 100;
 
-    /// <summary>Open connections per node; further upgrades are answered 503.</summary>
-    public int MaxConnections { get; set; } = 20_000;
+    /// <summary>
+    /// Open WebSockets per node; further upgrades are answered 503. With <see cref="Overload"/>'s
+    /// pending connections and reserve it must fit the process's open-file limit, or start-up fails.
+    /// 0 (the default): as many as that limit leaves room for, at most 20,000 (logged at start).
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>Whether <see cref="MaxConnections"/> was left at 0 and derived from the open-file limit; not a setting.</summary>
+    public bool MaxConnectionsDerived { get; internal set; }
 
     /// <summary>Frames queued for one receiver; a receiver that falls this far behind is closed with 1013.</summary>
     public int SendQueueCapacity { get; set; } = 512;
@@ -91,6 +98,8 @@ public sealed class RealtimeOptions
     public int MaxClaimsListed { get; set; } = 1000;
 
     public AuthOptions Auth { get; set; } = new();
+
+    public Overload.OverloadOptions Overload { get; set; } = new();
 
     public RedisOptions Redis { get; set; } = new();
 

@@ -25,7 +25,11 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.SubscribeRatePerSecond), o.SubscribeRatePerSecond, 0.001, 1_000_000);
         Range(nameof(o.SubscribeBurst), o.SubscribeBurst, 1, 1_000_000);
         Range(nameof(o.MaxChannelsWrittenPerMinute), o.MaxChannelsWrittenPerMinute, 1, 1_000_000);
-        Range(nameof(o.MaxConnections), o.MaxConnections, 1, 10_000_000);
+        Range(nameof(o.MaxConnections), o.MaxConnections, 0, 10_000_000);
+        Range("Overload:ReservedFileDescriptors", o.Overload.ReservedFileDescriptors, 64, 1_000_000);
+        Range("Overload:MaxPendingConnections", o.Overload.MaxPendingConnections, 1, 10_000_000);
+        Range("Overload:MemoryHighPercent", o.Overload.MemoryHighPercent, 10, 95);
+        Range("Overload:MemoryLowPercent", o.Overload.MemoryLowPercent, 5, o.Overload.MemoryHighPercent - 1);
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
         Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);

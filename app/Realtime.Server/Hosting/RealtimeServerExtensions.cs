@@ -10,6 +10,7 @@ using Realtime.Server.Connections.Handshake;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Realtime.Server.Features;
 using Realtime.Server.Identity;
+using Realtime.Server.Overload;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using StackExchange.Redis;
 
@@ -34,10 +35,13 @@ public static class RealtimeServerExtensions
 
     public static IServiceCollection AddRealtimeServer(this IServiceCollection services, IConfiguration configuration)
     {
+        services.TryAddSingleton(ProcessLimits.Current);
         services.AddOptions<RealtimeOptions>()
             .Bind(configuration.GetSection(RealtimeOptions.SectionName))
+            .PostConfigure<ProcessLimits>(ConnectionBudget.ApplyDefault)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RealtimeOptions>, RealtimeOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RealtimeOptions>, ConnectionBudget.Validator>();
 
         // The host must wait for the drain, plus time to close the last sockets and the backplane.
         services.AddOptions<HostOptions>().Configure<IOptions<RealtimeOptions>>((host, realtime) =>
@@ -60,6 +64,15 @@ public static class RealtimeServerExtensions
         services.AddSingleton<AuthFrameReader>();
         services.AddSingleton<WebSocketSessions>();
         services.AddSingleton<WebSocketEndpoint>();
+
+        // The file budget's two halves, enforced by Kestrel: connections that are not WebSockets
+        // (closed at accept beyond the limit; an upgraded socket leaves this count), and upgrades
+        // through the HTTP pipeline. ConnectionManager counts every WebSocket against MaxConnections.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<RealtimeOptions>>((kestrel, realtime) =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = realtime.Value.Overload.MaxPendingConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = realtime.Value.MaxConnections;
+        });
 
         // Every Kestrel endpoint, including those from --urls, answers a connection that opens with
         // a WebSocket upgrade below HTTP (less memory per socket); all else goes on to HTTP.
@@ -94,6 +107,9 @@ public static class RealtimeServerExtensions
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<DrainService>();
         services.AddHostedService<EmbeddedMetricsWriter>();
+        services.AddSingleton<MemoryGuard>();
+        services.AddHostedService(s => s.GetRequiredService<MemoryGuard>());
+        services.AddHostedService<KestrelRejections>();
         services.AddRealtimeHealth();
 
         // OTLP export only when the standard variable names a collector.

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Realtime.Server.Connections.Handshake;
 
@@ -48,6 +49,10 @@ public sealed class WebSocketHandshakeMiddleware(
             await HandshakeResponses.RefusalAsync(connection.Transport.Output, admitted.Status, admitted.Reason!).ConfigureAwait(false);
             return;
         }
+
+        // A WebSocket counts against MaxConnections from here on, no longer against Kestrel's limit
+        // of connections that are not WebSockets: as Kestrel does for an upgrade through HTTP.
+        connection.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
 
         WebSocket socket;
         try

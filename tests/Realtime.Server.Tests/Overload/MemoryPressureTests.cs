@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.WebSockets;
+using Realtime.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Realtime.Server.Tests.Overload;
+
+/// <summary>
+/// A node whose heap fills (large messages queued for receivers that do not read) refuses new
+/// upgrades, closes the receivers furthest behind, and takes new clients again once the heap has
+/// fallen, while a receiver that keeps up is served throughout.
+/// </summary>
+public sealed class MemoryPressureTests(ITestOutputHelper output)
+{
+    /// <summary>The heap limit the runtime enforces, as a container's memory limit makes it (192 MiB).</summary>
+    private const long HeapLimit = 192L << 20;
+
+    private const int SlowReaders = 4;
+    private const int MessageBytes = 60 * 1024;
+
+    [Fact]
+    public async Task A_full_heap_refuses_upgrades_and_closes_the_slowest_receivers_until_it_falls()
+    {
+        await using var node = await NodeProcess.StartAsync(new()
+        {
+            ["Realtime:PublishRatePerSecond"] = "100000",
+            ["Realtime:PublishBurst"] = "100000",
+            // The node's own per-receiver cap would close them first: leave it to the memory guard.
+            ["Realtime:SendQueueCapacity"] = "1000000",
+            ["Realtime:Namespaces:big:HistoryLength"] = "1",
+            ["Realtime:Metrics:EmbeddedMetricFormat"] = "true",
+            ["Realtime:Metrics:EmbeddedMetricIntervalSeconds"] = "1",
+        }, environment: new() { ["DOTNET_GCHeapHardLimit"] = $"0x{HeapLimit:X}" });
+
+        await using var fast = await TestClient.ConnectAsync(node.WebSocket);
+        Assert.Equal("subscribed", (await fast.SubscribeAsync("big:fast")).Type);
+        var slow = new List<TestClient>();
+        for (var i = 0; i < SlowReaders; i++)
+        {
+            var reader = await TestClient.ConnectAsync(node.WebSocket, read: false);
+            await reader.SendAsync($$"""{"type":"subscribe","channel":"big:slow{{i}}"}""");
+            slow.Add(reader);
+        }
+
+        await using var publisher = await TestClient.ConnectAsync(node.WebSocket);
+        var payload = $"\"{new string('x', MessageBytes)}\"";
+
+        // Publish to the slow readers (and the fast one) until the node refuses an upgrade.
+        var publishedToFast = 0;
+        var refusedAt = -1;
+        for (var round = 0; round < 2000 && refusedAt < 0; round++)
+        {
+            for (var i = 0; i < SlowReaders; i++)
+            {
+                await PublishAsync(publisher, node, $"big:slow{i}", payload);
+            }
+
+            await PublishAsync(publisher, node, "big:fast", payload);
+            publishedToFast++;
+            if (round % 20 == 19 && await UpgradeStatusAsync(node.WebSocket) == HttpStatusCode.ServiceUnavailable)
+            {
+                refusedAt = round;
+            }
+        }
+
+        Assert.True(refusedAt >= 0, "the node refused an upgrade once the heap filled");
+        Assert.Contains(node.Output, l => l.Contains("\"EventId\":5002", StringComparison.Ordinal)); // memory pressure, logged
+        Assert.False(node.HasExited);
+
+        // Left alone, it frees itself: the slowest receivers go, and upgrades are taken again.
+        await Eventually.TrueAsync(async () => await UpgradeStatusAsync(node.WebSocket) == HttpStatusCode.SwitchingProtocols,
+            "upgrades are accepted again once the heap falls", TimeSpan.FromSeconds(60));
+        var shed = node.MetricTotal("ConnectionsShed");
+        output.WriteLine($"heap limit {HeapLimit >> 20} MiB: refused after {refusedAt + 1} rounds of {SlowReaders + 1} × {MessageBytes >> 10} KiB; {shed} receivers shed, RSS {node.ResidentBytes() >> 20} MiB");
+        await Eventually.TrueAsync(() => node.MetricTotal("ConnectionsShed") >= 1, "the slowest receivers were closed", TimeSpan.FromSeconds(10));
+        Assert.True(node.MetricTotal("ConnectionsRefused") >= 1);
+
+        // The receiver that kept up was never closed, and has every message.
+        var received = await fast.CollectAsync("message", publishedToFast, TimeSpan.FromSeconds(30));
+        Assert.Equal(publishedToFast, received.Count);
+        Assert.Null(fast.CloseStatus);
+        Assert.False(node.HasExited);
+        foreach (var reader in slow)
+        {
+            await reader.DisposeAsync();
+        }
+    }
+
+    private static async Task PublishAsync(TestClient publisher, NodeProcess node, string channel, string payload)
+    {
+        var reply = await publisher.PublishAsync(channel, payload);
+        Assert.True(reply.Type == "published", $"{reply.Text[..Math.Min(300, reply.Text.Length)]} (node exited: {node.HasExited}; {string.Join('\n', node.Output.TakeLast(5))})");
+    }
+
+    /// <summary>The status an upgrade gets: 101 (then closed again) or the refusal's.</summary>
+    private static async Task<HttpStatusCode> UpgradeStatusAsync(Uri uri)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await socket.ConnectAsync(uri, timeout.Token);
+            socket.Abort();
+            return HttpStatusCode.SwitchingProtocols;
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode;
+        }
+    }
+}
