@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
+using RealtimeInfra.Cdk.Settings;
 
 namespace RealtimeInfra.Cdk.Tests;
 
@@ -164,6 +165,21 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
                 }),
             },
         });
+    }
+
+    [Fact]
+    public void Container_open_file_limit_and_connection_limit_come_from_one_setting()
+    {
+        foreach (var (app, maxConnections) in new[] { (synth.Prod, 20_000), (synth.Dev, 8000) })
+        {
+            var container = Resources(app.ServiceJson, "AWS::ECS::TaskDefinition").Single()["Properties"]!["ContainerDefinitions"]![0]!;
+            var ulimit = Assert.Single(container["Ulimits"]!.AsArray())!;
+            Assert.Equal("nofile", ulimit["Name"]!.GetValue<string>());
+            Assert.Equal(maxConnections + TaskBudget.PendingConnections + TaskBudget.ReservedFileDescriptors, ulimit["SoftLimit"]!.GetValue<int>());
+            Assert.Equal(ulimit["SoftLimit"]!.GetValue<int>(), ulimit["HardLimit"]!.GetValue<int>());
+            var environment = container["Environment"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["Value"]!);
+            Assert.Equal($"{maxConnections}", environment["Realtime__MaxConnections"]!.GetValue<string>());
+        }
     }
 
     [Fact]

@@ -32,6 +32,26 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
+    public void Connections_per_task_must_fit_the_task_memory()
+    {
+        // 20,000 × 18 KiB + 100 MiB ≈ 452 MiB, more than 52.5 % of 512 MiB.
+        FailsWith("""{ "service": { "cpu": 256, "memoryMiB": 512, "maxConnectionsPerTask": 20000 } }""",
+            "service.maxConnectionsPerTask = 20000: needs about 452 MiB",
+            "of service.memoryMiB = 512 the app may fill before it refuses upgrades",
+            "lower it to at most 9602 or raise service.memoryMiB");
+    }
+
+    [Fact]
+    public void Connections_per_task_must_fit_fargate_open_file_limit() =>
+        FailsWith("""{ "service": { "cpu": 16384, "memoryMiB": 122880, "maxConnectionsPerTask": 1048000 } }""",
+            "service.maxConnectionsPerTask = 1048000: must be from 100 to 1047564");
+
+    [Fact]
+    public void Scaling_target_stays_well_under_the_connection_limit() =>
+        FailsWith("""{ "service": { "maxConnectionsPerTask": 6000, "connectionsTargetPerTask": 5000 } }""",
+            "service.connectionsTargetPerTask = 5000: must be at most 80 % of service.maxConnectionsPerTask = 6000 (4800)");
+
+    [Fact]
     public void Unknown_environment_lists_the_known_ones()
     {
         var error = Fails("{}", environment: "staging");

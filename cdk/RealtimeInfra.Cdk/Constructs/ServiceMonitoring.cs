@@ -33,6 +33,9 @@ public sealed record ServiceMonitoringProps
     public int Http5xxPercent { get; init; } = 5;
     public int DeliveryLagP99Milliseconds { get; init; } = 1000;
     public int DroppedPerMinute { get; init; } = 100;
+
+    /// <summary>Connections a minute the tasks refuse for lack of room (the app's ConnectionsRefused).</summary>
+    public int RefusedPerMinute { get; init; } = 100;
     public int CacheCpuPercent { get; init; } = 80;
     public int CacheMemoryPercent { get; init; } = 80;
 
@@ -115,6 +118,7 @@ public sealed class ServiceMonitoring : Construct
         var cacheMemory = CacheMax("DatabaseMemoryUsagePercentage", props.CacheNodeIds, "Highest memory use %");
         var lagP99 = App("DeliveryLag", "p99");
         var dropped = App("Dropped", "Sum");
+        var refused = App("ConnectionsRefused", "Sum");
 
         Alarm("Http5xxRate", errorRate, props.Http5xxPercent, 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             $"5xx responses are at least {props.Http5xxPercent} % of requests over five minutes");
@@ -130,6 +134,8 @@ public sealed class ServiceMonitoring : Construct
             $"p99 delivery lag at or above {props.DeliveryLagP99Milliseconds} ms for five minutes");
         Alarm("DroppedMessages", dropped, props.DroppedPerMinute, 3, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             $"At least {props.DroppedPerMinute} messages a minute not delivered to slow or closing receivers, three minutes running");
+        Alarm("ConnectionsRefused", refused, props.RefusedPerMinute, 3, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            $"At least {props.RefusedPerMinute} connections a minute refused for lack of room (tasks full, memory pressure), three minutes running");
 
         Dashboard = new Dashboard(this, "Dashboard", new DashboardProps
         {
@@ -140,7 +146,8 @@ public sealed class ServiceMonitoring : Construct
             Graph("Connections", App("ConnectionsPerTask", "Sum", "Open connections (all tasks)"), App("ConnectionsPerTask", "Average", "Per task")),
             Graph("Messages a minute", App("Published", "Sum", "Published"), App("Delivered", "Sum", "Delivered"), App("Dropped", "Sum", "Dropped")),
             Graph("Delivery lag (ms)", App("DeliveryLag", "p50", "p50"), App("DeliveryLag", "p99", "p99")),
-            Graph("Backplane reconnects", App("BackplaneReconnects", "Sum", "Reconnects")));
+            Graph("Backplane reconnects", App("BackplaneReconnects", "Sum", "Reconnects")),
+            Graph("Overload", App("ConnectionsRefused", "Sum", "Refused"), App("ConnectionsShed", "Sum", "Shed (memory)")));
         Dashboard.AddWidgets(
             Graph("ALB connections",
                 alb.ActiveConnectionCount(new MetricOptions { Period = Minute, Statistic = "Sum" }),

@@ -24,6 +24,12 @@ public sealed record WebSocketServiceProps
     /// <summary>The port Kestrel listens on inside the container (the .NET images' default).</summary>
     public int ContainerPort { get; init; } = 8080;
 
+    /// <summary>
+    /// The container's open-file limit (nofile, soft and hard), set explicitly so the app's file
+    /// budget never rests on a platform default. 65535 is Fargate's own default.
+    /// </summary>
+    public int OpenFileLimit { get; init; } = 65_535;
+
     public Duration StopTimeout { get; init; } = Duration.Seconds(45);
     public Duration HealthCheckGracePeriod { get; init; } = Duration.Seconds(30);
     public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
@@ -78,7 +84,7 @@ public sealed class WebSocketService : Construct, IConnectable
             RemovalPolicy = props.LogRemovalPolicy,
         });
 
-        taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
+        var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
             Image = props.Image,
             Essential = true,
@@ -99,6 +105,8 @@ public sealed class WebSocketService : Construct, IConnectable
                 StartPeriod = Duration.Seconds(15),
             },
         });
+        // The app checks its connection limit against this at start and refuses to start past it.
+        container.AddUlimits(new Ulimit { Name = UlimitName.NOFILE, SoftLimit = props.OpenFileLimit, HardLimit = props.OpenFileLimit });
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {

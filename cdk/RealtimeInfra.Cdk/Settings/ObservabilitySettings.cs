@@ -15,6 +15,12 @@ public sealed record ObservabilitySettings
     /// <summary>Messages a minute not queued to a receiver (full queue or closing), across tasks.</summary>
     public int DroppedPerMinute { get; init; } = 100;
 
+    /// <summary>
+    /// Connections a minute refused for lack of room (a full task, memory pressure, too many
+    /// half-open connections), across tasks: the fleet is short of capacity.
+    /// </summary>
+    public int RefusedPerMinute { get; init; } = 100;
+
     public int CacheCpuPercent { get; init; } = 80;
 
     public int CacheMemoryPercent { get; init; } = 80;

@@ -17,8 +17,15 @@ public sealed record ServiceSettings
     /// <summary>Average CPU the autoscaler aims for.</summary>
     public int CpuTargetPercent { get; init; } = 60;
 
-    /// <summary>Open WebSockets per task the autoscaler aims for (the app's ConnectionsPerTask metric).</summary>
+    /// <summary>Open WebSockets per task the autoscaler aims for (the app's ConnectionsPerTask metric); well under <see cref="MaxConnectionsPerTask"/>.</summary>
     public int ConnectionsTargetPerTask { get; init; } = 5000;
+
+    /// <summary>
+    /// The most WebSockets one task takes (the app's <c>MaxConnections</c>); past it, upgrades are
+    /// answered 503. Sizes the container's open-file limit, and must fit the task's memory
+    /// (<see cref="TaskBudget"/>).
+    /// </summary>
+    public int MaxConnectionsPerTask { get; init; } = 20_000;
 
     /// <summary>
     /// ECS availability-zone rebalancing: after an AZ outage, move tasks back to an even spread.

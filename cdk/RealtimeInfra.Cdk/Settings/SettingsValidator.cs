@@ -19,6 +19,12 @@ public static partial class SettingsValidator
     /// </summary>
     public const int StopTimeoutMarginSeconds = 10;
 
+    /// <summary>
+    /// The scaling target's highest share of a task's connection limit: scaling out takes minutes,
+    /// and the clients that arrive meanwhile need the rest.
+    /// </summary>
+    public const double MaxScalingTargetShare = 0.8;
+
     /// <summary>Values CloudWatch Logs accepts for a retention period.</summary>
     public static readonly IReadOnlySet<int> LogRetentionDays = new HashSet<int>
     {
@@ -141,6 +147,8 @@ public static partial class SettingsValidator
         Range(p, "service.maxTasks", s.MaxTasks, 1, 1000, "ECS allows up to 1000 tasks per service");
         Range(p, "service.cpuTargetPercent", s.CpuTargetPercent, 10, 90, "a target the autoscaler can hold");
         Range(p, "service.connectionsTargetPerTask", s.ConnectionsTargetPerTask, 100, 100_000, "open sockets per task the autoscaler aims for");
+        Range(p, "service.maxConnectionsPerTask", s.MaxConnectionsPerTask, 100, TaskBudget.FargateMaxOpenFiles - TaskBudget.PendingConnections - TaskBudget.ReservedFileDescriptors,
+            "its open files must fit Fargate's nofile limit of 1048576");
         Range(p, "service.healthCheckGraceSeconds", s.HealthCheckGraceSeconds, 0, 3600, "seconds");
         Retention(p, "service.logRetentionDays", s.LogRetentionDays);
         if (s.ImageTag is not null && s.ImageRepositoryName is null)
@@ -224,6 +232,7 @@ public static partial class SettingsValidator
         Range(p, "observability.http5xxPercent", o.Http5xxPercent, 1, 100, "percent of requests");
         Range(p, "observability.deliveryLagP99Milliseconds", o.DeliveryLagP99Milliseconds, 10, 600_000, "milliseconds");
         Range(p, "observability.droppedPerMinute", o.DroppedPerMinute, 1, 100_000_000, "messages a minute");
+        Range(p, "observability.refusedPerMinute", o.RefusedPerMinute, 1, 100_000_000, "connections a minute");
         Range(p, "observability.cacheCpuPercent", o.CacheCpuPercent, 1, 100, "percent");
         Range(p, "observability.cacheMemoryPercent", o.CacheMemoryPercent, 1, 100, "percent");
     }
@@ -261,6 +270,8 @@ public static partial class SettingsValidator
             p.Add($"service.desiredCount = {service.DesiredCount}: must satisfy service.minTasks ({service.MinTasks}) ≤ desiredCount ≤ service.maxTasks ({service.MaxTasks})");
         }
 
+        CheckTaskBudget(service, p);
+
         if (s.Backplane.MultiAz && s.Backplane.Replicas < 1)
         {
             p.Add($"backplane.multiAz = true: needs backplane.replicas ≥ 1 (is {s.Backplane.Replicas}); Multi-AZ fails over to a replica");
@@ -274,6 +285,26 @@ public static partial class SettingsValidator
         if (lb.DomainName is not null && lb.CertificateArn is null && lb.HostedZoneId is null)
         {
             p.Add($"loadBalancer.domainName = '{lb.DomainName}': needs loadBalancer.certificateArn, or loadBalancer.hostedZoneId and hostedZoneName to make a DNS-validated one; clients reach a domain over wss://");
+        }
+    }
+
+    /// <summary>Connections per task against the task's memory, and the scaling target well under them.</summary>
+    private static void CheckTaskBudget(ServiceSettings service, List<string> p)
+    {
+        var needed = TaskBudget.MemoryMiBFor(service.MaxConnectionsPerTask);
+        var share = service.MemoryMiB * TaskBudget.SheddingShareOfTask;
+        if (needed > share)
+        {
+            p.Add($"service.maxConnectionsPerTask = {service.MaxConnectionsPerTask}: needs about {needed} MiB ({TaskBudget.BaseMemoryMiB} MiB for the node + {TaskBudget.PerConnectionKiB} KiB per connection, measured), "
+                + $"more than the {share:F0} MiB of service.memoryMiB = {service.MemoryMiB} the app may fill before it refuses upgrades ({TaskBudget.SheddingShareOfTask:P1}); "
+                + $"lower it to at most {TaskBudget.ConnectionsFitting(service.MemoryMiB)} or raise service.memoryMiB");
+        }
+
+        var targetCeiling = (int)(service.MaxConnectionsPerTask * MaxScalingTargetShare);
+        if (service.ConnectionsTargetPerTask > targetCeiling)
+        {
+            p.Add($"service.connectionsTargetPerTask = {service.ConnectionsTargetPerTask}: must be at most {MaxScalingTargetShare:P0} of service.maxConnectionsPerTask = {service.MaxConnectionsPerTask} ({targetCeiling}), "
+                + "so tasks keep room for the clients that arrive while the autoscaler adds tasks");
         }
     }
 

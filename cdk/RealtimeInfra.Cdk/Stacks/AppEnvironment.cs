@@ -13,6 +13,7 @@ public static class AppEnvironment
     public const string RedisPassword = "Realtime__Redis__Password";
     public const string HeartbeatSeconds = "Realtime__HeartbeatSeconds";
     public const string DrainSeconds = "Realtime__DrainSeconds";
+    public const string MaxConnections = "Realtime__MaxConnections";
     public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
     public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";
     public const string MetricsServiceName = "Realtime__Metrics__ServiceName";
@@ -26,6 +27,8 @@ public static class AppEnvironment
         [RedisConnectionString] = $"{backplane.Endpoint}:{backplane.Port},ssl=true",
         [HeartbeatSeconds] = settings.App.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         [DrainSeconds] = settings.App.DrainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // The task's open-file limit and memory were sized for this many (TaskBudget).
+        [MaxConnections] = settings.Service.MaxConnectionsPerTask.ToString(System.Globalization.CultureInfo.InvariantCulture),
         [HttpPorts] = "8080",
         // CloudWatch Embedded Metric Format lines: ConnectionsPerTask without an agent.
         [EmbeddedMetrics] = "true",

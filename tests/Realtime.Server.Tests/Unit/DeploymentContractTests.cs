@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Realtime.Server.Hosting;
+using Realtime.Server.Overload;
 
 namespace Realtime.Server.Tests.Unit;
 
@@ -49,6 +50,12 @@ public sealed class DeploymentContractTests
         var idle = alb.GetProperty("Properties").GetProperty("LoadBalancerAttributes").EnumerateArray()
             .Single(a => a.GetProperty("Key").GetString() == "idle_timeout.timeout_seconds").GetProperty("Value").GetString();
         Assert.True(int.Parse(idle!, System.Globalization.CultureInfo.InvariantCulture) >= 2 * options.HeartbeatSeconds);
+
+        // The task's open-file limit holds the app's whole file budget, so the app starts and never runs out.
+        var nofile = container.GetProperty("Ulimits").EnumerateArray().Single(u => u.GetProperty("Name").GetString() == "nofile");
+        Assert.Equal(nofile.GetProperty("SoftLimit").GetInt32(), nofile.GetProperty("HardLimit").GetInt32());
+        Assert.Null(ConnectionBudget.Check(options, new ProcessLimits(nofile.GetProperty("SoftLimit").GetInt32(), MemoryBytes: 1L << 30)));
+        Assert.True(options.MaxConnections > 0, "the task sets the connection limit its memory was checked for");
 
         // ECS waits the stop timeout after SIGTERM; the host needs the drain plus its shutdown margin.
         var stopTimeout = container.GetProperty("StopTimeout").GetInt32();
