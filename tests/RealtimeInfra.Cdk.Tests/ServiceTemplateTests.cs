@@ -156,6 +156,7 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
                 Match.ObjectLike(new Dictionary<string, object>
                 {
                     ["User"] = "1654",
+                    ["Memory"] = 2048, // the task's memory as the container's limit: what .NET sizes its heap by
                     ["StopTimeout"] = 45,
                     ["PortMappings"] = new object[] { new Dictionary<string, object> { ["ContainerPort"] = 8080, ["Protocol"] = "tcp" } },
                     ["HealthCheck"] = Match.ObjectLike(new Dictionary<string, object>
@@ -170,12 +171,15 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     [Fact]
     public void Container_open_file_limit_and_connection_limit_come_from_one_setting()
     {
+        Assert.Equal(100_000 + 500 + 512, TaskBudget.OpenFilesFor(100_000));
+        Assert.Equal(65_535, TaskBudget.OpenFilesFor(8000));
         foreach (var (app, maxConnections) in new[] { (synth.Prod, 20_000), (synth.Dev, 8000) })
         {
             var container = Resources(app.ServiceJson, "AWS::ECS::TaskDefinition").Single()["Properties"]!["ContainerDefinitions"]![0]!;
             var ulimit = Assert.Single(container["Ulimits"]!.AsArray())!;
             Assert.Equal("nofile", ulimit["Name"]!.GetValue<string>());
-            Assert.Equal(maxConnections + TaskBudget.PendingConnections + TaskBudget.ReservedFileDescriptors, ulimit["SoftLimit"]!.GetValue<int>());
+            Assert.Equal(TaskBudget.OpenFilesFor(maxConnections), ulimit["SoftLimit"]!.GetValue<int>());
+            Assert.True(ulimit["SoftLimit"]!.GetValue<int>() >= maxConnections + TaskBudget.PendingConnections + TaskBudget.ReservedFileDescriptors);
             Assert.Equal(ulimit["SoftLimit"]!.GetValue<int>(), ulimit["HardLimit"]!.GetValue<int>());
             var environment = container["Environment"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["Value"]!);
             Assert.Equal($"{maxConnections}", environment["Realtime__MaxConnections"]!.GetValue<string>());

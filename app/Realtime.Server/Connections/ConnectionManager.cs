@@ -22,7 +22,16 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
     public IEnumerable<RealtimeConnection> All => _connections.Values;
 
     /// <summary>Whether a slot is free: a cheap look before an upgrade costs anything. A full node says so in the log.</summary>
-    public bool HasRoom() => Volatile.Read(ref _reserved) < _max || !NoteFull();
+    public bool HasRoom()
+    {
+        if (Volatile.Read(ref _reserved) < _max)
+        {
+            return true;
+        }
+
+        NoteFull();
+        return false;
+    }
 
     /// <summary>Claims a slot before the upgrade is accepted; false when the node is full.</summary>
     public bool TryReserve()
@@ -33,11 +42,12 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
         }
 
         Interlocked.Decrement(ref _reserved);
-        return !NoteFull();
+        NoteFull();
+        return false;
     }
 
-    /// <summary>Logs that the node is full, at most every <see cref="FullLogSpacing"/>; always true.</summary>
-    private bool NoteFull()
+    /// <summary>Logs that the node is full, at most every <see cref="FullLogSpacing"/>.</summary>
+    private void NoteFull()
     {
         var last = Interlocked.Read(ref _lastFullLog);
         var now = time.GetTimestamp();
@@ -46,8 +56,6 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
         {
             Overload.OverloadLog.LimitReached(logger, _max);
         }
-
-        return true;
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class RealtimeMetrics : IDisposable
         _reconnects = _meter.CreateCounter<long>("realtime.backplane.reconnects", "{reconnect}", "Backplane subscription connections restored");
         _recovered = _meter.CreateCounter<long>("realtime.messages.recovered", "{message}", "Messages that did not arrive live (a hole in the sequence, a dropped link) and were read from history instead");
         _gaps = _meter.CreateCounter<long>("realtime.channels.gaps", "{gap}", "Holes in a channel that the history could no longer fill: the channel's subscribers were told with a gap frame");
-        _refused = _meter.CreateCounter<long>("realtime.connections.refused", "{connection}", "Connections refused for lack of room (reason: limit, pending, memory, accept)");
+        _refused = _meter.CreateCounter<long>("realtime.connections.refused", "{connection}", "Connections refused for lack of room (reason: limit, pending_auth, memory, accept)");
         _shed = _meter.CreateCounter<long>("realtime.connections.shed", "{connection}", "Slow receivers closed with 1013 to free memory under pressure");
         _lag = _meter.CreateHistogram<double>("realtime.delivery.lag", "ms", "From the backplane accepting a message to queuing it for local receivers");
     }

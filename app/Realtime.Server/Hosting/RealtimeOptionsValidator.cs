@@ -25,7 +25,8 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range(nameof(o.SubscribeRatePerSecond), o.SubscribeRatePerSecond, 0.001, 1_000_000);
         Range(nameof(o.SubscribeBurst), o.SubscribeBurst, 1, 1_000_000);
         Range(nameof(o.MaxChannelsWrittenPerMinute), o.MaxChannelsWrittenPerMinute, 1, 1_000_000);
-        Range(nameof(o.MaxConnections), o.MaxConnections, 0, 10_000_000);
+        // 0 is unset, and replaced by what the file limit allows before this runs; left 0, no room was left.
+        Range(nameof(o.MaxConnections), o.MaxConnections, o.MaxConnectionsDerived ? 1 : 0, 10_000_000);
         Range("Overload:ReservedFileDescriptors", o.Overload.ReservedFileDescriptors, 64, 1_000_000);
         Range("Overload:MaxPendingConnections", o.Overload.MaxPendingConnections, 1, 10_000_000);
         Range("Overload:MemoryHighPercent", o.Overload.MemoryHighPercent, 10, 95);

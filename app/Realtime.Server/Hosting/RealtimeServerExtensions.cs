@@ -29,6 +29,9 @@ public static class RealtimeServerExtensions
         // for every request, and a WebSocket request keeps them for the connection's whole life.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
+        // Kestrel logs a warning for every connection it closes at its limit: a flood would become
+        // a flood of log lines. The node counts them instead (realtime.connections.refused, accept).
+        builder.Logging.AddFilter(KestrelRejections.LogCategory, LogLevel.Error);
         builder.Services.AddRealtimeServer(builder.Configuration);
         return builder;
     }
@@ -65,13 +68,16 @@ public static class RealtimeServerExtensions
         services.AddSingleton<WebSocketSessions>();
         services.AddSingleton<WebSocketEndpoint>();
 
-        // The file budget's two halves, enforced by Kestrel: connections that are not WebSockets
-        // (closed at accept beyond the limit; an upgraded socket leaves this count), and upgrades
-        // through the HTTP pipeline. ConnectionManager counts every WebSocket against MaxConnections.
+        // The file budget, enforced by Kestrel for connections that are not WebSockets: past the
+        // limit one is closed as soon as it is accepted, and an upgraded socket leaves the count.
+        // ConnectionManager counts every WebSocket against MaxConnections, on both paths. Kestrel's
+        // own count of upgrades through HTTP is a backstop only: it lets go of a socket after the
+        // node has, so at MaxConnections alone it would refuse an upgrade the node had admitted.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<RealtimeOptions>>((kestrel, realtime) =>
         {
-            kestrel.Limits.MaxConcurrentConnections = realtime.Value.Overload.MaxPendingConnections;
-            kestrel.Limits.MaxConcurrentUpgradedConnections = realtime.Value.MaxConnections;
+            var overload = realtime.Value.Overload;
+            kestrel.Limits.MaxConcurrentConnections = overload.MaxPendingConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = realtime.Value.MaxConnections + overload.MaxPendingConnections;
         });
 
         // Every Kestrel endpoint, including those from --urls, answers a connection that opens with
@@ -110,6 +116,7 @@ public static class RealtimeServerExtensions
         services.AddSingleton<MemoryGuard>();
         services.AddHostedService(s => s.GetRequiredService<MemoryGuard>());
         services.AddHostedService<KestrelRejections>();
+        services.AddHostedService<BudgetReport>();
         services.AddRealtimeHealth();
 
         // OTLP export only when the standard variable names a collector.

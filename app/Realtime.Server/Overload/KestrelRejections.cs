@@ -11,6 +11,9 @@ namespace Realtime.Server.Overload;
 /// </summary>
 public sealed class KestrelRejections : IHostedService, IDisposable
 {
+    /// <summary>Where Kestrel logs a connection closed at its limit (event 24, a warning each).</summary>
+    public const string LogCategory = "Microsoft.AspNetCore.Server.Kestrel.Connections";
+
     private const string KestrelMeter = "Microsoft.AspNetCore.Server.Kestrel";
     private const string RejectedInstrument = "kestrel.rejected_connections";
 

@@ -8,11 +8,16 @@ namespace Realtime.Server.Overload;
 /// <summary>
 /// Watches the managed heap against the memory limit. Past <c>Overload:MemoryHighPercent</c> the
 /// node is under pressure: new upgrades are refused (503), and the receivers that hold the most
-/// queued bytes are closed with 1013 (they resume by offset, elsewhere or later) until enough is
-/// set free. Under <c>Overload:MemoryLowPercent</c> it accepts again. The gap between the two keeps
-/// the node from flapping; a full collection confirms each reading above the mark, so garbage not
-/// yet collected never closes anyone.
+/// queued bytes are closed with 1013 (they resume by offset, elsewhere or later). Under
+/// <c>Overload:MemoryLowPercent</c> it accepts again; the gap between the two keeps it from flapping.
 /// </summary>
+/// <remarks>
+/// The heap counter read every <see cref="Interval"/> includes garbage, so only a full collection
+/// may put the node under pressure. Such collections come 200 ms apart at first, so that a heap
+/// filling at 50 MB/s (as in MemoryPressureTests) cannot outrun them, and twice as far apart after
+/// each one that changes nothing (up to 1 s outside pressure, 5 s under it): a heap that sits
+/// between the marks costs a collection every few seconds, not five a second.
+/// </remarks>
 public sealed class MemoryGuard(
     ConnectionManager connections,
     RealtimeMetrics metrics,
@@ -21,7 +26,7 @@ public sealed class MemoryGuard(
     TimeProvider time,
     ILogger<MemoryGuard> logger) : BackgroundService
 {
-    /// <summary>How often the heap is read: a counter read, cheap enough to do often.</summary>
+    /// <summary>How often the heap counter is read: a few additions, cheap enough to do often.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -30,32 +35,29 @@ public sealed class MemoryGuard(
     /// </summary>
     public const long SlowBacklogBytes = 64 * 1024;
 
-    /// <summary>
-    /// Full collections to confirm a reading come at most this often: only while the heap reads
-    /// above a mark, and near its limit the runtime collects as often by itself. A heap filling at
-    /// 50 MB/s (measured in MemoryPressureTests) must not outrun it.
-    /// </summary>
-    private static readonly TimeSpan CollectionSpacing = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan FirstSpacing = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LongestSpacingOutside = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestSpacingUnder = TimeSpan.FromSeconds(5);
 
     private readonly long _high = limits.MemoryBytes / 100 * options.Value.Overload.MemoryHighPercent;
     private readonly long _low = limits.MemoryBytes / 100 * options.Value.Overload.MemoryLowPercent;
     private long _lastCollection;
+    private TimeSpan _spacing = FirstSpacing;
     private volatile bool _underPressure;
 
     /// <summary>True while new upgrades must be refused for lack of memory.</summary>
     public bool UnderPressure => _underPressure;
 
+    /// <summary>Heap bytes past which the node comes under pressure.</summary>
+    public long HighMark => _high;
+
+    /// <summary>Heap bytes under which it leaves pressure.</summary>
+    public long LowMark => _low;
+
+    private long Mark => _underPressure ? _low : _high;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var o = options.Value;
-        var filesInUse = ProcessLimits.OpenFilesInUse();
-        OverloadLog.Budget(logger, o.MaxConnections, o.Overload.MaxPendingConnections, o.Overload.ReservedFileDescriptors,
-            limits.OpenFiles, filesInUse, limits.MemoryBytes >> 20, _high >> 20, _low >> 20);
-        if (o.MaxConnectionsDerived && o.MaxConnections < ConnectionBudget.DefaultMaxConnections)
-        {
-            OverloadLog.MaxConnectionsLowered(logger, o.MaxConnections, limits.OpenFiles, ConnectionBudget.DefaultMaxConnections);
-        }
-
         using var timer = new PeriodicTimer(Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -63,50 +65,63 @@ public sealed class MemoryGuard(
         }
     }
 
-    /// <summary>
-    /// One reading. Outside pressure, a reading above the high mark is confirmed by a full
-    /// collection before anything happens (the counter includes garbage). Under pressure, every
-    /// reading sheds what exceeds the low mark at once, since a heap filling fast gives no time to
-    /// wait, and a collection (at most every <see cref="CollectionSpacing"/>) shows what is freed.
-    /// </summary>
+    /// <summary>One reading: enters or leaves pressure, and sheds while under it.</summary>
     internal void Check()
     {
         var heap = GC.GetTotalMemory(forceFullCollection: false);
-        if (!_underPressure)
+        if (heap < Mark)
         {
-            if (heap < _high || !TryCollect(ref heap) || heap < _high)
-            {
-                return;
-            }
-
-            _underPressure = true;
-            OverloadLog.MemoryPressure(logger, heap >> 20, _high >> 20, limits.MemoryBytes >> 20);
-        }
-        else if (heap >= _low)
-        {
-            TryCollect(ref heap);
-        }
-
-        if (heap < _low)
-        {
-            _underPressure = false;
-            OverloadLog.MemoryRecovered(logger, heap >> 20, _low >> 20);
+            _spacing = FirstSpacing;
+            Leave(heap);
             return;
         }
 
+        var collected = TryCollect(ref heap);
+        if (heap < Mark)
+        {
+            Leave(heap);
+            return;
+        }
+
+        if (!_underPressure)
+        {
+            if (!collected)
+            {
+                return; // Garbage, perhaps: the next collection tells.
+            }
+
+            _underPressure = true;
+            _spacing = FirstSpacing; // See soon what shedding frees.
+            OverloadLog.MemoryPressure(logger, heap >> 20, _high >> 20, limits.MemoryBytes >> 20);
+        }
+
+        // Between collections the counter overstates the heap; closing connections already counted
+        // as freed keeps the next readings from closing more for the same bytes.
         ShedSlowReceivers(heap - _low);
+    }
+
+    private void Leave(long heap)
+    {
+        if (_underPressure)
+        {
+            _underPressure = false;
+            _spacing = FirstSpacing;
+            OverloadLog.MemoryRecovered(logger, heap >> 20, _low >> 20);
+        }
     }
 
     /// <summary>A full blocking collection, then the heap it left; false (and no collection) if one ran too recently.</summary>
     private bool TryCollect(ref long heap)
     {
-        if (time.GetElapsedTime(_lastCollection) < CollectionSpacing)
+        if (time.GetElapsedTime(_lastCollection) < _spacing)
         {
             return false;
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         _lastCollection = time.GetTimestamp();
+        var longest = _underPressure ? LongestSpacingUnder : LongestSpacingOutside;
+        _spacing = _spacing * 2 < longest ? _spacing * 2 : longest;
         heap = GC.GetTotalMemory(forceFullCollection: false);
         return true;
     }
@@ -114,6 +129,8 @@ public sealed class MemoryGuard(
     /// <summary>
     /// Closes the receivers with the largest backlogs until their queued bytes cover
     /// <paramref name="excess"/>, counting those already closing (their memory is on its way out).
+    /// A heuristic: a frame queued to several receivers is freed only when the last lets go of it,
+    /// so the next reading after a collection closes more if it must.
     /// </summary>
     private void ShedSlowReceivers(long excess)
     {

@@ -19,7 +19,7 @@ public sealed record ProcessLimits(long? OpenFiles, long MemoryBytes)
         {
             return OperatingSystem.IsLinux() ? Directory.GetFiles("/proc/self/fd").Length : null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
@@ -45,6 +45,6 @@ public sealed record ProcessLimits(long? OpenFiles, long MemoryBytes)
         public ulong Maximum;
     }
 
-    [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    [DllImport("libc", EntryPoint = "getrlimit")]
     private static extern int GetRLimit(int resource, out RLimit limit);
 }

@@ -26,7 +26,7 @@ public sealed record WebSocketServiceProps
 
     /// <summary>
     /// The container's open-file limit (nofile, soft and hard), set explicitly so the app's file
-    /// budget never rests on a platform default. 65535 is Fargate's own default.
+    /// budget never rests on a platform default. 65535 is Fargate's own.
     /// </summary>
     public int OpenFileLimit { get; init; } = 65_535;
 
@@ -88,6 +88,10 @@ public sealed class WebSocketService : Construct, IConnectable
         {
             Image = props.Image,
             Essential = true,
+            // The task's memory as the container's own limit too: without it .NET on Fargate sees the
+            // host's memory, not the task's (dotnet/runtime#82815), sizes its heap for that, and the
+            // app's memory guard measures against a limit the task does not have.
+            MemoryLimitMiB = props.MemoryMiB,
             User = NonRootUser,
             PortMappings = [new PortMapping { ContainerPort = props.ContainerPort, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
             Environment = props.Environment.ToDictionary(),

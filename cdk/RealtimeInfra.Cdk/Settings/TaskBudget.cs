@@ -30,8 +30,15 @@ public static class TaskBudget
     /// </summary>
     public const double SheddingShareOfTask = 0.75 * 0.70;
 
-    /// <summary>The container's nofile limit (soft and hard) for <paramref name="maxConnections"/>.</summary>
-    public static int OpenFilesFor(int maxConnections) => maxConnections + PendingConnections + ReservedFileDescriptors;
+    /// <summary>Fargate's nofile limit when a task sets none.</summary>
+    public const int FargateDefaultOpenFiles = 65_535;
+
+    /// <summary>
+    /// The container's nofile limit (soft and hard) for <paramref name="maxConnections"/>: the app's
+    /// whole file budget, and never less than Fargate's default, whose slack costs nothing and covers
+    /// descriptors that live a moment past their connection.
+    /// </summary>
+    public static int OpenFilesFor(int maxConnections) => Math.Max(FargateDefaultOpenFiles, maxConnections + PendingConnections + ReservedFileDescriptors);
 
     /// <summary>Memory <paramref name="maxConnections"/> idle WebSockets and the node take, in MiB.</summary>
     public static int MemoryMiBFor(int maxConnections) => BaseMemoryMiB + (int)Math.Ceiling(maxConnections * (double)PerConnectionKiB / 1024);

@@ -28,6 +28,10 @@ public sealed class MemoryPressureTests(ITestOutputHelper output)
             // The node's own per-receiver cap would close them first: leave it to the memory guard.
             ["Realtime:SendQueueCapacity"] = "1000000",
             ["Realtime:Namespaces:big:HistoryLength"] = "1",
+            // 40 % of the heap above the mark: the publisher fills 50 MB/s, and this is a race the
+            // guard must win by reading often, not one the test should lose to a slow tick on a loaded machine.
+            ["Realtime:Overload:MemoryHighPercent"] = "60",
+            ["Realtime:Overload:MemoryLowPercent"] = "50",
             ["Realtime:Metrics:EmbeddedMetricFormat"] = "true",
             ["Realtime:Metrics:EmbeddedMetricIntervalSeconds"] = "1",
         }, environment: new() { ["DOTNET_GCHeapHardLimit"] = $"0x{HeapLimit:X}" });

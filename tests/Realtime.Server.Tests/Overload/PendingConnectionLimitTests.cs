@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Realtime.Server.Tests.Infrastructure;
 
 namespace Realtime.Server.Tests.Overload;
@@ -40,9 +41,10 @@ public sealed class PendingConnectionLimitTests
     }
 
     [Fact]
-    public async Task Silent_connections_past_the_pending_limit_are_closed_at_accept_and_counted()
+    public async Task Silent_connections_past_the_pending_limit_are_closed_at_accept_and_counted_not_logged()
     {
-        await using var node = await TestNode.StartAsync(redis: null, Settings);
+        var logs = new LogCapture();
+        await using var node = await TestNode.StartAsync(redis: null, Settings, logs: logs);
         await using var resident = await TestClient.ConnectAsync(node.WebSocket);
         Assert.Equal("subscribed", (await resident.SubscribeAsync("feed:pending")).Type);
 
@@ -60,6 +62,8 @@ public sealed class PendingConnectionLimitTests
             var closed = await Task.WhenAll(silent.Select(s => ClosedByServerAsync(s, TimeSpan.FromSeconds(5))));
             Assert.Equal(2 * Pending, closed.Count(c => c));
             await Eventually.TrueAsync(() => node.Metrics.RefusedTotal == 2 * Pending, "the sockets closed at accept are counted as refused");
+            // Counted, not logged one by one: a flood must not turn into a flood of log lines.
+            Assert.DoesNotContain(logs.AtLeast(LogLevel.Warning), l => l.Contains("rejected", StringComparison.Ordinal));
 
             // The WebSocket it had is served throughout.
             Assert.Equal("published", (await resident.PublishAsync("feed:pending", "1")).Type);
