@@ -6,7 +6,9 @@ if (args.Contains(HealthProbe.Flag))
     return await HealthProbe.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root (wwwroot, appsettings.json) is the app's own directory, wherever it is started
+// from: a systemd unit or `dotnet /path/to/Realtime.Server.dll` does not run in it.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddRealtimeServer();
 
 var app = builder.Build();

@@ -75,9 +75,6 @@ internal sealed class LocalChannel
 
     public int Count => Volatile.Read(ref _subscribers).Length;
 
-    public Subscriber? Find(RealtimeConnection connection) =>
-        Array.Find(Volatile.Read(ref _subscribers), s => s.Connection == connection);
-
     public void Add(Subscriber subscriber) => Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
 
     public bool Remove(RealtimeConnection connection)

@@ -82,7 +82,7 @@ internal sealed class Subscriber(RealtimeConnection connection, bool presenceEve
             if (held.Count >= maxHeld)
             {
                 // Too much arrived while resuming: the client must start over.
-                Connection.Close(Protocol.CloseCodes.TryAgainLater, "receiver too slow", discardQueue: true);
+                Connection.CloseTooSlow();
                 return false;
             }
 

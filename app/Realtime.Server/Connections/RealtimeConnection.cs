@@ -101,12 +101,20 @@ public sealed class RealtimeConnection : IDisposable
             return true;
         }
 
+        CloseTooSlow();
+        return false;
+    }
+
+    /// <summary>
+    /// Closes with 1013 for falling behind (a full send queue, or more held during a resume than a
+    /// queue holds), dropping what is queued; raises <see cref="SlowConsumer"/> once, whichever found it.
+    /// </summary>
+    public void CloseTooSlow()
+    {
         if (!IsClosing && Close(CloseCodes.TryAgainLater, "receiver too slow", discardQueue: true))
         {
             SlowConsumer?.Invoke(this);
         }
-
-        return false;
     }
 
     /// <summary>

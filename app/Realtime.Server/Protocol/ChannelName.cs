@@ -8,8 +8,6 @@ namespace Realtime.Server.Protocol;
 /// </summary>
 public static partial class ChannelName
 {
-    public const int MaxLength = 128;
-
     /// <summary>The rule in words, for error messages.</summary>
     public const string Rule = "[A-Za-z0-9_-:.@]{1,128}";
 

@@ -9,7 +9,6 @@ public static class CloseCodes
     public const WebSocketCloseStatus BinaryFrame = WebSocketCloseStatus.InvalidMessageType;       // 1003
     public const WebSocketCloseStatus Policy = WebSocketCloseStatus.PolicyViolation;               // 1008
     public const WebSocketCloseStatus TooBig = WebSocketCloseStatus.MessageTooBig;                 // 1009
-    public const WebSocketCloseStatus Internal = WebSocketCloseStatus.InternalServerError;         // 1011
 
     /// <summary>Service restart: the node is draining; reconnect (to another node).</summary>
     public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;

@@ -22,7 +22,8 @@ public sealed record WebSocketLoadBalancerProps
     /// <summary>lb_cookie duration: a reconnect returns to the same task while it lives.</summary>
     public Duration Stickiness { get; init; } = Duration.Hours(1);
 
-    public int TargetPort { get; init; } = 8080;
+    /// <summary>The port the tasks listen on (the service's container port).</summary>
+    public required int TargetPort { get; init; }
 
     /// <summary>Ready means: backplane connected and not draining.</summary>
     public string HealthCheckPath { get; init; } = "/readyz";

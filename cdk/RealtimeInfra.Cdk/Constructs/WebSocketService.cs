@@ -21,8 +21,8 @@ public sealed record WebSocketServiceProps
     public int MemoryMiB { get; init; } = 1024;
     public int DesiredCount { get; init; } = 2;
 
-    /// <summary>The port Kestrel listens on inside the container (the .NET images' default).</summary>
-    public int ContainerPort { get; init; } = 8080;
+    /// <summary>The port Kestrel listens on inside the container; the load balancer's target port.</summary>
+    public required int ContainerPort { get; init; }
 
     /// <summary>
     /// The container's open-file limit (nofile, soft and hard), set explicitly so the app's file
@@ -59,8 +59,6 @@ public sealed class WebSocketService : Construct, IConnectable
     public WebSocketService(Construct scope, string id, WebSocketServiceProps props)
         : base(scope, id)
     {
-        ContainerPort = props.ContainerPort;
-
         Cluster = new Cluster(this, "Cluster", new ClusterProps
         {
             Vpc = props.Vpc,
@@ -156,8 +154,6 @@ public sealed class WebSocketService : Construct, IConnectable
     public FargateService Service { get; }
 
     public SecurityGroup SecurityGroup { get; }
-
-    public int ContainerPort { get; }
 
     public Connections_ Connections => Service.Connections;
 }

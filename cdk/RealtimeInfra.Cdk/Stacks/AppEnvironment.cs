@@ -18,6 +18,9 @@ public static class AppEnvironment
     public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";
     public const string MetricsServiceName = "Realtime__Metrics__ServiceName";
 
+    /// <summary>The port Kestrel listens on in the container (the .NET images' default), which the load balancer targets.</summary>
+    public const int ContainerPort = 8080;
+
     /// <summary>The <c>ServiceName</c> dimension of an environment's metrics: dev and prod can share an account.</summary>
     public static string MetricsServiceNameOf(string environment) => $"realtime-{environment}";
 
@@ -29,7 +32,7 @@ public static class AppEnvironment
         [DrainSeconds] = settings.App.DrainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         // The task's open-file limit and memory were sized for this many (TaskBudget).
         [MaxConnections] = settings.Service.MaxConnectionsPerTask.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        [HttpPorts] = "8080",
+        [HttpPorts] = ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         // CloudWatch Embedded Metric Format lines: ConnectionsPerTask without an agent.
         [EmbeddedMetrics] = "true",
         [MetricsServiceName] = MetricsServiceNameOf(environment),

@@ -60,6 +60,7 @@ public sealed class ServiceStack : Stack
             RemovalPolicy = retain,
             ApiPort = s.LoadBalancer.ApiPort,
             ApiAllowedCidrs = s.LoadBalancer.ApiAllowedCidrs,
+            TargetPort = AppEnvironment.ContainerPort,
         });
 
         var service = new WebSocketService(this, "App", new WebSocketServiceProps
@@ -70,6 +71,7 @@ public sealed class ServiceStack : Stack
             Cpu = s.Service.Cpu,
             MemoryMiB = s.Service.MemoryMiB,
             DesiredCount = s.Service.DesiredCount,
+            ContainerPort = AppEnvironment.ContainerPort,
             OpenFileLimit = TaskBudget.OpenFilesFor(s.Service.MaxConnectionsPerTask),
             StopTimeout = Duration.Seconds(s.Service.StopTimeoutSeconds),
             HealthCheckGracePeriod = Duration.Seconds(s.Service.HealthCheckGraceSeconds),

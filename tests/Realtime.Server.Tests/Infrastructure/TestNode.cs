@@ -58,9 +58,11 @@ public sealed class TestNode : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddRealtimeServer();
+        // Kept, not printed: a passing run stays quiet, and a test can still read what its node said.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs ?? new LogCapture());
         if (logs is not null)
         {
-            builder.Logging.AddProvider(logs);
             builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
         }
 
