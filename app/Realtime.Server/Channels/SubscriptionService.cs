@@ -66,7 +66,7 @@ public sealed class SubscriptionService(
         }
         catch (BackplaneUnavailableException)
         {
-            throw Unavailable();
+            throw RequestException.BackplaneUnavailable();
         }
 
         connection.Subscriptions.Add(channel);
@@ -161,13 +161,11 @@ public sealed class SubscriptionService(
         }
         catch (BackplaneUnavailableException)
         {
-            throw Unavailable("the message was not published");
+            throw RequestException.BackplaneUnavailable("the message was not published");
         }
         catch (BackplaneOutcomeUnknownException)
         {
-            throw new RequestException(ErrorCodes.UnknownOutcome, id is null
-                ? "the backplane did not answer: the message may have been published; publish with an 'id' to retry safely"
-                : "the backplane did not answer: the message may have been published; retry with the same 'id'");
+            throw RequestException.OutcomeUnknown("the message may have been published", id is null ? "publish with an 'id' to retry safely" : "retry with the same 'id'");
         }
     }
 
@@ -212,10 +210,7 @@ public sealed class SubscriptionService(
         }
         catch (BackplaneUnavailableException)
         {
-            throw Unavailable();
+            throw RequestException.BackplaneUnavailable();
         }
     }
-
-    private static RequestException Unavailable(string what = "try again") =>
-        new(ErrorCodes.Unavailable, $"the backplane is unavailable; {what}");
 }

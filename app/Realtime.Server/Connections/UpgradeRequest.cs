@@ -10,8 +10,7 @@ public sealed record UpgradeRequest(string? Origin, string? Host, string? Access
     /// <summary>The token: <c>access_token</c> (browsers cannot set headers on a WebSocket), else the Authorization header's bearer token.</summary>
     public string? Token =>
         !string.IsNullOrEmpty(AccessToken) ? AccessToken
-        : Authorization is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim()
-        : null;
+        : Identity.BearerToken.From(Authorization);
 
     public static UpgradeRequest From(HttpRequest request) => new(
         request.Headers.Origin.ToString(),

@@ -73,7 +73,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         }
         catch (BackplaneUnavailableException)
         {
-            throw new RequestException(ErrorCodes.Unavailable, "the backplane is unavailable; try again");
+            throw RequestException.BackplaneUnavailable();
         }
     }
 
@@ -126,11 +126,11 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         }
         catch (BackplaneUnavailableException)
         {
-            throw new RequestException(ErrorCodes.Unavailable, "the backplane is unavailable; nothing was claimed or released");
+            throw RequestException.BackplaneUnavailable("nothing was claimed or released");
         }
         catch (BackplaneOutcomeUnknownException)
         {
-            throw new RequestException(ErrorCodes.UnknownOutcome, "the backplane did not answer: the claim or release may have been applied; repeat it (a claim repeated by its owner answers 'claimed')");
+            throw RequestException.OutcomeUnknown("the claim or release may have been applied", "repeat it (a claim repeated by its owner answers 'claimed')");
         }
     }
 }

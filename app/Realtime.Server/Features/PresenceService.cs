@@ -82,7 +82,7 @@ public sealed class PresenceService
         }
         catch (BackplaneUnavailableException)
         {
-            throw new RequestException(ErrorCodes.Unavailable, "the backplane is unavailable; try again");
+            throw RequestException.BackplaneUnavailable();
         }
     }
 

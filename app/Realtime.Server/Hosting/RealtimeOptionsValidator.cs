@@ -46,7 +46,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
 
         foreach (var (ns, rules) in o.Namespaces)
         {
-            if (ns.Length > 0 && ns != Channels.ChannelRules.DefaultNamespace && !Protocol.ChannelName.IsValid(ns + ":x"))
+            if (ns.Length > 0 && ns != Channels.ChannelRules.DefaultNamespace && !Protocol.ChannelName.IsValidNamespace(ns))
             {
                 failures.Add($"Realtime:Namespaces:{ns}: not a namespace name (letters, digits, _ - . @)");
             }

@@ -118,14 +118,13 @@ public static class ServerApi
     /// <summary>401 without a key, 403 with a wrong one, 400 for a bad channel name; null when the request may proceed.</summary>
     private static IResult? Refused(HttpRequest request, string channel, RealtimeOptions settings)
     {
-        var authorization = request.Headers[HeaderNames.Authorization].ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (Identity.BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) is not { } key)
         {
-            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = Identity.BearerToken.Scheme;
             return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        if (!IsKnownKey(authorization["Bearer ".Length..].Trim(), settings.ApiKeys))
+        if (!IsKnownKey(key, settings.ApiKeys))
         {
             return Results.Problem("the API key is not valid", statusCode: StatusCodes.Status403Forbidden);
         }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Realtime.Server.Hosting;
 
 namespace Realtime.Server.Identity;
 
@@ -18,9 +17,9 @@ public readonly record struct TokenCheck(Identity? Identity, string? Error);
 /// lifetime, and the signing key or the authority's JWKS), for the upgrade and for <c>refresh</c>
 /// alike. Tokens are never logged.
 /// </summary>
-public sealed class TokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOptions<RealtimeOptions> options)
+public sealed class TokenValidator(IOptionsMonitor<JwtBearerOptions> bearer, IOptions<AuthOptions> options)
 {
-    private readonly AuthOptions _auth = options.Value.Auth;
+    private readonly AuthOptions _auth = options.Value;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
     public bool Enabled => _auth.Enabled;
