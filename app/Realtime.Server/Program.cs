@@ -1,4 +1,4 @@
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Hosting;
 
 // `--health`: the container health check. The runtime image has no shell or curl.
 if (args.Contains(HealthProbe.Flag))

@@ -1,5 +1,5 @@
 using NetArchTest.Rules;
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Hosting;
 
 namespace Realtime.Server.Tests.Architecture;
 
@@ -10,7 +10,7 @@ namespace Realtime.Server.Tests.Architecture;
 /// </summary>
 public sealed class DependencyTests
 {
-    private const string Root = "Realtime.Server";
+    private const string Root = "Realtime.AspNetCore";
 
     /// <summary>Each namespace and those it must not use: lower layers never reach up.</summary>
     public static TheoryData<string, string[]> Rules => new()

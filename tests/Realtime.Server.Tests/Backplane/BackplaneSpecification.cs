@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Realtime.Server.Backplane;
+using Realtime.AspNetCore.Backplane;
 
 namespace Realtime.Server.Tests.Backplane;
 

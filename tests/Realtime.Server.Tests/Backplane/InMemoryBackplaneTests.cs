@@ -1,5 +1,5 @@
-using Realtime.Server.Backplane;
-using Realtime.Server.Backplane.InMemory;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Backplane.InMemory;
 
 namespace Realtime.Server.Tests.Backplane;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Realtime.Server.Backplane;
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Hosting;
 using Realtime.Server.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -21,7 +21,7 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
     public async Task InitializeAsync()
     {
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(_redis.Server.ConnectionString);
-        _backplane = new Server.Backplane.Redis.RedisBackplane(_multiplexer, Options.Create(new RealtimeOptions()), NullLogger<Server.Backplane.Redis.RedisBackplane>.Instance);
+        _backplane = new AspNetCore.Backplane.Redis.RedisBackplane(_multiplexer, Options.Create(new RealtimeOptions()), NullLogger<AspNetCore.Backplane.Redis.RedisBackplane>.Instance);
     }
 
     public async Task DisposeAsync() => await _multiplexer!.DisposeAsync();
@@ -29,7 +29,7 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
     [Fact]
     public async Task Every_script_compiles_in_redis()
     {
-        var scripts = typeof(Server.Backplane.Redis.RedisBackplane).Assembly.GetType("Realtime.Server.Backplane.Redis.RedisScripts")!
+        var scripts = typeof(AspNetCore.Backplane.Redis.RedisBackplane).Assembly.GetType("Realtime.AspNetCore.Backplane.Redis.RedisScripts")!
             .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Select(f => (f.Name, Source: (string)f.GetValue(null)!)).ToList();
         Assert.True(scripts.Count >= 8);

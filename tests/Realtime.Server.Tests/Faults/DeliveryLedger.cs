@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Realtime.Server.Backplane;
+using Realtime.AspNetCore.Backplane;
 using Realtime.Server.Tests.Infrastructure;
 
 namespace Realtime.Server.Tests.Faults;

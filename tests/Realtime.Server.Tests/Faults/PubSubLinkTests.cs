@@ -92,7 +92,7 @@ public sealed class PubSubLinkTests : FaultNodes
 
         await using (await LockOutPubSubAsync(admin))
         {
-            await Eventually.TrueAsync(() => !A.Services.GetRequiredService<Server.Backplane.IBackplane>().IsConnected, "node A lost its link");
+            await Eventually.TrueAsync(() => !A.Services.GetRequiredService<AspNetCore.Backplane.IBackplane>().IsConnected, "node A lost its link");
             await ledger.PublishAsync(publisher, channel, count: 30, perSecond: 500);
         }
 
@@ -128,7 +128,7 @@ public sealed class PubSubLinkTests : FaultNodes
         TestClient late;
         await using (await LockOutPubSubAsync(admin))
         {
-            await Eventually.TrueAsync(() => !A.Services.GetRequiredService<Server.Backplane.IBackplane>().IsConnected, "node A lost its link");
+            await Eventually.TrueAsync(() => !A.Services.GetRequiredService<AspNetCore.Backplane.IBackplane>().IsConnected, "node A lost its link");
             await ledger.PublishAsync(publisher, channel, count: 50, perSecond: 500);
 
             // Resumes from message 20 on node A, whose channel is 50 behind: the replay brings 21..70.

@@ -1,5 +1,5 @@
 using System.Net;
-using Realtime.Server.Channels;
+using Realtime.AspNetCore.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Realtime.Server.Tests.Infrastructure;
 using StackExchange.Redis;

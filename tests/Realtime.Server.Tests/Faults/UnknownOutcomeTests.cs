@@ -102,7 +102,7 @@ public sealed class UnknownOutcomeTests : FaultNodes
         var channel = Channel("feed");
         await using var publisher = await TestClient.ConnectAsync(B.WebSocket);
         await Redis.KillAsync();
-        var backplane = (Server.Backplane.IBackplane)B.Services.GetService(typeof(Server.Backplane.IBackplane))!;
+        var backplane = (AspNetCore.Backplane.IBackplane)B.Services.GetService(typeof(AspNetCore.Backplane.IBackplane))!;
         await Eventually.TrueAsync(() => !backplane.IsConnected, "node B sees Redis gone");
 
         var refused = await publisher.RequestAsync("publish", $$"""  "channel":"{{channel}}","data":1,"id":"x" """.Trim());

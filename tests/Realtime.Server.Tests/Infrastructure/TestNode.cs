@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Hosting;
 
 namespace Realtime.Server.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
-using Realtime.Server.Channels;
+using Realtime.AspNetCore.Channels;
 using Realtime.Server.Tests.Infrastructure;
 
 namespace Realtime.Server.Tests.Integration;

@@ -23,7 +23,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output)
     {
         ["Realtime:Metrics:EmbeddedMetricFormat"] = "true",
         ["Realtime:Metrics:EmbeddedMetricIntervalSeconds"] = "1",
-        ["Logging:LogLevel:Realtime.Server.Overload"] = "Information", // the budget line
+        ["Logging:LogLevel:Realtime.AspNetCore.Overload"] = "Information", // the budget line
     };
 
     [Fact]

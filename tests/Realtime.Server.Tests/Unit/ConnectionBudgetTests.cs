@@ -1,5 +1,5 @@
-using Realtime.Server.Hosting;
-using Realtime.Server.Overload;
+using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Overload;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Realtime.Server.Hosting;
-using Realtime.Server.Overload;
+using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Overload;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Realtime.Server.Protocol;
+using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Realtime.Server.Connections.Handshake;
+using Realtime.AspNetCore.Connections.Handshake;
 
 namespace Realtime.Server.Tests.Unit;
 

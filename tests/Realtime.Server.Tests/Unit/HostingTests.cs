@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Hosting;
 using Realtime.Server.Tests.Infrastructure;
 
 namespace Realtime.Server.Tests.Unit;

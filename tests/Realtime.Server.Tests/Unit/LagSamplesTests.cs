@@ -1,4 +1,4 @@
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Hosting;
 
 namespace Realtime.Server.Tests.Unit;
 

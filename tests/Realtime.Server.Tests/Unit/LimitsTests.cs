@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Realtime.Server.Backplane;
-using Realtime.Server.Connections;
-using Realtime.Server.Protocol;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Connections;
+using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.Server.Tests.Unit;
 
@@ -103,9 +103,9 @@ public sealed class LimitsTests
     [Fact]
     public void Namespaces_are_matched_without_regard_to_case()
     {
-        var options = new Server.Hosting.RealtimeOptions();
-        options.Namespaces["USER"] = new Server.Channels.NamespaceOptions { Private = true, AllowAnonymous = false };
-        var rules = new Server.Channels.ChannelRules(Microsoft.Extensions.Options.Options.Create(options));
+        var options = new AspNetCore.Hosting.RealtimeOptions();
+        options.Namespaces["USER"] = new AspNetCore.Channels.NamespaceOptions { Private = true, AllowAnonymous = false };
+        var rules = new AspNetCore.Channels.ChannelRules(Microsoft.Extensions.Options.Options.Create(options));
 
         Assert.True(rules.For("user:alice").Private);
         Assert.NotNull(rules.CanRead("user:alice", "mallory"));

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Realtime.Server.Connections;
-using Realtime.Server.Hosting;
+using Realtime.AspNetCore.Connections;
+using Realtime.AspNetCore.Hosting;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
-using Realtime.Server.Channels;
-using Realtime.Server.Connections;
+using Realtime.AspNetCore.Channels;
+using Realtime.AspNetCore.Connections;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,0 +1,31 @@
+namespace Realtime.AspNetCore.Backplane;
+
+internal static partial class BackplaneLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Backplane connection lost ({ConnectionType}): {FailureType}")]
+    public static partial void ConnectionLost(ILogger logger, StackExchange.Redis.ConnectionType connectionType, StackExchange.Redis.ConnectionFailureType failureType);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Backplane connection restored ({ConnectionType})")]
+    public static partial void ConnectionRestored(ILogger logger, StackExchange.Redis.ConnectionType connectionType);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Backplane command for {Channel} failed: {Reason}")]
+    public static partial void CommandFailed(ILogger logger, string channel, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Delivering a message of {Channel} failed")]
+    public static partial void DeliveryFailed(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Backplane command for {Channel} sent but not answered: its outcome is unknown ({Reason})")]
+    public static partial void OutcomeUnknown(ILogger logger, string channel, string reason);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Subscribing to {Channel} failed; nothing is left subscribed")]
+    public static partial void SubscribeFailed(ILogger logger, string channel);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Backplane subscription link restored: checking {Channels} channels for messages missed while it was down")]
+    public static partial void LinkRestored(ILogger logger, int channels);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Channel {Channel} lost messages that cannot be recovered: its subscribers are told (gap up to {Offset})")]
+    public static partial void GapAnnounced(ILogger logger, string channel, string? offset);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Reading the history of {Channel} to fill a gap failed; retrying")]
+    public static partial void RecoveryFailed(ILogger logger, string channel, Exception exception);
+}

@@ -1,0 +1,278 @@
+namespace Realtime.AspNetCore.Backplane.Redis;
+
+/// <summary>
+/// Lua run inside Redis, so each step is atomic with respect to every other client. Pub/sub
+/// payloads are <c>OFFSET\nMS\nDATA</c> for messages and <c>!join\nMEMBER</c> / <c>!leave\nMEMBER</c> for
+/// presence events (an offset never starts with '!').
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>Redis's clock in Unix milliseconds, as a decimal string (Lua prints large numbers in exponent form otherwise).</summary>
+    private const string NowMs = "(function() local t = redis.call('TIME') return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) end)()";
+
+    /// <summary>
+    /// Appends ARGV[a] to the history whose keys start at KEYS[s] (stream, epoch, sequence, base, bytes:
+    /// see <see cref="RedisKeys.History"/>) under the channel's next sequence (entry id <c>SEQ-0</c>, so
+    /// ids are the dense sequence), trims the oldest entries while there are more than ARGV[a+1] or
+    /// their data exceeds ARGV[a+5] bytes (the newest is always kept), expires the history's keys after
+    /// ARGV[a+2] ms of silence, and publishes "EPOCH:SEQ\nMS\nDATA" on ARGV[a+3]. A history missing
+    /// any of its keys starts over under a new epoch ARGV[a+4] at sequence 1. Sets <c>offset</c>.
+    /// </summary>
+    private static string Append(int s, int a) => $$"""
+        local epoch = redis.call('GET', KEYS[{{s + 1}}])
+        if not epoch or redis.call('EXISTS', KEYS[{{s}}]) == 0 or redis.call('EXISTS', KEYS[{{s + 2}}]) == 0 then
+          epoch = ARGV[{{a + 4}}]
+          redis.call('SET', KEYS[{{s + 1}}], epoch)
+          redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}], KEYS[{{s + 4}}])
+        end
+        local seq = redis.call('INCR', KEYS[{{s + 2}}])
+        local ms = {{NowMs}}
+        redis.call('XADD', KEYS[{{s}}], seq .. '-0', 'd', ARGV[{{a}}], 't', ms)
+        local bytes = redis.call('INCRBY', KEYS[{{s + 4}}], #ARGV[{{a}}])
+        local length = redis.call('XLEN', KEYS[{{s}}])
+        local maxlen, maxbytes = tonumber(ARGV[{{a + 1}}]), tonumber(ARGV[{{a + 5}}])
+        if length > maxlen or (bytes > maxbytes and length > 1) then
+          local cursor, cut = '-', nil
+          while length > maxlen or (bytes > maxbytes and length > 1) do
+            local oldest = redis.call('XRANGE', KEYS[{{s}}], cursor, '+', 'COUNT', 1)[1]
+            bytes = bytes - #oldest[2][2]
+            length = length - 1
+            cut = oldest[1]
+            cursor = '(' .. cut
+          end
+          redis.call('XTRIM', KEYS[{{s}}], 'MINID', string.format('%d', tonumber(string.match(cut, '^%d+')) + 1) .. '-0')
+          if length <= 1 or bytes < 0 then
+            bytes = length * #ARGV[{{a}}] -- only the newest is left (or none): the count is exact again
+          end
+          redis.call('SET', KEYS[{{s + 4}}], bytes)
+        end
+        if tonumber(ARGV[{{a + 2}}]) > 0 then
+          for k = {{s}}, {{s + 4}} do
+            redis.call('PEXPIRE', KEYS[k], ARGV[{{a + 2}}])
+          end
+        end
+        local offset = epoch .. ':' .. seq
+        redis.call('PUBLISH', ARGV[{{a + 3}}], offset .. '\n' .. ms .. '\n' .. ARGV[{{a}}])
+        """;
+
+    /// <summary>
+    /// Publish. KEYS: the history's five, publish id. ARGV: data, maxlen, ttl ms, pub/sub channel,
+    /// new epoch, max bytes, id window ms (0 = no id). A publish id seen within its window returns the offset it
+    /// got then, and appends nothing.
+    /// </summary>
+    public static readonly string Publish = """
+        local window = tonumber(ARGV[7])
+        if window > 0 then
+          local seen = redis.call('GET', KEYS[6])
+          if seen then
+            return seen
+          end
+        end
+        """ + "\n" + Append(1, 1) + """
+
+        if window > 0 then
+          redis.call('SET', KEYS[6], offset, 'PX', window)
+        end
+        return offset
+        """;
+
+    /// <summary>
+    /// History. KEYS: the history's five. ARGV: sequence after which to read ('' for none), count, the
+    /// reader's epoch, a byte budget. Returns {epoch, latest sequence, first kept sequence, entries,
+    /// base}; epoch is false when there is no history. Entries are read only for the same epoch, only
+    /// up to the count, and only while their data fits the budget (at least one), so a wrong, stale or
+    /// far-behind offset costs Redis no more than a bounded answer.
+    /// </summary>
+    public const string History = """
+        local epoch = redis.call('GET', KEYS[2])
+        if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
+          return {false, 0, 0, {}, 0}
+        end
+        local latest = tonumber(redis.call('GET', KEYS[3]) or '0')
+        local first = latest + 1
+        local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+        if #head > 0 then
+          first = tonumber(string.match(head[1][1], '^%d+'))
+        end
+        local entries = {}
+        if ARGV[1] ~= '' and ARGV[3] == epoch then
+          local from = tonumber(ARGV[1]) + 1
+          if from <= latest then
+            entries = redis.call('XRANGE', KEYS[1], string.format('%d', from) .. '-0', '+', 'COUNT', ARGV[2])
+            local budget, used = tonumber(ARGV[4]), 0
+            for i, entry in ipairs(entries) do
+              used = used + #entry[2][2]
+              if used > budget and i > 1 then
+                for j = #entries, i, -1 do
+                  entries[j] = nil
+                end
+                break
+              end
+            end
+          end
+        end
+        return {epoch, latest, first, entries, tonumber(redis.call('GET', KEYS[4]) or '0')}
+        """;
+
+    /// <summary>
+    /// Renews the epoch of a history that fell behind what a node delivered under it. KEYS: the
+    /// history's four. ARGV: the epoch the node knows, a new epoch. When the history still has that
+    /// epoch, it gets the new one and the base becomes its latest sequence (the keys keep their
+    /// expiry). Returns {epoch, latest, base} as they are afterwards; epoch is false without history.
+    /// </summary>
+    public const string RenewEpoch = """
+        local epoch = redis.call('GET', KEYS[2])
+        if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
+          return {false, 0, 0}
+        end
+        local latest = redis.call('GET', KEYS[3]) or '0'
+        if epoch == ARGV[1] then
+          epoch = ARGV[2]
+          redis.call('SET', KEYS[2], epoch, 'KEEPTTL')
+          local ttl = redis.call('PTTL', KEYS[2])
+          if ttl > 0 then
+            redis.call('SET', KEYS[4], latest, 'PX', ttl)
+          else
+            redis.call('SET', KEYS[4], latest)
+          end
+        end
+        return {epoch, tonumber(latest), tonumber(redis.call('GET', KEYS[4]) or '0')}
+        """;
+
+    /// <summary>
+    /// Claim: first writer wins. KEYS: claim, the history's five, claims index. ARGV: owner, ttl ms
+    /// (every claim expires), resource, then the Append arguments (event data, maxlen, ttl ms, pub/sub
+    /// channel, new epoch). Returns {1, offset} when claimed, {2, latest offset or false} when the owner
+    /// already holds it (a retried claim: nothing appended), {0, current owner} when someone else holds it.
+    /// </summary>
+    public static readonly string Claim = """
+        local current = redis.call('GET', KEYS[1])
+        if current == ARGV[1] then
+          local epoch = redis.call('GET', KEYS[3])
+          if epoch then
+            return {2, epoch .. ':' .. (redis.call('GET', KEYS[4]) or '0')}
+          end
+          return {2, false}
+        end
+        if current then
+          return {0, current}
+        end
+        """ + "\n" + Append(2, 4) + """
+
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        local expiry = tonumber(ms) + tonumber(ARGV[2])
+        redis.call('ZADD', KEYS[7], expiry, ARGV[3])
+        local last = redis.call('ZRANGE', KEYS[7], -1, -1, 'WITHSCORES')
+        redis.call('PEXPIREAT', KEYS[7], last[2])
+        return {1, offset}
+        """;
+
+    /// <summary>
+    /// Release. KEYS: claim, the history's five, claims index. ARGV: owner ('' = the server, may
+    /// release any), resource, then the Append arguments. Returns {1, offset} when released, {0, false}
+    /// when not claimed, {-1, owner} when held by another. The event is appended before the claim is
+    /// deleted: a full cache refuses a script's first write, and then nothing changed.
+    /// </summary>
+    public static readonly string Release = """
+        local owner = redis.call('GET', KEYS[1])
+        if not owner then
+          return {0, false}
+        end
+        if ARGV[1] ~= '' and owner ~= ARGV[1] then
+          return {-1, owner}
+        end
+        """ + "\n" + Append(2, 3) + """
+
+        redis.call('DEL', KEYS[1])
+        redis.call('ZREM', KEYS[7], ARGV[2])
+        return {1, offset}
+        """;
+
+    /// <summary>
+    /// Current claims, at most ARGV[2]. KEYS: claims index. ARGV: the claim-key prefix, the most to
+    /// list. Expiry is judged by Redis's clock, the one the claims' scores were made with. Trims up to 1,000 expired entries a call (bounded work however large the
+    /// index), then lists the soonest to expire. Returns {more (1/0), resource, owner, …}.
+    /// </summary>
+    public static readonly string Claims = $$"""
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', {{NowMs}}, 'LIMIT', 0, 1000)
+        if #expired > 0 then
+          redis.call('ZREM', KEYS[1], unpack(expired))
+        end
+        local limit = tonumber(ARGV[2])
+        local resources = redis.call('ZRANGE', KEYS[1], 0, limit)
+        local more = 0
+        if #resources > limit then
+          more = 1
+          resources[#resources] = nil
+        end
+        local live = {more}
+        for _, resource in ipairs(resources) do
+          local owner = redis.call('GET', ARGV[1] .. resource)
+          if owner then
+            live[#live + 1] = resource
+            live[#live + 1] = owner
+          end
+        end
+        return live
+        """;
+
+    /// <summary>
+    /// Drops members whose expiry passed and tells the channel. KEYS: members, expiry. ARGV[1]: now ms,
+    /// ARGV[2]: pub/sub channel. Shared prologue of the presence scripts.
+    /// </summary>
+    private const string Sweep = """
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+        for _, id in ipairs(expired) do
+          local member = redis.call('HGET', KEYS[1], id)
+          redis.call('HDEL', KEYS[1], id)
+          redis.call('ZREM', KEYS[2], id)
+          if member then
+            redis.call('PUBLISH', ARGV[2], '!leave\n' .. member)
+          end
+        end
+        """;
+
+    /// <summary>Join. KEYS: members, expiry. ARGV: now, pub/sub, connection id, member JSON, expiry ms.</summary>
+    public const string Join = Sweep + "\n" + """
+        redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+        redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
+        redis.call('PEXPIREAT', KEYS[1], ARGV[5])
+        redis.call('PEXPIREAT', KEYS[2], ARGV[5])
+        redis.call('PUBLISH', ARGV[2], '!join\n' .. ARGV[4])
+        return 1
+        """;
+
+    /// <summary>Leave. KEYS: members, expiry. ARGV: now, pub/sub, connection id.</summary>
+    public const string Leave = Sweep + "\n" + """
+        local member = redis.call('HGET', KEYS[1], ARGV[3])
+        if not member then
+          return 0
+        end
+        redis.call('HDEL', KEYS[1], ARGV[3])
+        redis.call('ZREM', KEYS[2], ARGV[3])
+        redis.call('PUBLISH', ARGV[2], '!leave\n' .. member)
+        return 1
+        """;
+
+    /// <summary>
+    /// Heartbeat of one node for one channel: re-asserts its members (a member the backplane lost, in a
+    /// restart or failover, is written again and announced with a join), extends their expiry, then
+    /// sweeps. KEYS: members, expiry. ARGV: now, pub/sub, new expiry ms, then connection id and member
+    /// JSON pairs.
+    /// </summary>
+    public const string Refresh = """
+        for i = 4, #ARGV, 2 do
+          if redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+            redis.call('PUBLISH', ARGV[2], '!join\n' .. ARGV[i + 1])
+          end
+          redis.call('ZADD', KEYS[2], ARGV[3], ARGV[i])
+        end
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+          redis.call('PEXPIREAT', KEYS[2], ARGV[3])
+        end
+        """ + "\n" + Sweep + "\nreturn 1";
+
+    /// <summary>Members. KEYS: members, expiry. ARGV: now, pub/sub. Returns the live members' JSON.</summary>
+    public const string Members = Sweep + "\nreturn redis.call('HVALS', KEYS[1])";
+}

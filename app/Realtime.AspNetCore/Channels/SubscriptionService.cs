@@ -1,0 +1,216 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Connections;
+using Realtime.AspNetCore.Features;
+using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Protocol;
+
+namespace Realtime.AspNetCore.Channels;
+
+/// <summary>
+/// Subscribe (with resume), unsubscribe and publish for one connection. Resume: subscribe first
+/// (live messages are held), read the history after <c>since</c>, send it, then release the held
+/// messages without those already sent. When the history cannot cover the gap (another epoch,
+/// trimmed, too far behind) the answer is <c>recovered:false</c> with the latest offset, never a silent gap.
+/// </summary>
+public sealed class SubscriptionService(
+    ChannelRegistry channels,
+    ChannelRules rules,
+    IBackplane backplane,
+    PresenceService presence,
+    RealtimeMetrics metrics,
+    IOptions<RealtimeOptions> options,
+    TimeProvider time)
+{
+    private readonly RealtimeOptions _options = options.Value;
+
+    public async ValueTask SubscribeAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    {
+        if (rules.CanRead(channel, connection.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
+        connection.SubscribeBucket ??= new TokenBucket(_options.SubscribeRatePerSecond, _options.SubscribeBurst, time);
+        if (!connection.SubscribeBucket.TryTake())
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.SubscribeRatePerSecond} subscribes per second");
+        }
+
+        ChannelOffset? since = null;
+        if (request.Since is { } text)
+        {
+            since = ChannelOffset.TryParse(text, out var parsed) ? parsed : throw RequestException.Protocol(ErrorCodes.BadRequest, "'since' is not an offset this server issued");
+        }
+
+        if (connection.Subscriptions.Contains(channel))
+        {
+            // Already subscribed: nothing was missed on this connection.
+            var current = await ReadAsync(channel, null, cancellationToken).ConfigureAwait(false);
+            connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, current.LatestOffset, recovered: true));
+            return;
+        }
+
+        if (connection.Subscriptions.Count >= _options.MaxSubscriptionsPerConnection)
+        {
+            throw new RequestException(ErrorCodes.TooManySubscriptions, $"at most {_options.MaxSubscriptionsPerConnection} subscriptions per connection");
+        }
+
+        var namespaceRules = rules.For(channel);
+        var wantsPresence = request.Presence && namespaceRules.Presence;
+        Subscriber subscriber;
+        try
+        {
+            subscriber = await channels.SubscribeAsync(channel, connection, wantsPresence, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw RequestException.BackplaneUnavailable();
+        }
+
+        connection.Subscriptions.Add(channel);
+        var generation = backplane.LinkGeneration;
+        HistorySlice history;
+        try
+        {
+            history = await ReadAsync(channel, since, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestException)
+        {
+            subscriber.Release(null);
+            await UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+            throw;
+        }
+
+        channels.Seed(channel, history.Epoch, history.Latest, generation);
+        var (recovered, replay) = Resume(since, history);
+        connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, history.LatestOffset, recovered));
+        foreach (var message in replay)
+        {
+            await connection.SendAsync(ServerFrames.Message(channel, message.Offset!, message.Data.Span), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Live messages held meanwhile go out unless the replay sent them or they precede the offset
+        // the client was just given (it starts after that one).
+        var covered = recovered && since is { } from
+            ? (replay.Count > 0 ? replay[^1].Position : from)
+            : Latest(history);
+        subscriber.Release(covered);
+        if (namespaceRules.Presence)
+        {
+            await presence.JoinAsync(connection, channel, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask UnsubscribeAsync(RealtimeConnection connection, string channel)
+    {
+        if (!connection.Subscriptions.Remove(channel))
+        {
+            throw new RequestException(ErrorCodes.NotSubscribed, $"not subscribed to '{channel}'");
+        }
+
+        await channels.UnsubscribeAsync(channel, connection).ConfigureAwait(false);
+        await presence.LeaveAsync(connection, channel).ConfigureAwait(false);
+    }
+
+    public async ValueTask<string> PublishAsync(RealtimeConnection connection, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
+    {
+        EnsureMayWrite(connection, channel);
+        return await PublishAsync(channel, data, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The one rule for everything a client appends to a channel (publish, claim, release): read
+    /// access, the namespace's publish policy, and the connection's publish rate. Refused before
+    /// anything reaches the backplane, and before any answer could tell who holds what.
+    /// </summary>
+    public void EnsureMayWrite(RealtimeConnection connection, string channel)
+    {
+        if (rules.CanPublish(channel, connection.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
+        connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
+        if (!connection.PublishBucket.TryTake())
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims and releases per second");
+        }
+
+        connection.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
+        if (!connection.WrittenChannels.TryUse(channel))
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
+        }
+    }
+
+    /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>
+    public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
+    {
+        if (id is not null && !ChannelName.IsValid(id))
+        {
+            throw RequestException.Protocol(ErrorCodes.BadRequest, $"'id' must match {ChannelName.Rule}");
+        }
+
+        try
+        {
+            var offset = await backplane.PublishAsync(channel, data, History(channel), id, cancellationToken).ConfigureAwait(false);
+            metrics.Published();
+            return offset;
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw RequestException.BackplaneUnavailable("the message was not published");
+        }
+        catch (BackplaneOutcomeUnknownException)
+        {
+            throw RequestException.OutcomeUnknown("the message may have been published", id is null ? "publish with an 'id' to retry safely" : "retry with the same 'id'");
+        }
+    }
+
+    /// <summary>Everything the connection held: subscriptions and presence (claims are the claim service's).</summary>
+    public async ValueTask ReleaseAllAsync(RealtimeConnection connection)
+    {
+        foreach (var channel in connection.Subscriptions.ToList())
+        {
+            await UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+        }
+    }
+
+    public HistoryPolicy History(string channel)
+    {
+        var rule = rules.For(channel);
+        return new HistoryPolicy(rule.HistoryLength, rule.HistoryTtlSeconds, _options.PublishIdWindowSeconds, rule.HistoryMaxBytes);
+    }
+
+    /// <summary>What to replay after <paramref name="since"/>, and whether that covers everything missed.</summary>
+    private (bool Recovered, IReadOnlyList<BackplaneMessage> Replay) Resume(ChannelOffset? since, HistorySlice history)
+    {
+        if (since is not { } from)
+        {
+            return (true, []);
+        }
+
+        var missed = history.Latest - from.Sequence;
+        var covered = history.Complete                                 // same history, nothing after 'since' trimmed or lost
+            && missed <= _options.MaxReplay                            // not too far behind
+            && history.Messages.Count >= missed;                       // and all of it fit the read's byte budget
+        return covered ? (true, history.Messages) : (false, []);
+    }
+
+    private static ChannelOffset? Latest(HistorySlice history) =>
+        history.Epoch is null ? null : new ChannelOffset(history.Epoch, history.Latest);
+
+    private async ValueTask<HistorySlice> ReadAsync(string channel, ChannelOffset? since, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await backplane.ReadHistoryAsync(channel, since, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackplaneUnavailableException)
+        {
+            throw RequestException.BackplaneUnavailable();
+        }
+    }
+}

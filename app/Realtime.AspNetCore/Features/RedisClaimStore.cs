@@ -1,0 +1,49 @@
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Backplane.Redis;
+using StackExchange.Redis;
+
+namespace Realtime.AspNetCore.Features;
+
+/// <summary>Claims in Redis: the check, the event's append + publish and the claim's key in one script; an index scored by expiry.</summary>
+public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
+{
+    public async ValueTask<ClaimOutcome> ClaimAsync(string channel, string resource, string owner, TimeSpan ttl, HistoryPolicy history, CancellationToken cancellationToken = default)
+    {
+        var result = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claim,
+            [backplane.Keys.Claim(channel, resource), .. backplane.Keys.History(channel), backplane.Keys.Claims(channel)],
+            [owner, (long)Math.Ceiling(ttl.TotalMilliseconds), resource, .. backplane.AppendArguments(channel, ClaimEvents.Claimed(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
+        return (int)result[0] switch
+        {
+            1 => new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString()),
+            2 => new ClaimOutcome(ClaimStatus.AlreadyHeld, owner, result[1].IsNull ? null : result[1].ToString()),
+            _ => new ClaimOutcome(ClaimStatus.HeldByOther, result[1].ToString(), null),
+        };
+    }
+
+    public async ValueTask<ClaimList> ListAsync(string channel, int limit, CancellationToken cancellationToken = default)
+    {
+        var prefix = ((string)backplane.Keys.Claim(channel, ""))!;
+        var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)],
+            [prefix, limit], mutates: false).ConfigureAwait(false))!;
+        var holders = new List<ClaimHolder>(flat.Length / 2);
+        for (var i = 1; i + 1 < flat.Length; i += 2)
+        {
+            holders.Add(new ClaimHolder(flat[i].ToString(), flat[i + 1].ToString()));
+        }
+
+        return new ClaimList([.. holders.OrderBy(h => h.Resource, StringComparer.Ordinal)], (int)flat[0] == 1);
+    }
+
+    public async ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default)
+    {
+        var result = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Release,
+            [backplane.Keys.Claim(channel, resource), .. backplane.Keys.History(channel), backplane.Keys.Claims(channel)],
+            [owner ?? "", resource, .. backplane.AppendArguments(channel, ClaimEvents.Released(resource, owner), history)], mutates: true).ConfigureAwait(false))!;
+        return (int)result[0] switch
+        {
+            1 => new ClaimOutcome(ClaimStatus.Done, owner, result[1].ToString()),
+            0 => new ClaimOutcome(ClaimStatus.NotClaimed, null, null),
+            _ => new ClaimOutcome(ClaimStatus.HeldByOther, result[1].ToString(), null),
+        };
+    }
+}

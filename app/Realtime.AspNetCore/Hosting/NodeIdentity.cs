@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Options;
+
+namespace Realtime.AspNetCore.Hosting;
+
+/// <summary>
+/// Who this node is: the configured id, or the machine name plus a random suffix so that two
+/// processes on one host (or a restarted task) never share an id.
+/// </summary>
+public sealed class NodeIdentity(IOptions<RealtimeOptions> options)
+{
+    public string Id { get; } = options.Value.NodeId is { Length: > 0 } id
+        ? id
+        : $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}";
+}

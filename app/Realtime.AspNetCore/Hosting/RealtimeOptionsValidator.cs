@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Options;
+
+namespace Realtime.AspNetCore.Hosting;
+
+/// <summary>Checks the <c>Realtime</c> section at start-up; each failure names its key, its value and the rule.</summary>
+public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RealtimeOptions o)
+    {
+        var failures = new List<string>();
+        void Range(string key, double value, double min, double max)
+        {
+            if (value < min || value > max)
+            {
+                failures.Add($"Realtime:{key} = {value}: must be from {min} to {max}");
+            }
+        }
+
+        Range(nameof(o.HeartbeatSeconds), o.HeartbeatSeconds, 1, 300);
+        Range(nameof(o.DrainSeconds), o.DrainSeconds, 0, 120 - RealtimeOptions.ShutdownMarginSeconds); // within Fargate's longest stop timeout
+        Range(nameof(o.MaxMessageBytes), o.MaxMessageBytes, 256, 16 * 1024 * 1024);
+        Range(nameof(o.MaxSubscriptionsPerConnection), o.MaxSubscriptionsPerConnection, 1, 100_000);
+        Range(nameof(o.PublishRatePerSecond), o.PublishRatePerSecond, 0.001, 1_000_000);
+        Range(nameof(o.PublishBurst), o.PublishBurst, 1, 1_000_000);
+        Range(nameof(o.SubscribeRatePerSecond), o.SubscribeRatePerSecond, 0.001, 1_000_000);
+        Range(nameof(o.SubscribeBurst), o.SubscribeBurst, 1, 1_000_000);
+        Range(nameof(o.MaxChannelsWrittenPerMinute), o.MaxChannelsWrittenPerMinute, 1, 1_000_000);
+        // 0 is unset, and replaced by what the file limit allows before this runs; left 0, no room was left.
+        Range(nameof(o.MaxConnections), o.MaxConnections, o.MaxConnectionsDerived ? 1 : 0, 10_000_000);
+        Range("Overload:ReservedFileDescriptors", o.Overload.ReservedFileDescriptors, 64, 1_000_000);
+        Range("Overload:MaxPendingConnections", o.Overload.MaxPendingConnections, 1, 10_000_000);
+        Range("Overload:MemoryHighPercent", o.Overload.MemoryHighPercent, 10, 95);
+        Range("Overload:MemoryLowPercent", o.Overload.MemoryLowPercent, 5, o.Overload.MemoryHighPercent - 1);
+        Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
+        Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
+        Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);
+        Range("Auth:MaxPendingFrames", o.Auth.MaxPendingFrames, 1, 1_000_000);
+        Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
+        Range(nameof(o.MaxReplayBytes), o.MaxReplayBytes, 1024, 1024 * 1024 * 1024);
+        Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);
+        Range(nameof(o.MaxClaimsListed), o.MaxClaimsListed, 1, 100_000);
+        foreach (var twins in o.Namespaces.Keys.GroupBy(k => k, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            failures.Add($"Realtime:Namespaces: {string.Join(" and ", twins)} differ only in case; namespaces are matched without regard to case");
+        }
+
+        foreach (var (ns, rules) in o.Namespaces)
+        {
+            if (ns.Length > 0 && ns != Channels.ChannelRules.DefaultNamespace && !Protocol.ChannelName.IsValidNamespace(ns))
+            {
+                failures.Add($"Realtime:Namespaces:{ns}: not a namespace name (letters, digits, _ - . @)");
+            }
+
+            Range($"Namespaces:{ns}:HistoryLength", rules.HistoryLength, 0, 1_000_000);
+            Range($"Namespaces:{ns}:HistoryTtlSeconds", rules.HistoryTtlSeconds, 0, 365 * 24 * 3600);
+            Range($"Namespaces:{ns}:HistoryMaxBytes", rules.HistoryMaxBytes, 1024, 1L << 40);
+
+            Range($"Namespaces:{ns}:MaxClaimTtlSeconds", rules.MaxClaimTtlSeconds, 1, (int)Protocol.FrameParser.MaxTtlSeconds);
+            Range($"Namespaces:{ns}:ClaimTtlSeconds", rules.ClaimTtlSeconds, 1, rules.MaxClaimTtlSeconds);
+            if (!Enum.IsDefined(rules.Publish))
+            {
+                failures.Add($"Realtime:Namespaces:{ns}:Publish = {rules.Publish}: must be Clients or Server");
+            }
+
+            if (rules.Private && rules.AllowAnonymous)
+            {
+                failures.Add($"Realtime:Namespaces:{ns}: Private needs AllowAnonymous = false (an anonymous connection has no user id to match)");
+            }
+        }
+
+        var auth = o.Auth;
+        if (auth.Enabled)
+        {
+            if (!string.IsNullOrEmpty(auth.SigningKey) && System.Text.Encoding.UTF8.GetByteCount(auth.SigningKey) < 32)
+            {
+                failures.Add("Realtime:Auth:SigningKey: must be at least 32 bytes for HMAC-SHA256 (the key itself is not shown)");
+            }
+
+            if (!string.IsNullOrEmpty(auth.Authority) && !Uri.TryCreate(auth.Authority, UriKind.Absolute, out _))
+            {
+                failures.Add($"Realtime:Auth:Authority = '{auth.Authority}': must be an absolute URL");
+            }
+
+            if (string.IsNullOrEmpty(auth.Audience))
+            {
+                failures.Add("Realtime:Auth:Audience: required when tokens are checked (a token for another service must not open a connection here)");
+            }
+
+            if (string.IsNullOrEmpty(auth.Issuer) && string.IsNullOrEmpty(auth.Authority))
+            {
+                failures.Add("Realtime:Auth:Issuer: required with a SigningKey");
+            }
+        }
+        else if (o.Namespaces.Values.Any(n => !n.AllowAnonymous))
+        {
+            failures.Add("Realtime:Namespaces: a namespace refuses anonymous connections, but Realtime:Auth has no SigningKey or Authority, so every connection is anonymous");
+        }
+        Range("Metrics:EmbeddedMetricIntervalSeconds", o.Metrics.EmbeddedMetricIntervalSeconds, 1, 3600);
+
+        if (o.ClientTimeoutSeconds <= o.HeartbeatSeconds)
+        {
+            failures.Add($"Realtime:ClientTimeoutSeconds = {o.ClientTimeoutSeconds}: must be greater than Realtime:HeartbeatSeconds ({o.HeartbeatSeconds}), or a client answering every ping would time out");
+        }
+
+        foreach (var origin in o.AllowedOrigins)
+        {
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/"))
+            {
+                failures.Add($"Realtime:AllowedOrigins contains '{origin}': must be \"*\" or an origin such as https://app.example.com (scheme and host, no path)");
+            }
+        }
+
+        if (o.ApiKeys.Any(k => k.Length < 16))
+        {
+            failures.Add("Realtime:ApiKeys: every key must be at least 16 characters (the keys themselves are not shown)");
+        }
+
+        if (!string.IsNullOrEmpty(o.Redis.ConnectionString))
+        {
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(o.Redis.ConnectionString);
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add($"Realtime:Redis:ConnectionString: not a StackExchange.Redis configuration ({e.Message})");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(o.Redis.KeyPrefix) || o.Redis.KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0)
+        {
+            failures.Add($"Realtime:Redis:KeyPrefix = '{o.Redis.KeyPrefix}': must be non-empty, without braces or spaces");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Realtime.AspNetCore.Channels;
+using Realtime.AspNetCore.Features;
+using Realtime.AspNetCore.Protocol;
+
+namespace Realtime.AspNetCore.Hosting;
+
+/// <summary>
+/// <c>POST /api/channels/{channel}/messages</c>: backends publish without a WebSocket. The body is
+/// the message's <c>data</c> (any JSON). Authorized by <c>Authorization: Bearer KEY</c> against
+/// <c>Realtime:ApiKeys</c>, compared in constant time; 401 without a key, 403 with a wrong one.
+/// </summary>
+public static class ServerApi
+{
+    public static IEndpointRouteBuilder MapServerApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("").AddEndpointFilter(AsSpelled);
+        api.MapPost("/api/channels/{channel}/messages", PublishAsync);
+        api.MapGet("/api/channels/{channel}/presence", PresenceAsync);
+        api.MapDelete("/api/channels/{channel}/claims/{resource}", ReleaseAsync);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Only <c>/api/</c> exactly as written reaches the API. Routing ignores case and decodes the path,
+    /// but the load balancer's rule that keeps the API off the public listeners matches the raw
+    /// path as written: <c>/API/…</c> or <c>/%61pi/…</c> would slip past it.
+    /// </summary>
+    private static ValueTask<object?> AsSpelled(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var raw = context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        return raw.StartsWith("/api/", StringComparison.Ordinal)
+            ? next(context)
+            : ValueTask.FromResult<object?>(Results.NotFound());
+    }
+
+    private static async Task<IResult> PublishAsync(
+        string channel,
+        HttpRequest request,
+        SubscriptionService subscriptions,
+        IOptions<RealtimeOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (Refused(request, channel, settings) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = await ReadBodyAsync(request, settings.MaxMessageBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Results.Problem($"the body exceeds {settings.MaxMessageBytes} bytes", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (!IsOneJsonValue(body))
+        {
+            return Results.Problem("the body must be one JSON value (the message's data)", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            // The standard header names the publish id: a backend that retries a request whose answer
+            // it lost sends the same key, and the message is stored once.
+            var id = request.Headers["Idempotency-Key"].FirstOrDefault();
+            var offset = await subscriptions.PublishAsync(channel, body, string.IsNullOrEmpty(id) ? null : id, cancellationToken).ConfigureAwait(false);
+            return Results.Json(new PublishAccepted(channel, offset), ProtocolJsonContext.Default.PublishAccepted, statusCode: StatusCodes.Status202Accepted);
+        }
+        catch (RequestException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<IResult> PresenceAsync(string channel, HttpRequest request, PresenceService presence, IOptions<RealtimeOptions> options, CancellationToken cancellationToken)
+    {
+        if (Refused(request, channel, options.Value) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            var members = await presence.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
+            return Results.Json(members.ToList(), FeaturesJsonContext.Default.ListPresenceMember);
+        }
+        catch (RequestException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<IResult> ReleaseAsync(string channel, string resource, HttpRequest request, ClaimService claims, IOptions<RealtimeOptions> options, CancellationToken cancellationToken)
+    {
+        if (Refused(request, channel, options.Value) is { } refused)
+        {
+            return refused;
+        }
+
+        try
+        {
+            var outcome = await claims.ReleaseByServerAsync(channel, resource, cancellationToken).ConfigureAwait(false);
+            return outcome.Status == ClaimStatus.Done
+                ? Results.Json(new PublishAccepted(channel, outcome.Offset!), ProtocolJsonContext.Default.PublishAccepted)
+                : Results.Problem($"'{resource}' is not claimed", statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (RequestException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    /// <summary>401 without a key, 403 with a wrong one, 400 for a bad channel name; null when the request may proceed.</summary>
+    private static IResult? Refused(HttpRequest request, string channel, RealtimeOptions settings)
+    {
+        if (Identity.BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) is not { } key)
+        {
+            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = Identity.BearerToken.Scheme;
+            return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        if (!IsKnownKey(key, settings.ApiKeys))
+        {
+            return Results.Problem("the API key is not valid", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        return ChannelName.IsValid(channel)
+            ? null
+            : Results.Problem($"channel must match {ChannelName.Rule}", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult Problem(RequestException e) => Results.Problem(e.Message, statusCode: e.Code switch
+    {
+        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.UnknownOutcome => StatusCodes.Status504GatewayTimeout,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        _ => StatusCodes.Status400BadRequest,
+    });
+
+    private static bool IsKnownKey(string presented, List<string> keys)
+    {
+        var presentedBytes = Encoding.UTF8.GetBytes(presented);
+        var match = false;
+        foreach (var key in keys)
+        {
+            // Every key is compared, in constant time, so timing reveals neither which nor how much matched.
+            match |= CryptographicOperations.FixedTimeEquals(presentedBytes, Encoding.UTF8.GetBytes(key));
+        }
+
+        return match;
+    }
+
+    /// <summary>The body, or null when it is larger than <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(buffer.GetMemory(4096), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static bool IsOneJsonValue(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            return reader.Read() && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
