@@ -2,8 +2,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Backplane.InMemory;
-using Realtime.AspNetCore.Backplane.Redis;
 using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Connections.Handshake;
@@ -12,7 +10,6 @@ using Realtime.AspNetCore.Features;
 using Realtime.AspNetCore.Identity;
 using Realtime.AspNetCore.Overload;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Hosting;
 
@@ -90,18 +87,11 @@ public static class RealtimeServerExtensions
         var redis = configuration.GetSection(RealtimeOptions.SectionName).GetValue<string>("Redis:ConnectionString");
         if (string.IsNullOrWhiteSpace(redis))
         {
-            services.AddSingleton<InMemoryBackplane>();
-            services.AddSingleton<IBackplane>(s => s.GetRequiredService<InMemoryBackplane>());
-            services.AddSingleton<IPresenceStore, InMemoryPresenceStore>();
-            services.AddSingleton<IClaimStore, InMemoryClaimStore>();
+            services.AddInMemoryBackplane();
         }
         else
         {
-            services.AddSingleton(RedisConnectionFactory.Connect);
-            services.AddSingleton<RedisBackplane>();
-            services.AddSingleton<IBackplane>(s => s.GetRequiredService<RedisBackplane>());
-            services.AddSingleton<IPresenceStore, RedisPresenceStore>();
-            services.AddSingleton<IClaimStore, RedisClaimStore>();
+            services.AddRedisBackplane();
         }
 
         // JwtBearer's options (issuer, audience, keys, and the authority's JWKS through the
@@ -140,7 +130,7 @@ public static class RealtimeServerExtensions
         var services = endpoints.ServiceProvider;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RealtimeServerExtensions));
         var node = services.GetRequiredService<NodeIdentity>().Id;
-        var backplane = services.GetRequiredService<IBackplane>() is RedisBackplane ? "redis" : "in-memory";
+        var backplane = services.GetRequiredService<BackplaneKind>().Name;
         HostingLog.Started(logger, node, backplane);
         return endpoints;
     }

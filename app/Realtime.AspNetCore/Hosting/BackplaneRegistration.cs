@@ -1,0 +1,40 @@
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Backplane.InMemory;
+using Realtime.AspNetCore.Backplane.Redis;
+using Realtime.AspNetCore.Features;
+
+namespace Realtime.AspNetCore.Hosting;
+
+/// <summary>
+/// The backplane a node runs with, and the presence and claim stores that live on it: one call
+/// registers all three. <see cref="RealtimeServerExtensions.AddRealtimeServer(IServiceCollection, IConfiguration)"/>
+/// picks one from <c>Realtime:Redis:ConnectionString</c>.
+/// </summary>
+public static class BackplaneRegistration
+{
+    /// <summary>Redis (or Valkey): channels fan out across nodes, history and claims are shared. Needs <c>Realtime:Redis:ConnectionString</c>.</summary>
+    public static IServiceCollection AddRedisBackplane(this IServiceCollection services)
+    {
+        services.AddSingleton(RedisConnectionFactory.Connect);
+        services.AddSingleton<RedisBackplane>();
+        services.AddSingleton<IBackplane>(s => s.GetRequiredService<RedisBackplane>());
+        services.AddSingleton<IPresenceStore, RedisPresenceStore>();
+        services.AddSingleton<IClaimStore, RedisClaimStore>();
+        services.AddSingleton(new BackplaneKind("redis"));
+        return services;
+    }
+
+    /// <summary>In this process only: one node, nothing shared, nothing kept across restarts.</summary>
+    public static IServiceCollection AddInMemoryBackplane(this IServiceCollection services)
+    {
+        services.AddSingleton<InMemoryBackplane>();
+        services.AddSingleton<IBackplane>(s => s.GetRequiredService<InMemoryBackplane>());
+        services.AddSingleton<IPresenceStore, InMemoryPresenceStore>();
+        services.AddSingleton<IClaimStore, InMemoryClaimStore>();
+        services.AddSingleton(new BackplaneKind("in-memory"));
+        return services;
+    }
+}
+
+/// <summary>Which backplane was registered, as the start-up log names it.</summary>
+public sealed record BackplaneKind(string Name);

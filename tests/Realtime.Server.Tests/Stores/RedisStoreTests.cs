@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Backplane.Redis;
+using Realtime.AspNetCore.Features;
+using Realtime.AspNetCore.Hosting;
+using Realtime.Server.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Realtime.Server.Tests.Stores;
+
+/// <summary>A Redis backplane on the shared test Redis, for the store specifications.</summary>
+internal sealed class RedisStores : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _multiplexer;
+
+    private RedisStores(ConnectionMultiplexer multiplexer)
+    {
+        _multiplexer = multiplexer;
+        Backplane = new RedisBackplane(multiplexer, Options.Create(new RealtimeOptions()), NullLogger<RedisBackplane>.Instance);
+    }
+
+    public RedisBackplane Backplane { get; }
+
+    public static async Task<RedisStores> ConnectAsync(RedisFixture redis) => new(await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString));
+
+    public ValueTask DisposeAsync() => _multiplexer.DisposeAsync();
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisClaimStoreTests(RedisFixture redis) : ClaimStoreSpecification, IAsyncLifetime
+{
+    private RedisStores _redis = null!;
+
+    protected override IClaimStore Store => new RedisClaimStore(_redis.Backplane);
+
+    protected override IBackplane Backplane => _redis.Backplane;
+
+    public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisPresenceStoreTests(RedisFixture redis) : PresenceStoreSpecification, IAsyncLifetime
+{
+    private RedisStores _redis = null!;
+
+    protected override IPresenceStore Store => new RedisPresenceStore(_redis.Backplane, Options.Create(new RealtimeOptions()), TimeProvider.System);
+
+    public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+}
