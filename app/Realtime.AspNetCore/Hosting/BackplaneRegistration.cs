@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Backplane.InMemory;
 using Realtime.AspNetCore.Backplane.Redis;
 using Realtime.AspNetCore.Features;
+using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Hosting;
 
@@ -15,7 +17,26 @@ public static class BackplaneRegistration
     /// <summary>Redis (or Valkey): channels fan out across nodes, history and claims are shared. Needs <c>Realtime:Redis:ConnectionString</c>.</summary>
     public static IServiceCollection AddRedisBackplane(this IServiceCollection services)
     {
-        services.AddSingleton(RedisConnectionFactory.Connect);
+        services.AddSingleton(s =>
+        {
+            var options = s.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+            var logger = s.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnectionFactory));
+            var redis = RedisConnectionFactory.Connect(options.Redis, s.GetRequiredService<NodeIdentity>().Id, logger);
+            var metrics = s.GetRequiredService<RealtimeMetrics>();
+            redis.ConnectionRestored += (_, e) =>
+            {
+                if (e.ConnectionType == ConnectionType.Subscription)
+                {
+                    metrics.BackplaneReconnected();
+                }
+            };
+            return redis;
+        });
+        services.AddSingleton(s =>
+        {
+            var options = s.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+            return new RedisBackplaneSettings(options.Redis.KeyPrefix, options.MaxReplayBytes);
+        });
         services.AddSingleton<RedisBackplane>();
         services.AddSingleton<IBackplane>(s => s.GetRequiredService<RedisBackplane>());
         services.AddSingleton<IPresenceStore, RedisPresenceStore>();

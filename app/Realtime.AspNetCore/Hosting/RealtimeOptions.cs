@@ -101,22 +101,9 @@ public sealed class RealtimeOptions
 
     public Overload.OverloadOptions Overload { get; set; } = new();
 
-    public RedisOptions Redis { get; set; } = new();
+    public Backplane.Redis.RedisOptions Redis { get; set; } = new();
 
     public MetricsOptions Metrics { get; set; } = new();
-}
-
-public sealed class RedisOptions
-{
-    /// <summary>StackExchange.Redis configuration, e.g. "host:6380,ssl=true". Empty: in-memory backplane (one node).</summary>
-    public string ConnectionString { get; set; } = "";
-
-    /// <summary>AUTH token (ElastiCache injects it as a secret). Never logged.</summary>
-    public string? Password { get; set; }
-
-    /// <summary>Prefix of every key and pub/sub channel, so several apps can share one Redis.</summary>
-    public string KeyPrefix { get; set; } = "rt";
-
 }
 
 public sealed class MetricsOptions

@@ -21,7 +21,7 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
     public async Task InitializeAsync()
     {
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(_redis.Server.ConnectionString);
-        _backplane = new AspNetCore.Backplane.Redis.RedisBackplane(_multiplexer, Options.Create(new RealtimeOptions()), NullLogger<AspNetCore.Backplane.Redis.RedisBackplane>.Instance);
+        _backplane = new AspNetCore.Backplane.Redis.RedisBackplane(_multiplexer, new AspNetCore.Backplane.Redis.RedisBackplaneSettings(), NullLogger<AspNetCore.Backplane.Redis.RedisBackplane>.Instance);
     }
 
     public async Task DisposeAsync() => await _multiplexer!.DisposeAsync();

@@ -17,7 +17,7 @@ internal sealed class RedisStores : IAsyncDisposable
     private RedisStores(ConnectionMultiplexer multiplexer)
     {
         _multiplexer = multiplexer;
-        Backplane = new RedisBackplane(multiplexer, Options.Create(new RealtimeOptions()), NullLogger<RedisBackplane>.Instance);
+        Backplane = new RedisBackplane(multiplexer, new RedisBackplaneSettings(), NullLogger<RedisBackplane>.Instance);
     }
 
     public RedisBackplane Backplane { get; }

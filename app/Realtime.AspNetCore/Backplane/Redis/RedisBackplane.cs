@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Backplane.Redis;
@@ -22,11 +20,11 @@ public sealed class RedisBackplane : IBackplane
     private long _linkGeneration;
     private int _linkDown;
 
-    public RedisBackplane(IConnectionMultiplexer redis, IOptions<RealtimeOptions> options, ILogger<RedisBackplane> logger)
+    public RedisBackplane(IConnectionMultiplexer redis, RedisBackplaneSettings settings, ILogger<RedisBackplane> logger)
     {
         _redis = redis;
-        _keys = new RedisKeys(options.Value.Redis.KeyPrefix);
-        _maxReplayBytes = options.Value.MaxReplayBytes;
+        _keys = new RedisKeys(settings.KeyPrefix);
+        _maxReplayBytes = settings.MaxReplayBytes;
         _logger = logger;
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Backplane.Redis;
@@ -11,34 +9,23 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 /// </summary>
 public static class RedisConnectionFactory
 {
-    public static IConnectionMultiplexer Connect(IServiceProvider services)
+    /// <param name="clientName">The node's id, as <c>CLIENT LIST</c> shows it.</param>
+    public static IConnectionMultiplexer Connect(RedisOptions redis, string clientName, ILogger logger)
     {
-        var options = services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
-        var node = services.GetRequiredService<NodeIdentity>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnectionFactory));
-        var metrics = services.GetRequiredService<RealtimeMetrics>();
-
-        var configuration = ConfigurationOptions.Parse(options.Redis.ConnectionString);
-        if (!string.IsNullOrEmpty(options.Redis.Password))
+        var configuration = ConfigurationOptions.Parse(redis.ConnectionString);
+        if (!string.IsNullOrEmpty(redis.Password))
         {
-            configuration.Password = options.Redis.Password;
+            configuration.Password = redis.Password;
         }
 
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        configuration.ClientName = node.Id;
+        configuration.ClientName = clientName;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 5000);
 
         var multiplexer = ConnectionMultiplexer.Connect(configuration);
         multiplexer.ConnectionFailed += (_, e) => BackplaneLog.ConnectionLost(logger, e.ConnectionType, e.FailureType);
-        multiplexer.ConnectionRestored += (_, e) =>
-        {
-            BackplaneLog.ConnectionRestored(logger, e.ConnectionType);
-            if (e.ConnectionType == ConnectionType.Subscription)
-            {
-                metrics.BackplaneReconnected();
-            }
-        };
+        multiplexer.ConnectionRestored += (_, e) => BackplaneLog.ConnectionRestored(logger, e.ConnectionType);
         return multiplexer;
     }
 }
