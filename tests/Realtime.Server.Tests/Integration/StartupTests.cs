@@ -5,9 +5,9 @@ using Microsoft.Extensions.Time.Testing;
 using Realtime.AspNetCore.Hosting;
 using Realtime.Server.Tests.Infrastructure;
 
-namespace Realtime.Server.Tests.Unit;
+namespace Realtime.Server.Tests.Integration;
 
-public sealed class HostingTests
+public sealed class StartupTests
 {
     [Fact]
     public async Task A_bad_option_stops_start_up_with_a_message_naming_the_key()

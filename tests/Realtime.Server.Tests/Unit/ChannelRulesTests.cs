@@ -1,0 +1,15 @@
+namespace Realtime.Server.Tests.Unit;
+
+public sealed class ChannelRulesTests
+{
+    [Fact]
+    public void Namespaces_are_matched_without_regard_to_case()
+    {
+        var options = new AspNetCore.Hosting.RealtimeOptions();
+        options.Namespaces["USER"] = new AspNetCore.Channels.NamespaceOptions { Private = true, AllowAnonymous = false };
+        var rules = new AspNetCore.Channels.ChannelRules(Microsoft.Extensions.Options.Options.Create(options));
+
+        Assert.True(rules.For("user:alice").Private);
+        Assert.NotNull(rules.CanRead("user:alice", "mallory"));
+    }
+}
