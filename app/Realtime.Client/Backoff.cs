@@ -4,7 +4,7 @@ namespace Realtime.Client;
 /// Exponential backoff with full jitter: attempt n waits a uniformly random time between zero and
 /// min(max, min × 2ⁿ), so the clients of a node that went away do not all come back at once.
 /// </summary>
-public static class Backoff
+internal static class Backoff
 {
     public static TimeSpan Delay(int attempt, TimeSpan min, TimeSpan max, Random random)
     {

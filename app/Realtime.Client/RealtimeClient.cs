@@ -20,13 +20,12 @@ public sealed class RealtimeClient : IAsyncDisposable
     private readonly RealtimeClientOptions _options;
     private readonly SubscriptionTracker _tracker = new();
     private readonly ConcurrentDictionary<string, ChannelSubscription> _subscriptions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonElement>> _pending = new();
+    private readonly PendingReplies _replies = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource<JsonElement> _opened = NewSignal();
     private ClientWebSocket? _socket;
     private Task? _running;
-    private int _ref;
     private int _endpoint = -1; // the first connect takes Endpoints[0]
 
     public RealtimeClient(RealtimeClientOptions options)
@@ -195,8 +194,8 @@ public sealed class RealtimeClient : IAsyncDisposable
     internal static bool IsValidPublishId(string id) =>
         id.Length is >= 1 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':' or '.' or '@');
 
-    /// <summary>Sends a request and waits for the reply with the same <c>ref</c>.</summary>
-    public Task<JsonElement> RequestAsync(JsonObject frame, CancellationToken cancellationToken = default) =>
+    /// <summary>Sends a request and waits for the reply with the same <c>ref</c>. The typed methods above are the API.</summary>
+    internal Task<JsonElement> RequestAsync(JsonObject frame, CancellationToken cancellationToken = default) =>
         RequestCoreAsync(frame, duringResume: false, cancellationToken);
 
     private async Task<JsonElement> RequestCoreAsync(JsonObject frame, bool duringResume, CancellationToken cancellationToken)
@@ -208,14 +207,12 @@ public sealed class RealtimeClient : IAsyncDisposable
             throw new RealtimeException("disconnected", $"not connected ({State})");
         }
 
-        var reference = Interlocked.Increment(ref _ref);
-        var reply = NewSignal();
-        _pending[reference] = reply;
+        var (reference, reply) = _replies.Expect();
         frame["ref"] = reference;
         try
         {
             await SendAsync(socket, frame.ToJsonString(), cancellationToken).ConfigureAwait(false);
-            var element = await reply.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            var element = await reply.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
             return element.GetProperty("type").GetString() == "error"
                 ? throw new RealtimeException(
                     element.GetProperty("code").GetString()!,
@@ -229,7 +226,7 @@ public sealed class RealtimeClient : IAsyncDisposable
         }
         finally
         {
-            _pending.TryRemove(reference, out _);
+            _replies.Forget(reference);
         }
     }
 
@@ -240,7 +237,7 @@ public sealed class RealtimeClient : IAsyncDisposable
         {
             SetState(Welcome is null && attempt == 0 ? ConnectionState.Connecting : ConnectionState.Reconnecting, null);
             var (closeCode, reason, drained) = await ConnectOnceAsync().ConfigureAwait(false);
-            FailPending();
+            _replies.FailAll();
             if (_stop.IsCancellationRequested)
             {
                 break;
@@ -387,12 +384,7 @@ public sealed class RealtimeClient : IAsyncDisposable
                 return false;
         }
 
-        if (frame.TryGetProperty("ref", out var reference) && reference.ValueKind == JsonValueKind.Number
-            && _pending.TryGetValue(reference.GetInt32(), out var pending))
-        {
-            pending.TrySetResult(frame);
-        }
-
+        _replies.TryComplete(frame);
         return false;
     }
 
@@ -451,17 +443,6 @@ public sealed class RealtimeClient : IAsyncDisposable
         finally
         {
             _sendLock.Release();
-        }
-    }
-
-    private void FailPending()
-    {
-        foreach (var (reference, pending) in _pending)
-        {
-            if (_pending.TryRemove(reference, out _))
-            {
-                pending.TrySetException(new RealtimeException("disconnected", "the connection closed before the reply"));
-            }
         }
     }
 

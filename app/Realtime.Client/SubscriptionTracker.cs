@@ -5,7 +5,7 @@ namespace Realtime.Client;
 /// last message delivered on each, what to send after a reconnect, and whether a reply or a <c>gap</c>
 /// frame means messages were lost.
 /// </summary>
-public sealed class SubscriptionTracker
+internal sealed class SubscriptionTracker
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
