@@ -22,16 +22,19 @@ public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore
 
     public async ValueTask<ClaimList> ListAsync(string channel, int limit, CancellationToken cancellationToken = default)
     {
-        var prefix = ((string)backplane.Keys.Claim(channel, ""))!;
-        var flat = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)],
-            [prefix, limit], mutates: false).ConfigureAwait(false))!;
-        var holders = new List<ClaimHolder>(flat.Length / 2);
-        for (var i = 1; i + 1 < flat.Length; i += 2)
+        var page = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Claims, [backplane.Keys.Claims(channel)],
+            [limit], mutates: false).ConfigureAwait(false))!;
+        var resources = page.Skip(1).Select(r => r.ToString()).ToList();
+        var holders = new List<ClaimHolder>(resources.Count);
+        if (resources.Count > 0)
         {
-            holders.Add(new ClaimHolder(flat[i].ToString(), flat[i + 1].ToString()));
+            var owners = (RedisResult[])(await backplane.RunAsync(channel, RedisScripts.Owners,
+                [.. resources.Select(r => backplane.Keys.Claim(channel, r))], [], mutates: false).ConfigureAwait(false))!;
+            // A claim released or expired between the two reads is left out, as if listed a moment earlier.
+            holders.AddRange(resources.Zip(owners).Where(p => !p.Second.IsNull).Select(p => new ClaimHolder(p.First, p.Second.ToString())));
         }
 
-        return new ClaimList([.. holders.OrderBy(h => h.Resource, StringComparer.Ordinal)], (int)flat[0] == 1);
+        return new ClaimList([.. holders.OrderBy(h => h.Resource, StringComparer.Ordinal)], (int)page[0] == 1);
     }
 
     public async ValueTask<ClaimOutcome> ReleaseAsync(string channel, string resource, string? owner, HistoryPolicy history, CancellationToken cancellationToken = default)

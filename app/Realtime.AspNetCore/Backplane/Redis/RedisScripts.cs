@@ -189,31 +189,30 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Current claims, at most ARGV[2]. KEYS: claims index. ARGV: the claim-key prefix, the most to
-    /// list. Expiry is judged by Redis's clock, the one the claims' scores were made with. Trims up to 1,000 expired entries a call (bounded work however large the
-    /// index), then lists the soonest to expire. Returns {more (1/0), resource, owner, …}.
+    /// The first page of a channel's claimed resources, soonest to expire first. KEYS[1]: the index.
+    /// ARGV[1]: how many. Expiry is judged by Redis's clock, the one the claims' scores were made with;
+    /// up to 1,000 expired entries are trimmed a call (bounded work however large the index). Returns
+    /// {more (0|1), resource, …}; the owners are read by <see cref="Owners"/> from keys the caller names.
     /// </summary>
     public static readonly string Claims = $$"""
         local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', {{NowMs}}, 'LIMIT', 0, 1000)
         if #expired > 0 then
           redis.call('ZREM', KEYS[1], unpack(expired))
         end
-        local limit = tonumber(ARGV[2])
+        local limit = tonumber(ARGV[1])
         local resources = redis.call('ZRANGE', KEYS[1], 0, limit)
         local more = 0
         if #resources > limit then
           more = 1
           resources[#resources] = nil
         end
-        local live = {more}
-        for _, resource in ipairs(resources) do
-          local owner = redis.call('GET', ARGV[1] .. resource)
-          if owner then
-            live[#live + 1] = resource
-            live[#live + 1] = owner
-          end
-        end
-        return live
+        table.insert(resources, 1, more)
+        return resources
+        """;
+
+    /// <summary>The owners of the claim keys in KEYS (one MGET: they share the channel's hash slot); nil for a claim that has gone.</summary>
+    public const string Owners = """
+        return redis.call('MGET', unpack(KEYS))
         """;
 
     /// <summary>
