@@ -8,7 +8,7 @@ public sealed record EdgeProtectionProps
     public required string LoadBalancerArn { get; init; }
 
     /// <summary>Requests one IP may make per five minutes (WAF's window) before it is blocked.</summary>
-    public int RateLimitPer5Minutes { get; init; } = 2000;
+    public required int RateLimitPer5Minutes { get; init; }
 }
 
 /// <summary>

@@ -7,19 +7,19 @@ namespace RealtimeInfra.Cdk.Constructs;
 
 public sealed record RealtimeNetworkProps
 {
-    public int MaxAzs { get; init; } = 2;
+    public required int MaxAzs { get; init; }
 
     /// <summary>One gateway is the cheapest setting that still lets tasks reach ECR and Secrets Manager.</summary>
-    public int NatGateways { get; init; } = 1;
+    public required int NatGateways { get; init; }
 
-    public string Cidr { get; init; } = "10.40.0.0/16";
+    public required string Cidr { get; init; }
 
-    public RetentionDays FlowLogRetention { get; init; } = RetentionDays.THREE_MONTHS;
+    public required RetentionDays FlowLogRetention { get; init; }
 
-    public RemovalPolicy LogRemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+    public required RemovalPolicy LogRemovalPolicy { get; init; }
 
     /// <summary>ECR (api, dkr), CloudWatch Logs and Secrets Manager endpoints in the task subnets.</summary>
-    public bool InterfaceEndpoints { get; init; } = true;
+    public required bool InterfaceEndpoints { get; init; }
 }
 
 /// <summary>

@@ -13,18 +13,18 @@ public sealed record RedisBackplaneProps
     /// <summary>Subnets the cache lives in; isolated by default, it needs no internet.</summary>
     public SubnetSelection Subnets { get; init; } = new() { SubnetType = SubnetType.PRIVATE_ISOLATED };
 
-    public string Engine { get; init; } = "valkey";
-    public string EngineVersion { get; init; } = "7.2";
-    public string NodeType { get; init; } = "cache.t4g.small";
-    public int Replicas { get; init; } = 1;
-    public bool MultiAz { get; init; } = true;
-    public int Port { get; init; } = 6380;
-    public int SnapshotRetentionDays { get; init; } = 7;
-    public string SnapshotWindow { get; init; } = "02:00-03:00";
-    public string MaintenanceWindow { get; init; } = "sun:04:00-sun:05:00";
+    public required string Engine { get; init; }
+    public required string EngineVersion { get; init; }
+    public required string NodeType { get; init; }
+    public required int Replicas { get; init; }
+    public required bool MultiAz { get; init; }
+    public required int Port { get; init; }
+    public required int SnapshotRetentionDays { get; init; }
+    public required string SnapshotWindow { get; init; }
+    public required string MaintenanceWindow { get; init; }
 
     /// <summary>SNAPSHOT keeps the data when the stack is deleted; DESTROY is for throw-away environments.</summary>
-    public RemovalPolicy RemovalPolicy { get; init; } = RemovalPolicy.SNAPSHOT;
+    public required RemovalPolicy RemovalPolicy { get; init; }
 }
 
 /// <summary>

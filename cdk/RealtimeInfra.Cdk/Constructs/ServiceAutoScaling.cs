@@ -9,14 +9,14 @@ namespace RealtimeInfra.Cdk.Constructs;
 public sealed record ServiceAutoScalingProps
 {
     public required FargateService Service { get; init; }
-    public int MinTasks { get; init; } = 2;
-    public int MaxTasks { get; init; } = 6;
-    public int CpuTargetPercent { get; init; } = 60;
+    public required int MinTasks { get; init; }
+    public required int MaxTasks { get; init; }
+    public required int CpuTargetPercent { get; init; }
 
     /// <summary>The app's open sockets per task (EMF metric); null scales on CPU only.</summary>
     public IMetric? ConnectionsPerTask { get; init; }
 
-    public int ConnectionsTargetPerTask { get; init; } = 5000;
+    public required int ConnectionsTargetPerTask { get; init; }
 
     /// <summary>Scale-in closes sockets (clients reconnect elsewhere): do it slowly.</summary>
     public Duration ScaleInCooldown { get; init; } = Duration.Minutes(10);

@@ -27,19 +27,19 @@ public sealed record ServiceMonitoringProps
     public required IReadOnlyList<string> CacheNodeIds { get; init; }
 
     /// <summary>Fewer running tasks than this raises an alarm.</summary>
-    public int MinTasks { get; init; } = 2;
+    public required int MinTasks { get; init; }
 
     public string? AlarmEmail { get; init; }
-    public int Http5xxPercent { get; init; } = 5;
-    public int DeliveryLagP99Milliseconds { get; init; } = 1000;
-    public int DroppedPerMinute { get; init; } = 100;
+    public required int Http5xxPercent { get; init; }
+    public required int DeliveryLagP99Milliseconds { get; init; }
+    public required int DroppedPerMinute { get; init; }
 
     /// <summary>Connections a minute the tasks refuse for lack of room (the app's ConnectionsRefused).</summary>
-    public int RefusedPerMinute { get; init; } = 100;
-    public int CacheCpuPercent { get; init; } = 80;
-    public int CacheMemoryPercent { get; init; } = 80;
+    public required int RefusedPerMinute { get; init; }
+    public required int CacheCpuPercent { get; init; }
+    public required int CacheMemoryPercent { get; init; }
 
-    public RemovalPolicy RemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+    public required RemovalPolicy RemovalPolicy { get; init; }
 }
 
 /// <summary>

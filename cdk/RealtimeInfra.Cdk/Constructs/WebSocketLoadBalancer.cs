@@ -14,13 +14,13 @@ public sealed record WebSocketLoadBalancerProps
     public string? CertificateArn { get; init; }
 
     /// <summary>Seconds of silence after which the ALB closes a socket; must exceed two heartbeats.</summary>
-    public Duration IdleTimeout { get; init; } = Duration.Seconds(120);
+    public required Duration IdleTimeout { get; init; }
 
     /// <summary>How long a deregistering task keeps its sockets; must cover the app's drain.</summary>
-    public Duration DeregistrationDelay { get; init; } = Duration.Seconds(40);
+    public required Duration DeregistrationDelay { get; init; }
 
     /// <summary>lb_cookie duration: a reconnect returns to the same task while it lives.</summary>
-    public Duration Stickiness { get; init; } = Duration.Hours(1);
+    public required Duration Stickiness { get; init; }
 
     /// <summary>The port the tasks listen on (the service's container port).</summary>
     public required int TargetPort { get; init; }
@@ -28,18 +28,18 @@ public sealed record WebSocketLoadBalancerProps
     /// <summary>Ready means: backplane connected and not draining.</summary>
     public string HealthCheckPath { get; init; } = "/readyz";
 
-    public bool DeletionProtection { get; init; } = true;
+    public required bool DeletionProtection { get; init; }
 
     /// <summary>Access logs to an encrypted bucket; null turns them off.</summary>
-    public Duration? AccessLogExpiration { get; init; } = Duration.Days(90);
+    public required Duration? AccessLogExpiration { get; init; }
 
-    public RemovalPolicy RemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+    public required RemovalPolicy RemovalPolicy { get; init; }
 
     /// <summary>The port of the server API's own listener; the public listeners answer 404 for <c>/api/*</c>.</summary>
-    public int ApiPort { get; init; } = 8443;
+    public required int ApiPort { get; init; }
 
     /// <summary>Who may reach the API listener; empty: nobody (the listener exists, its port is closed).</summary>
-    public IReadOnlyList<string> ApiAllowedCidrs { get; init; } = [];
+    public required IReadOnlyList<string> ApiAllowedCidrs { get; init; }
 }
 
 /// <summary>

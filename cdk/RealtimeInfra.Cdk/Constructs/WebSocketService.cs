@@ -15,11 +15,11 @@ public sealed record WebSocketServiceProps
     public SubnetSelection Subnets { get; init; } = new() { SubnetType = SubnetType.PRIVATE_WITH_EGRESS };
 
     /// <summary>Graviton costs less per connection; the image is built for both.</summary>
-    public CpuArchitecture Architecture { get; init; } = CpuArchitecture.ARM64;
+    public required CpuArchitecture Architecture { get; init; }
 
-    public int Cpu { get; init; } = 512;
-    public int MemoryMiB { get; init; } = 1024;
-    public int DesiredCount { get; init; } = 2;
+    public required int Cpu { get; init; }
+    public required int MemoryMiB { get; init; }
+    public required int DesiredCount { get; init; }
 
     /// <summary>The port Kestrel listens on inside the container; the load balancer's target port.</summary>
     public required int ContainerPort { get; init; }
@@ -28,21 +28,21 @@ public sealed record WebSocketServiceProps
     /// The container's open-file limit (nofile, soft and hard), set explicitly so the app's file
     /// budget never rests on a platform default. 65535 is Fargate's own.
     /// </summary>
-    public int OpenFileLimit { get; init; } = 65_535;
+    public required int OpenFileLimit { get; init; }
 
-    public Duration StopTimeout { get; init; } = Duration.Seconds(45);
-    public Duration HealthCheckGracePeriod { get; init; } = Duration.Seconds(30);
-    public RetentionDays LogRetention { get; init; } = RetentionDays.ONE_MONTH;
-    public RemovalPolicy LogRemovalPolicy { get; init; } = RemovalPolicy.RETAIN;
+    public required Duration StopTimeout { get; init; }
+    public required Duration HealthCheckGracePeriod { get; init; }
+    public required RetentionDays LogRetention { get; init; }
+    public required RemovalPolicy LogRemovalPolicy { get; init; }
 
     /// <summary>Plain settings for the app (no secrets: those go in <see cref="Secrets"/>).</summary>
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
     /// <summary>Values ECS fetches at task start and injects; never visible in the task definition.</summary>
-    public IReadOnlyDictionary<string, Secret> Secrets { get; init; } = new Dictionary<string, Secret>();
+    public required IReadOnlyDictionary<string, Secret> Secrets { get; init; }
 
     /// <summary>ECS moves tasks back to an even spread over the AZs after an imbalance (e.g. an AZ outage).</summary>
-    public bool AzRebalancing { get; init; } = true;
+    public required bool AzRebalancing { get; init; }
 }
 
 /// <summary>
