@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Channels;
 
@@ -21,13 +19,14 @@ public sealed class ChannelRegistry
     private readonly ILogger<ChannelRegistry> _logger;
     private readonly int _maxReplay;
 
-    public ChannelRegistry(IBackplane backplane, RealtimeMetrics metrics, IOptions<RealtimeOptions> options, TimeProvider time, ILogger<ChannelRegistry> logger)
+    /// <param name="maxReplay">Most messages one history read returns while a channel fills a hole (<c>Realtime:MaxReplay</c>).</param>
+    public ChannelRegistry(IBackplane backplane, RealtimeMetrics metrics, int maxReplay, TimeProvider time, ILogger<ChannelRegistry> logger)
     {
         _backplane = backplane;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _maxReplay = options.Value.MaxReplay;
+        _maxReplay = maxReplay;
         backplane.LinkRestored += CheckEveryChannel;
     }
 
@@ -39,7 +38,7 @@ public sealed class ChannelRegistry
     /// subscription if it is the first. The returned subscriber holds live messages until
     /// <see cref="Subscriber.Release"/>: the caller replays history first.
     /// </summary>
-    internal async ValueTask<Subscriber> SubscribeAsync(string channel, RealtimeConnection connection, bool presenceEvents, int maxHeld, CancellationToken cancellationToken)
+    internal async ValueTask<Subscriber> SubscribeAsync(string channel, IFrameReceiver connection, bool presenceEvents, int maxHeld, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -80,7 +79,7 @@ public sealed class ChannelRegistry
         }
     }
 
-    public async ValueTask UnsubscribeAsync(string channel, RealtimeConnection connection)
+    public async ValueTask UnsubscribeAsync(string channel, IFrameReceiver connection)
     {
         if (!_channels.TryGetValue(channel, out var local))
         {

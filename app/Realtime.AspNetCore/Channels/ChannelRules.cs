@@ -1,20 +1,18 @@
-using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.AspNetCore.Channels;
 
-/// <summary>Resolves a channel's namespace rules and answers who may do what on it.</summary>
-public sealed class ChannelRules(IOptions<RealtimeOptions> options)
+/// <summary>Resolves a channel's namespace rules (<c>Realtime:Namespaces</c>) and answers who may do what on it.</summary>
+public sealed class ChannelRules(IReadOnlyDictionary<string, NamespaceOptions> namespaces)
 {
     public const string DefaultNamespace = "default";
 
     // Case-insensitive: a setting written "USER" must not leave the channels "user:*" on the defaults.
     private readonly Dictionary<string, NamespaceOptions> _namespaces =
-        new(options.Value.Namespaces, StringComparer.OrdinalIgnoreCase);
+        new(namespaces, StringComparer.OrdinalIgnoreCase);
 
     private readonly NamespaceOptions _default =
-        options.Value.Namespaces.FirstOrDefault(n => string.Equals(n.Key, DefaultNamespace, StringComparison.OrdinalIgnoreCase)).Value ?? new NamespaceOptions();
+        namespaces.FirstOrDefault(n => string.Equals(n.Key, DefaultNamespace, StringComparison.OrdinalIgnoreCase)).Value ?? new NamespaceOptions();
 
     public NamespaceOptions For(string channel) =>
         _namespaces.TryGetValue(ChannelName.Namespace(channel), out var rules) ? rules : _default;

@@ -1,7 +1,6 @@
 using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Channels;
 
@@ -77,7 +76,7 @@ internal sealed class LocalChannel
 
     public void Add(Subscriber subscriber) => Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
 
-    public bool Remove(RealtimeConnection connection)
+    public bool Remove(IFrameReceiver connection)
     {
         var index = Array.FindIndex(_subscribers, s => s.Connection == connection);
         if (index < 0)

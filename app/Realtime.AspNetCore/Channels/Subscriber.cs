@@ -1,5 +1,4 @@
 using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Connections;
 
 namespace Realtime.AspNetCore.Channels;
 
@@ -8,14 +7,14 @@ namespace Realtime.AspNetCore.Channels;
 /// missed messages are being read from history), live messages are held here, then released in
 /// offset order without those the replay already covered: no gap, no duplicate.
 /// </summary>
-internal sealed class Subscriber(RealtimeConnection connection, bool presenceEvents, int maxHeld)
+internal sealed class Subscriber(IFrameReceiver connection, bool presenceEvents, int maxHeld)
 {
     private readonly Lock _gate = new();
 
     // Held frames with their place in the channel (messages and gap notices); one without (presence) is always sent.
     private List<(ChannelOffset? Position, ReadOnlyMemory<byte> Frame)>? _held = [];
 
-    public RealtimeConnection Connection { get; } = connection;
+    public IFrameReceiver Connection { get; } = connection;
 
     /// <summary>Whether the client asked for join and leave events.</summary>
     public bool PresenceEvents { get; } = presenceEvents;

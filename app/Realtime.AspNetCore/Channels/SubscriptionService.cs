@@ -5,6 +5,7 @@ using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Features;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Channels;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Connections;
 

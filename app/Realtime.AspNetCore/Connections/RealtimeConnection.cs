@@ -14,7 +14,7 @@ public sealed record ConnectionSettings(int MaxMessageBytes, int SendQueueCapaci
 /// and one receive at a time. Anyone may queue a frame or ask for a close; only the send loop
 /// writes to the socket. A receiver whose queue is full is closed with 1013 instead of growing memory.
 /// </summary>
-public sealed class RealtimeConnection : IDisposable
+public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
 {
     private const int InitialReceiveBuffer = 4 * 1024;
 

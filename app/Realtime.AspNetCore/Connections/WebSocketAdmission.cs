@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Overload;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Connections;
 

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Connections;
 

@@ -1,15 +1,14 @@
-using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane.Redis;
-using Realtime.AspNetCore.Hosting;
 using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Features;
 
 /// <summary>Presence in Redis: a hash of members and a sorted set of their expiry per channel.</summary>
-public sealed class RedisPresenceStore(RedisBackplane backplane, IOptions<RealtimeOptions> options, TimeProvider time) : IPresenceStore
+/// <param name="heartbeat">How often the node refreshes its members (<c>Realtime:HeartbeatSeconds</c>).</param>
+public sealed class RedisPresenceStore(RedisBackplane backplane, TimeSpan heartbeat, TimeProvider time) : IPresenceStore
 {
     /// <summary>A member lives two heartbeats past its node's last refresh.</summary>
-    private readonly long _ttlMs = 2000L * options.Value.HeartbeatSeconds;
+    private readonly long _ttlMs = 2 * (long)heartbeat.TotalMilliseconds;
 
     private RedisKeys Keys => backplane.Keys;
 

@@ -4,6 +4,7 @@ using Realtime.AspNetCore.Backplane.InMemory;
 using Realtime.AspNetCore.Backplane.Redis;
 using Realtime.AspNetCore.Features;
 using StackExchange.Redis;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Hosting;
 
@@ -39,7 +40,8 @@ public static class BackplaneRegistration
         });
         services.AddSingleton<RedisBackplane>();
         services.AddSingleton<IBackplane>(s => s.GetRequiredService<RedisBackplane>());
-        services.AddSingleton<IPresenceStore, RedisPresenceStore>();
+        services.AddSingleton<IPresenceStore>(s => ActivatorUtilities.CreateInstance<RedisPresenceStore>(s,
+            TimeSpan.FromSeconds(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.HeartbeatSeconds)));
         services.AddSingleton<IClaimStore, RedisClaimStore>();
         services.AddSingleton(new BackplaneKind("redis"));
         return services;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Hosting;
 

@@ -10,6 +10,7 @@ using Realtime.AspNetCore.Features;
 using Realtime.AspNetCore.Identity;
 using Realtime.AspNetCore.Overload;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Hosting;
 
@@ -52,8 +53,8 @@ public static class RealtimeServerExtensions
         services.AddSingleton<RealtimeMetrics>();
         services.AddSingleton<DrainState>();
         services.AddSingleton<ConnectionManager>();
-        services.AddSingleton<ChannelRegistry>();
-        services.AddSingleton<ChannelRules>();
+        services.AddSingleton(s => ActivatorUtilities.CreateInstance<ChannelRegistry>(s, s.GetRequiredService<IOptions<RealtimeOptions>>().Value.MaxReplay));
+        services.AddSingleton(s => new ChannelRules(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Namespaces));
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<ClaimService>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Overload;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.Server.Tests.Infrastructure;
 

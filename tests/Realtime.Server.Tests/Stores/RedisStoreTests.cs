@@ -46,7 +46,7 @@ public sealed class RedisPresenceStoreTests(RedisFixture redis) : PresenceStoreS
 {
     private RedisStores _redis = null!;
 
-    protected override IPresenceStore Store => new RedisPresenceStore(_redis.Backplane, Options.Create(new RealtimeOptions()), TimeProvider.System);
+    protected override IPresenceStore Store => new RedisPresenceStore(_redis.Backplane, TimeSpan.FromSeconds(25), TimeProvider.System);
 
     public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
 

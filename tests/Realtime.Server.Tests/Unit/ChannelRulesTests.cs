@@ -7,7 +7,7 @@ public sealed class ChannelRulesTests
     {
         var options = new AspNetCore.Hosting.RealtimeOptions();
         options.Namespaces["USER"] = new AspNetCore.Channels.NamespaceOptions { Private = true, AllowAnonymous = false };
-        var rules = new AspNetCore.Channels.ChannelRules(Microsoft.Extensions.Options.Options.Create(options));
+        var rules = new AspNetCore.Channels.ChannelRules(options.Namespaces);
 
         Assert.True(rules.For("user:alice").Private);
         Assert.NotNull(rules.CanRead("user:alice", "mallory"));

@@ -1,4 +1,5 @@
 using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.Server.Tests.Unit;
 

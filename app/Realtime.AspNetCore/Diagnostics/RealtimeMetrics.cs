@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Realtime.AspNetCore.Hosting;
+namespace Realtime.AspNetCore.Diagnostics;
 
 /// <summary>
 /// The server's instruments on one <see cref="Meter"/> (exported by OTLP when configured), plus

@@ -1,4 +1,4 @@
-namespace Realtime.AspNetCore.Hosting;
+namespace Realtime.AspNetCore.Diagnostics;
 
 /// <summary>
 /// A uniform sample (reservoir) of at most <see cref="Capacity"/> delivery lags per metrics
