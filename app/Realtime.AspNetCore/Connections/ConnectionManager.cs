@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Connections;

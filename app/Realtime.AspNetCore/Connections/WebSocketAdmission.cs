@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Overload;
 using Realtime.AspNetCore.Diagnostics;
 

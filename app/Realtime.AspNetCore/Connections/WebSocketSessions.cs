@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Diagnostics;
 
@@ -9,7 +8,7 @@ namespace Realtime.AspNetCore.Connections;
 /// <summary>Runs an accepted WebSocket as a <see cref="RealtimeConnection"/>: welcome, both loops, and bookkeeping until it ends.</summary>
 public sealed class WebSocketSessions(
     ConnectionManager connections,
-    RequestDispatcher dispatcher,
+    IFrameHandler dispatcher,
     AuthFrameReader authFrames,
     NodeIdentity node,
     RealtimeMetrics metrics,

@@ -1,16 +1,15 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
-using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Connections.Handshake;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Realtime.AspNetCore.Features;
 using Realtime.AspNetCore.Identity;
 using Realtime.AspNetCore.Overload;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Realtime.AspNetCore.Diagnostics;
+using Realtime.AspNetCore.Application;
 
 namespace Realtime.AspNetCore.Hosting;
 
@@ -62,6 +61,7 @@ public static class RealtimeServerExtensions
         services.AddSingleton(s => Options.Create(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Auth));
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<RequestDispatcher>();
+        services.AddSingleton<IFrameHandler>(s => s.GetRequiredService<RequestDispatcher>());
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<WebSocketAdmission>();
         services.AddSingleton<AuthFrameReader>();

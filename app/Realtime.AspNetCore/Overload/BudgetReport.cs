@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Hosting;
 
 namespace Realtime.AspNetCore.Overload;
 

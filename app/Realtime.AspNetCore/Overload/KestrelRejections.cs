@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Overload;

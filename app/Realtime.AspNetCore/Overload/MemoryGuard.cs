@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Diagnostics;
 

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Hosting;
 using Realtime.Server.Tests.Infrastructure;
 using StackExchange.Redis;
 

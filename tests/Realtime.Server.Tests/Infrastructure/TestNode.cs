@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Diagnostics;
+using Realtime.AspNetCore;
 
 namespace Realtime.Server.Tests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Realtime.Server.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Realtime.AspNetCore.Hosting;
 using Realtime.Server.Tests.Infrastructure;
+using Realtime.AspNetCore;
 
 namespace Realtime.Server.Tests.Integration;
 

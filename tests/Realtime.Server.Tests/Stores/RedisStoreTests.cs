@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Backplane.Redis;
 using Realtime.AspNetCore.Features;
-using Realtime.AspNetCore.Hosting;
 using Realtime.Server.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -5,7 +5,7 @@ public sealed class ChannelRulesTests
     [Fact]
     public void Namespaces_are_matched_without_regard_to_case()
     {
-        var options = new AspNetCore.Hosting.RealtimeOptions();
+        var options = new AspNetCore.RealtimeOptions();
         options.Namespaces["USER"] = new AspNetCore.Channels.NamespaceOptions { Private = true, AllowAnonymous = false };
         var rules = new AspNetCore.Channels.ChannelRules(options.Namespaces);
 

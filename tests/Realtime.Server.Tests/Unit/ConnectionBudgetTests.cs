@@ -1,5 +1,5 @@
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Overload;
+using Realtime.AspNetCore;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Overload;
+using Realtime.AspNetCore;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,4 +1,3 @@
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.Server.Tests.Unit;

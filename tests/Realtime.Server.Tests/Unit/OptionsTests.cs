@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Hosting;
+using Realtime.AspNetCore;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -1,13 +1,11 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Features;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Diagnostics;
+using Realtime.AspNetCore.Channels;
 
-namespace Realtime.AspNetCore.Channels;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// Subscribe (with resume), unsubscribe and publish for one connection. Resume: subscribe first

@@ -1,12 +1,11 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Features;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Identity;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Connections;
 
-namespace Realtime.AspNetCore.Connections;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// Protocol v1 requests: parses each frame, routes it, turns failures into <c>error</c> frames, and

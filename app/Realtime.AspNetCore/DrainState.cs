@@ -1,4 +1,4 @@
-namespace Realtime.AspNetCore.Hosting;
+namespace Realtime.AspNetCore;
 
 /// <summary>Whether this node is draining: set once on shutdown, read by readiness and the upgrade endpoint.</summary>
 public sealed class DrainState

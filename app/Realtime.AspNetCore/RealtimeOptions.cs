@@ -1,4 +1,4 @@
-namespace Realtime.AspNetCore.Hosting;
+namespace Realtime.AspNetCore;
 
 /// <summary>The <c>Realtime</c> configuration section. Every value has a default; bad values stop start-up.</summary>
 public sealed class RealtimeOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Realtime.AspNetCore.Hosting;
+namespace Realtime.AspNetCore;
 
 /// <summary>
 /// Who this node is: the configured id, or the machine name plus a random suffix so that two

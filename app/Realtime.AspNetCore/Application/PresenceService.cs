@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Features;
 
-namespace Realtime.AspNetCore.Features;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// Presence for this node's connections: joins when a connection subscribes to a channel whose

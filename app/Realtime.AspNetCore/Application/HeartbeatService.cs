@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Features;
-using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Connections;
+using Realtime.AspNetCore.Diagnostics;
+using Realtime.AspNetCore.Identity;
 
-namespace Realtime.AspNetCore.Connections;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// One timer for the whole node: every heartbeat, each connection gets the shared ping frame; one

@@ -4,11 +4,13 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Features;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Diagnostics;
+using Realtime.AspNetCore.Identity;
 
-namespace Realtime.AspNetCore.Hosting;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// <c>POST /api/channels/{channel}/messages</c>: backends publish without a WebSocket. The body is

@@ -2,15 +2,17 @@ using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Protocol;
+using Realtime.AspNetCore.Features;
+using Realtime.AspNetCore.Identity;
 
-namespace Realtime.AspNetCore.Features;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// <c>claim</c> and <c>release</c>: the owner is the connection's user, else the connection. Both
 /// append an event to the channel, so both obey the rules of a publish there (read access, the
 /// namespace's publish policy, the connection's publish rate), checked before Redis is asked.
 /// </summary>
-public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions, Microsoft.Extensions.Options.IOptions<Hosting.RealtimeOptions> options)
+public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions, Microsoft.Extensions.Options.IOptions<RealtimeOptions> options)
 {
     private readonly int _maxListed = options.Value.MaxClaimsListed;
 
