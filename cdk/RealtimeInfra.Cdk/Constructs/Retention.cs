@@ -17,6 +17,9 @@ public static class Retention
         [3653] = RetentionDays.TEN_YEARS,
     };
 
+    /// <summary>The periods CloudWatch Logs accepts, in days: what settings may ask for.</summary>
+    public static IReadOnlyCollection<int> Days => ByDays.Keys;
+
     public static RetentionDays FromDays(int days) =>
         ByDays.TryGetValue(days, out var value)
             ? value

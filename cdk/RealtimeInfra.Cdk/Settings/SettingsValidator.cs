@@ -25,11 +25,8 @@ public static partial class SettingsValidator
     /// </summary>
     public const double MaxScalingTargetShare = 0.8;
 
-    /// <summary>Values CloudWatch Logs accepts for a retention period.</summary>
-    public static readonly IReadOnlySet<int> LogRetentionDays = new HashSet<int>
-    {
-        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-    };
+    /// <summary>Values CloudWatch Logs accepts for a retention period (the same table the constructs map them with).</summary>
+    public static readonly IReadOnlySet<int> LogRetentionDays = Constructs.Retention.Days.Order().ToHashSet();
 
     /// <summary>Fargate CPU units and the memory (MiB) each allows: minimum, maximum, step.</summary>
     private static readonly Dictionary<int, (int Min, int Max, int Step)> FargateMemory = new()
