@@ -132,6 +132,17 @@ public sealed class RealtimeClient : IAsyncDisposable
     public async Task<JsonElement> ClaimsAsync(string channel, CancellationToken cancellationToken = default) =>
         (await RequestAsync(new JsonObject { ["type"] = "claims", ["channel"] = channel }, cancellationToken).ConfigureAwait(false)).GetProperty("claims");
 
+    /// <summary>
+    /// Gives the server a new token for the same user before the current one expires (else the
+    /// connection is closed with 1008). Returns when it expires, as the server read it.
+    /// </summary>
+    public async Task<DateTimeOffset> RefreshAsync(string token, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        var reply = await RequestAsync(new JsonObject { ["type"] = "refresh", ["token"] = token }, cancellationToken).ConfigureAwait(false);
+        return DateTimeOffset.FromUnixTimeSeconds(reply.GetProperty("expires").GetInt64());
+    }
+
     internal async ValueTask UnsubscribeAsync(ChannelSubscription subscription, CancellationToken cancellationToken)
     {
         if (!_subscriptions.TryRemove(subscription.Channel, out _))

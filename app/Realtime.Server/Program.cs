@@ -6,9 +6,11 @@ if (args.Contains(HealthProbe.Flag))
     return await HealthProbe.RunAsync(args);
 }
 
-// The content root (wwwroot, appsettings.json) is the app's own directory, wherever it is started
-// from: a systemd unit or `dotnet /path/to/Realtime.Server.dll` does not run in it.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+// The content root (wwwroot) is the published app's own directory, wherever it is started from: a
+// systemd unit or `dotnet /path/to/Realtime.Server.dll` does not run in it. `dotnet run` keeps its
+// default (the project folder), since a build's output holds no wwwroot.
+var published = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = published ? AppContext.BaseDirectory : null });
 builder.AddRealtimeServer();
 
 var app = builder.Build();

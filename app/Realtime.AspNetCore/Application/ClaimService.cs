@@ -3,7 +3,6 @@ using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Features;
-using Realtime.AspNetCore.Identity;
 
 namespace Realtime.AspNetCore.Application;
 

@@ -11,7 +11,7 @@ internal static partial class ConnectionLog
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Connection {ConnectionId} closed after {Errors} protocol errors in a row")]
     public static partial void TooManyErrors(ILogger logger, string connectionId, int errors);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Connection {ConnectionId} closed with 1013: its send queue was full")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Connection {ConnectionId} closed with 1013: it fell behind (its send queue was full, or a resume held more than it may)")]
     public static partial void SlowConsumer(ILogger logger, string connectionId);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Connection {ConnectionId} timed out after {Seconds:F0} s of silence")]

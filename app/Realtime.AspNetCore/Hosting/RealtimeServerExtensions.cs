@@ -57,7 +57,7 @@ public static class RealtimeServerExtensions
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<ClaimService>();
-        // Lower layers take their own part of the validated options; only hosting knows the whole.
+        // Lower layers (Protocol up to Features) take their own part of the validated options, never the whole.
         services.AddSingleton(s => Options.Create(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Auth));
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<RequestDispatcher>();

@@ -171,6 +171,23 @@ public sealed class IdentityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_dotnet_client_refreshes_its_token_before_it_expires()
+    {
+        await using var client = new Realtime.Client.RealtimeClient(new Realtime.Client.RealtimeClientOptions
+        {
+            Endpoints = [_node.WebSocket],
+            TokenProvider = _ => ValueTask.FromResult<string?>(Tokens.Create("erin", TimeSpan.FromMinutes(1))),
+        });
+        await client.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        var expires = await client.RefreshAsync(Tokens.Create("erin", TimeSpan.FromMinutes(10)));
+
+        Assert.InRange(expires, DateTimeOffset.UtcNow.AddMinutes(9), DateTimeOffset.UtcNow.AddMinutes(11));
+        var refused = await Assert.ThrowsAsync<Realtime.Client.RealtimeException>(() => client.RefreshAsync(Tokens.Create("mallory")));
+        Assert.Equal("forbidden", refused.Code); // a token for another user is not a refresh
+    }
+
+    [Fact]
     public async Task Silent_sockets_waiting_to_authenticate_cannot_take_every_slot()
     {
         // A node of its own with a long wait, so the count does not depend on how fast sockets open.

@@ -37,6 +37,19 @@ public sealed class RedisClaimStoreTests(RedisFixture redis) : ClaimStoreSpecifi
     public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
 
     public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public async Task A_page_of_many_thousand_claims_is_listed_whole()
+    {
+        // Lua cannot unpack many thousands of keys into one call: the owners are read in slices.
+        const int count = 9000;
+        var channel = $"book:{Guid.NewGuid():N}";
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => Store.ClaimAsync(channel, $"t{i}", $"guest{i}", TimeSpan.FromHours(1), History).AsTask()));
+        var page = await Store.ListAsync(channel, limit: count);
+        Assert.Equal(count, page.Holders.Count);
+        Assert.False(page.More);
+        Assert.All(page.Holders, h => Assert.Equal($"guest{h.Resource[1..]}", h.Owner));
+    }
 }
 
 [Collection(RedisCollection.Name)]

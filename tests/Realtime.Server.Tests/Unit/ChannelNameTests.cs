@@ -39,4 +39,27 @@ public sealed class ChannelNameTests
     [InlineData("chat:lobby\r\n")]
     [InlineData("\nchat:lobby")]
     public void A_name_with_a_line_break_is_not_a_channel(string name) => Assert.False(ChannelName.IsValid(name));
+
+    [Theory]
+    [InlineData("chat", true)]
+    [InlineData("user.v2@eu", true)]
+    [InlineData("", false)]
+    [InlineData("a:b", false)]
+    [InlineData("has space", false)]
+    public void Namespaces_are_names_without_a_colon(string name, bool valid) => Assert.Equal(valid, ChannelName.IsValidNamespace(name));
+
+    [Fact]
+    public void A_namespace_leaves_room_for_its_colon_within_the_name_limit()
+    {
+        Assert.True(ChannelName.IsValidNamespace(new string('n', 127)));
+        Assert.False(ChannelName.IsValidNamespace(new string('n', 128)));
+    }
+
+    [Fact]
+    public void The_rule_in_messages_is_a_pattern_that_accepts_what_the_server_accepts()
+    {
+        var rule = new System.Text.RegularExpressions.Regex(ChannelName.Rule);
+        Assert.Matches(rule, "a.b-c_d@e:f");
+        Assert.DoesNotMatch(rule, "brace{x}");
+    }
 }

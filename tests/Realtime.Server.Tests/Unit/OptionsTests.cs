@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore;

@@ -210,9 +210,19 @@ internal static class RedisScripts
         return resources
         """;
 
-    /// <summary>The owners of the claim keys in KEYS (one MGET: they share the channel's hash slot); nil for a claim that has gone.</summary>
+    /// <summary>
+    /// The owners of the claim keys in KEYS, in order; nil for a claim that has gone. MGET (the keys share
+    /// the channel's hash slot) of at most 1,000 keys at a time: Lua cannot unpack many thousands at once.
+    /// </summary>
     public const string Owners = """
-        return redis.call('MGET', unpack(KEYS))
+        local owners = {}
+        for first = 1, #KEYS, 1000 do
+          local part = redis.call('MGET', unpack(KEYS, first, math.min(first + 999, #KEYS)))
+          for i = 1, #part do
+            owners[first + i - 1] = part[i]
+          end
+        end
+        return owners
         """;
 
     /// <summary>
