@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Identity;
 
 namespace Realtime.AspNetCore.Application;
 

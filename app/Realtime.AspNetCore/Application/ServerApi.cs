@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Realtime.AspNetCore.Features;
 using Realtime.AspNetCore.Protocol;
-using Realtime.AspNetCore.Diagnostics;
 using Realtime.AspNetCore.Identity;
 
 namespace Realtime.AspNetCore.Application;

@@ -25,4 +25,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Heartbeat work failed")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Connection limit of {MaxConnections} reached; further upgrades are answered 503 until connections close")]
+    public static partial void LimitReached(ILogger logger, int maxConnections);
 }

@@ -54,7 +54,7 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
         if ((last == long.MinValue || time.GetElapsedTime(last, now) >= FullLogSpacing)
             && Interlocked.CompareExchange(ref _lastFullLog, now, last) == last)
         {
-            Overload.OverloadLog.LimitReached(logger, _max);
+            ConnectionLog.LimitReached(logger, _max);
         }
     }
 

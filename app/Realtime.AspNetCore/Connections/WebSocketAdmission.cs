@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Realtime.AspNetCore.Overload;
 using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Connections;
@@ -24,7 +23,7 @@ public sealed class WebSocketAdmission(
     ConnectionManager connections,
     OriginPolicy origins,
     DrainState drain,
-    MemoryGuard memory,
+    IMemoryPressure memory,
     Identity.TokenValidator tokens,
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,

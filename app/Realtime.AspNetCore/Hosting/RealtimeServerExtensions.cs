@@ -108,6 +108,7 @@ public static class RealtimeServerExtensions
         services.AddHostedService<EmbeddedMetricsWriter>();
         services.AddSingleton<MemoryGuard>();
         services.AddHostedService(s => s.GetRequiredService<MemoryGuard>());
+        services.AddSingleton<IMemoryPressure>(s => s.GetRequiredService<MemoryGuard>());
         services.AddHostedService<KestrelRejections>();
         services.AddHostedService<BudgetReport>();
         services.AddRealtimeHealth();

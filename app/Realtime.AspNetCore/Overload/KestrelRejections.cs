@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Overload;

@@ -24,7 +24,7 @@ public sealed class MemoryGuard(
     IOptions<RealtimeOptions> options,
     ProcessLimits limits,
     TimeProvider time,
-    ILogger<MemoryGuard> logger) : BackgroundService
+    ILogger<MemoryGuard> logger) : BackgroundService, IMemoryPressure
 {
     /// <summary>How often the heap counter is read: a few additions, cheap enough to do often.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);

@@ -19,7 +19,4 @@ internal static partial class OverloadLog
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Connection {ConnectionId} closed to free memory: {QueuedKiB} KiB queued")]
     public static partial void Shed(ILogger logger, string connectionId, long queuedKiB);
-
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Connection limit of {MaxConnections} reached; further upgrades are answered 503 until connections close")]
-    public static partial void LimitReached(ILogger logger, int maxConnections);
 }

@@ -24,7 +24,7 @@ public sealed class DependencyTests
         { "Identity", ["RealtimeOptions", "Backplane", "Channels", "Features", "Connections", "Overload", "Application", "Hosting"] },
         { "Channels", ["RealtimeOptions", "Identity", "Features", "Connections", "Overload", "Application", "Hosting"] },
         { "Features", ["RealtimeOptions", "Identity", "Connections", "Overload", "Application", "Hosting"] },
-        { "Connections", ["Application", "Hosting"] },
+        { "Connections", ["Overload", "Application", "Hosting"] },
         { "Overload", ["Backplane", "Identity", "Channels", "Features", "Application", "Hosting"] },
         { "Application", ["Hosting"] },
     };

@@ -1,4 +1,4 @@
-namespace Realtime.AspNetCore.Overload;
+namespace Realtime.AspNetCore.Connections;
 
 /// <summary>Values of the <c>reason</c> tag of <c>realtime.connections.refused</c>.</summary>
 public static class RefusalReason
