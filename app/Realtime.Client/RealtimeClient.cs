@@ -15,8 +15,6 @@ namespace Realtime.Client;
 /// </summary>
 public sealed class RealtimeClient : IAsyncDisposable
 {
-    private const int ServiceRestart = 1012;
-
     private readonly RealtimeClientOptions _options;
     private readonly SubscriptionTracker _tracker = new();
     private readonly ConcurrentDictionary<string, ChannelSubscription> _subscriptions = new(StringComparer.Ordinal);
@@ -243,10 +241,10 @@ public sealed class RealtimeClient : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var attempt = 0;
+        var policy = new ReconnectPolicy(_options);
         while (!_stop.IsCancellationRequested)
         {
-            SetState(Welcome is null && attempt == 0 ? ConnectionState.Connecting : ConnectionState.Reconnecting, null);
+            SetState(Welcome is null && policy.FirstAttempt ? ConnectionState.Connecting : ConnectionState.Reconnecting, null);
             var (closeCode, reason, drained) = await ConnectOnceAsync().ConfigureAwait(false);
             _replies.FailAll();
             if (_stop.IsCancellationRequested)
@@ -254,7 +252,8 @@ public sealed class RealtimeClient : IAsyncDisposable
                 break;
             }
 
-            if (closeCode == (int)WebSocketCloseStatus.PolicyViolation)
+            var (stop, delay) = policy.After(closeCode, drained);
+            if (stop)
             {
                 SetState(ConnectionState.Closed, reason);
                 _opened.TrySetException(new RealtimeException("closed", reason ?? "closed by the server (1008)"));
@@ -267,17 +266,6 @@ public sealed class RealtimeClient : IAsyncDisposable
             }
 
             SetState(ConnectionState.Reconnecting, reason);
-            TimeSpan delay;
-            if (closeCode == ServiceRestart || drained)
-            {
-                attempt = 0; // a deploy, not a failure: come back at once, jittered, elsewhere
-                delay = TimeSpan.FromMilliseconds(_options.Random.NextDouble() * _options.MinBackoff.TotalMilliseconds);
-            }
-            else
-            {
-                delay = Backoff.Delay(attempt++, _options.MinBackoff, _options.MaxBackoff, _options.Random);
-            }
-
             try
             {
                 await Task.Delay(delay, _stop.Token).ConfigureAwait(false);

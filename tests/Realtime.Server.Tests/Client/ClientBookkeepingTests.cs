@@ -4,11 +4,6 @@ namespace Realtime.Server.Tests.Client;
 
 public sealed class ClientBookkeepingTests
 {
-    private sealed class FixedRandom(double value) : Random
-    {
-        public override double NextDouble() => value;
-    }
-
     [Fact]
     public void Backoff_doubles_from_the_minimum_with_full_jitter_up_to_the_maximum()
     {
