@@ -118,9 +118,9 @@ public static class ServerApi
     /// <summary>401 without a key, 403 with a wrong one, 400 for a bad channel name; null when the request may proceed.</summary>
     private static IResult? Refused(HttpRequest request, string channel, RealtimeOptions settings)
     {
-        if (Identity.BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) is not { } key)
+        if (BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) is not { } key)
         {
-            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = Identity.BearerToken.Scheme;
+            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = BearerToken.Scheme;
             return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
         }
 

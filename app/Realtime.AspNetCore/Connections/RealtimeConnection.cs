@@ -132,17 +132,8 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
         timeout.CancelAfter(_settings.CloseTimeout);
         try
         {
-            // Counted before the write: the send loop may take the frame at once.
+            await _queue.Writer.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
             Interlocked.Add(ref _queuedBytes, frame.Length);
-            try
-            {
-                await _queue.Writer.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
-            }
-            catch
-            {
-                Interlocked.Add(ref _queuedBytes, -frame.Length);
-                throw;
-            }
 
             return true;
         }
@@ -156,16 +147,20 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
         }
     }
 
+    /// <summary>
+    /// Queues a frame and counts its bytes: one addition per frame on the fan-out path. The send loop
+    /// may take the frame before it is counted, so the count can dip below zero for a moment; only
+    /// the memory guard reads it, to rank backlogs of many kilobytes.
+    /// </summary>
     private bool TryQueue(ReadOnlyMemory<byte> frame)
     {
-        Interlocked.Add(ref _queuedBytes, frame.Length);
-        if (_queue.Writer.TryWrite(frame))
+        if (!_queue.Writer.TryWrite(frame))
         {
-            return true;
+            return false;
         }
 
-        Interlocked.Add(ref _queuedBytes, -frame.Length);
-        return false;
+        Interlocked.Add(ref _queuedBytes, frame.Length);
+        return true;
     }
 
     /// <summary>

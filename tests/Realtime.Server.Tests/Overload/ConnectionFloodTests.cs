@@ -49,7 +49,7 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output)
         {
             // The flood: sockets that never send, and upgrades, at once.
             var silentOpening = OpenSilentAsync(node.Http, SilentSockets, silent);
-            var outcomes = await Task.WhenAll(Enumerable.Range(0, Upgrades).Select(_ => UpgradeAsync(node.WebSocket)));
+            var outcomes = await Task.WhenAll(Enumerable.Range(0, Upgrades).Select(_ => UpgradeAttempt.TryAsync(node.WebSocket, TimeSpan.FromSeconds(60))));
             await silentOpening;
             accepted.AddRange(outcomes.Where(o => o.Socket is not null).Select(o => o.Socket!));
             var refused503 = outcomes.Count(o => o.Status == HttpStatusCode.ServiceUnavailable);
@@ -144,34 +144,6 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output)
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(http.Host, http.Port);
             opened.Add(socket);
-        }
-    }
-
-    private sealed record Outcome(ClientWebSocket? Socket, HttpStatusCode Status);
-
-    /// <summary>One upgrade: accepted (the open socket), refused with a status, or cut at accept (status 0).</summary>
-    private static async Task<Outcome> UpgradeAsync(Uri uri)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        socket.Options.CollectHttpResponseDetails = true;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await socket.ConnectAsync(uri, timeout.Token);
-            return new Outcome(socket, HttpStatusCode.SwitchingProtocols);
-        }
-        catch (Exception e) when (e is WebSocketException or IOException or HttpRequestException)
-        {
-            // A status of 0: the connection ended before any response.
-            var status = socket.HttpStatusCode;
-            socket.Dispose();
-            return new Outcome(null, status);
-        }
-        catch (OperationCanceledException)
-        {
-            socket.Dispose();
-            return new Outcome(null, HttpStatusCode.RequestTimeout); // counted as neither: fails the test
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.WebSockets;
 using Realtime.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -61,7 +60,7 @@ public sealed class MemoryPressureTests(ITestOutputHelper output)
 
             await PublishAsync(publisher, node, "big:fast", payload);
             publishedToFast++;
-            if (round % 20 == 19 && await UpgradeStatusAsync(node.WebSocket) == HttpStatusCode.ServiceUnavailable)
+            if (round % 20 == 19 && await UpgradeAttempt.StatusAsync(node.WebSocket, TimeSpan.FromSeconds(10)) == HttpStatusCode.ServiceUnavailable)
             {
                 refusedAt = round;
             }
@@ -72,7 +71,7 @@ public sealed class MemoryPressureTests(ITestOutputHelper output)
         Assert.False(node.HasExited);
 
         // Left alone, it frees itself: the slowest receivers go, and upgrades are taken again.
-        await Eventually.TrueAsync(async () => await UpgradeStatusAsync(node.WebSocket) == HttpStatusCode.SwitchingProtocols,
+        await Eventually.TrueAsync(async () => await UpgradeAttempt.StatusAsync(node.WebSocket, TimeSpan.FromSeconds(10)) == HttpStatusCode.SwitchingProtocols,
             "upgrades are accepted again once the heap falls", TimeSpan.FromSeconds(60));
         var shed = node.MetricTotal("ConnectionsShed");
         output.WriteLine($"heap limit {HeapLimit >> 20} MiB: refused after {refusedAt + 1} rounds of {SlowReaders + 1} × {MessageBytes >> 10} KiB; {shed} receivers shed, RSS {node.ResidentBytes() >> 20} MiB");
@@ -94,23 +93,5 @@ public sealed class MemoryPressureTests(ITestOutputHelper output)
     {
         var reply = await publisher.PublishAsync(channel, payload);
         Assert.True(reply.Type == "published", $"{reply.Text[..Math.Min(300, reply.Text.Length)]} (node exited: {node.HasExited}; {string.Join('\n', node.Output.TakeLast(5))})");
-    }
-
-    /// <summary>The status an upgrade gets: 101 (then closed again) or the refusal's.</summary>
-    private static async Task<HttpStatusCode> UpgradeStatusAsync(Uri uri)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await socket.ConnectAsync(uri, timeout.Token);
-            socket.Abort();
-            return HttpStatusCode.SwitchingProtocols;
-        }
-        catch (WebSocketException)
-        {
-            return socket.HttpStatusCode;
-        }
     }
 }

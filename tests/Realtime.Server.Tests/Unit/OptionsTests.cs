@@ -1,4 +1,3 @@
-using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore;
 
