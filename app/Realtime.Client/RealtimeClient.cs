@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -19,10 +18,9 @@ public sealed class RealtimeClient : IAsyncDisposable
     private readonly SubscriptionTracker _tracker = new();
     private readonly ConcurrentDictionary<string, ChannelSubscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly PendingReplies _replies = new();
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource<JsonElement> _opened = NewSignal();
-    private ClientWebSocket? _socket;
+    private ClientSocket? _socket;
     private Task? _running;
     private int _endpoint = -1; // the first connect takes Endpoints[0]
 
@@ -220,7 +218,7 @@ public sealed class RealtimeClient : IAsyncDisposable
         frame["ref"] = reference;
         try
         {
-            await SendAsync(socket, frame.ToJsonString(), cancellationToken).ConfigureAwait(false);
+            await socket.SendAsync(frame.ToJsonString(), cancellationToken).ConfigureAwait(false);
             var element = await reply.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
             return element.GetProperty("type").GetString() == "error"
                 ? throw new RealtimeException(
@@ -282,67 +280,35 @@ public sealed class RealtimeClient : IAsyncDisposable
     /// <summary>One connection's life: returns how it ended.</summary>
     private async Task<(int? CloseCode, string? Reason, bool Drained)> ConnectOnceAsync()
     {
-        using var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero; // the server's JSON ping is the heartbeat
-        var uri = _options.Endpoints[Interlocked.Increment(ref _endpoint) % _options.Endpoints.Count];
+        var endpoint = _options.Endpoints[Interlocked.Increment(ref _endpoint) % _options.Endpoints.Count];
+        ClientSocket socket;
         try
         {
-            if (_options.TokenProvider is { } tokens && await tokens(_stop.Token).ConfigureAwait(false) is { Length: > 0 } token)
-            {
-                if (_options.TokenTransport == TokenTransport.Query)
-                {
-                    uri = new Uri($"{uri}{(uri.Query.Length > 0 ? "&" : "?")}access_token={Uri.EscapeDataString(token)}");
-                }
-                else
-                {
-                    socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
-                }
-            }
-
-            await socket.ConnectAsync(uri, _stop.Token).ConfigureAwait(false);
+            socket = await ClientSocket.ConnectAsync(endpoint, _options, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException)
         {
             return (null, e.Message, false);
         }
 
-        _socket = socket;
-        var drained = false;
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        try
+        using (socket)
         {
-            while (true)
+            _socket = socket;
+            var drained = false;
+            try
             {
-                var result = await socket.ReceiveAsync(buffer.AsMemory(), _stop.Token).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return ((int?)socket.CloseStatus, socket.CloseStatusDescription, drained);
-                }
-
-                message.Write(buffer, 0, result.Count);
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-
-                using var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length));
-                message.SetLength(0);
-                drained |= await HandleAsync(socket, document.RootElement.Clone()).ConfigureAwait(false);
+                var (closeCode, reason) = await socket.ReceiveAllAsync(async frame => drained |= await HandleAsync(socket, frame).ConfigureAwait(false), _stop.Token).ConfigureAwait(false);
+                return (closeCode, reason, drained);
             }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException)
-        {
-            return ((int?)socket.CloseStatus, e.Message, drained);
-        }
-        finally
-        {
-            _socket = null;
+            finally
+            {
+                _socket = null;
+            }
         }
     }
 
     /// <summary>Handles one frame; returns true for <c>reconnect</c> (the node is draining).</summary>
-    private async ValueTask<bool> HandleAsync(ClientWebSocket socket, JsonElement frame)
+    private async ValueTask<bool> HandleAsync(ClientSocket socket, JsonElement frame)
     {
         var type = frame.GetProperty("type").GetString();
         switch (type)
@@ -362,7 +328,7 @@ public sealed class RealtimeClient : IAsyncDisposable
 
                 return false;
             case "ping":
-                await SendAsync(socket, """{"type":"pong"}""", CancellationToken.None).ConfigureAwait(false);
+                await socket.SendAsync("""{"type":"pong"}""", CancellationToken.None).ConfigureAwait(false);
                 return false;
             case "reconnect":
                 return true;
@@ -428,23 +394,6 @@ public sealed class RealtimeClient : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(ClientWebSocket socket, string text, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
-        {
-            throw new RealtimeException("disconnected", e.Message);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
     private void SetState(ConnectionState state, string? reason)
     {
         if (State != state)
@@ -459,16 +408,9 @@ public sealed class RealtimeClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_socket is { State: WebSocketState.Open } socket)
+        if (_socket is { } socket)
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "client closed", timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
-            {
-            }
+            await socket.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
 
         if (_running is not null)
@@ -482,7 +424,6 @@ public sealed class RealtimeClient : IAsyncDisposable
             subscription.Complete();
         }
 
-        _sendLock.Dispose();
         _stop.Dispose();
     }
 }

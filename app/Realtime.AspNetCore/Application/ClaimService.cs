@@ -1,6 +1,5 @@
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Channels;
-using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Features;
 
@@ -15,21 +14,21 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
 {
     private readonly int _maxListed = options.Value.MaxClaimsListed;
 
-    public async ValueTask<ClaimOutcome> ClaimAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    public async ValueTask<ClaimOutcome> ClaimAsync(ClientSession session, ClientFrame request, string channel, CancellationToken cancellationToken)
     {
         var resource = ValidResource(request.Resource);
-        subscriptions.EnsureMayWrite(connection, channel);
+        subscriptions.EnsureMayWrite(session, channel);
         var ttl = Ttl(request, channel);
         ClaimOutcome outcome;
         try
         {
-            outcome = await Run(() => store.ClaimAsync(channel, resource, connection.Owner, ttl, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
+            outcome = await store.ClaimAsync(channel, resource, session.Owner, ttl, subscriptions.History(channel), cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestException e) when (e.Code == ErrorCodes.UnknownOutcome && request.ReleaseOnDisconnect)
+        catch (BackplaneOutcomeUnknownException) when (request.ReleaseOnDisconnect)
         {
             // It may have been written: released on disconnect all the same (a release of what was
             // never claimed changes nothing), so it cannot be left orphaned.
-            connection.ClaimsToRelease.Add((channel, resource));
+            session.ClaimsToRelease.Add((channel, resource));
             throw;
         }
 
@@ -40,18 +39,18 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
 
         if (request.ReleaseOnDisconnect)
         {
-            connection.ClaimsToRelease.Add((channel, resource));
+            session.ClaimsToRelease.Add((channel, resource));
         }
 
         return outcome;
     }
 
-    public async ValueTask<ClaimOutcome> ReleaseAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    public async ValueTask<ClaimOutcome> ReleaseAsync(ClientSession session, ClientFrame request, string channel, CancellationToken cancellationToken)
     {
         var resource = ValidResource(request.Resource);
-        subscriptions.EnsureMayWrite(connection, channel);
-        var outcome = await Run(() => store.ReleaseAsync(channel, resource, connection.Owner, subscriptions.History(channel), cancellationToken)).ConfigureAwait(false);
-        connection.ClaimsToRelease.Remove((channel, resource));
+        subscriptions.EnsureMayWrite(session, channel);
+        var outcome = await store.ReleaseAsync(channel, resource, session.Owner, subscriptions.History(channel), cancellationToken).ConfigureAwait(false);
+        session.ClaimsToRelease.Remove((channel, resource));
         return outcome.Status switch
         {
             ClaimStatus.Done => outcome,
@@ -61,35 +60,28 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
     }
 
     /// <summary>The channel's current claims, for a page that must show what is taken when it opens.</summary>
-    public async ValueTask<ClaimList> ListAsync(RealtimeConnection connection, string channel, CancellationToken cancellationToken)
+    public async ValueTask<ClaimList> ListAsync(ClientSession session, string channel, CancellationToken cancellationToken)
     {
-        if (rules.CanRead(channel, connection.User) is { } refused)
+        if (rules.CanRead(channel, session.User) is { } refused)
         {
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
-        try
-        {
-            return await store.ListAsync(channel, _maxListed, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException)
-        {
-            throw RequestException.BackplaneUnavailable();
-        }
+        return await store.ListAsync(channel, _maxListed, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The server API may release any claim.</summary>
     public ValueTask<ClaimOutcome> ReleaseByServerAsync(string channel, string resource, CancellationToken cancellationToken) =>
-        Run(() => store.ReleaseAsync(channel, ValidResource(resource), owner: null, subscriptions.History(channel), cancellationToken));
+        store.ReleaseAsync(channel, ValidResource(resource), owner: null, subscriptions.History(channel), cancellationToken);
 
     /// <summary>Gives up the claims the connection asked to release when it goes.</summary>
-    public async ValueTask ReleaseOnDisconnectAsync(RealtimeConnection connection)
+    public async ValueTask ReleaseOnDisconnectAsync(ClientSession session)
     {
-        foreach (var (channel, resource) in connection.ClaimsToRelease)
+        foreach (var (channel, resource) in session.ClaimsToRelease)
         {
             try
             {
-                await store.ReleaseAsync(channel, resource, connection.Owner, subscriptions.History(channel)).ConfigureAwait(false);
+                await store.ReleaseAsync(channel, resource, session.Owner, subscriptions.History(channel)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
             {
@@ -97,7 +89,7 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
             }
         }
 
-        connection.ClaimsToRelease.Clear();
+        session.ClaimsToRelease.Clear();
     }
 
     /// <summary>The claim's lifetime: as asked, up to the namespace's maximum, else the namespace's default.</summary>
@@ -118,20 +110,4 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         ChannelName.IsValid(resource)
             ? resource!
             : throw RequestException.Protocol(ErrorCodes.BadRequest, $"'resource' must match {ChannelName.Rule}");
-
-    private static async ValueTask<ClaimOutcome> Run(Func<ValueTask<ClaimOutcome>> action)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException)
-        {
-            throw RequestException.BackplaneUnavailable("nothing was claimed or released");
-        }
-        catch (BackplaneOutcomeUnknownException)
-        {
-            throw RequestException.OutcomeUnknown("the claim or release may have been applied", "repeat it (a claim repeated by its owner answers 'claimed')");
-        }
-    }
 }

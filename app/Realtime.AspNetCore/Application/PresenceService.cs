@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Channels;
-using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Features;
 
@@ -30,11 +29,11 @@ public sealed class PresenceService
         backplane.LinkRestored += () => _ = RefreshAsync(CancellationToken.None);
     }
 
-    public async ValueTask JoinAsync(RealtimeConnection connection, string channel, CancellationToken cancellationToken)
+    public async ValueTask JoinAsync(ClientSession session, string channel, CancellationToken cancellationToken)
     {
-        var member = new PresenceMember(connection.Id, connection.User, _node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        _local.GetOrAdd(channel, static _ => new(StringComparer.Ordinal))[connection.Id] = member;
-        connection.PresenceChannels.Add(channel);
+        var member = new PresenceMember(session.Id, session.User, _node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        _local.GetOrAdd(channel, static _ => new(StringComparer.Ordinal))[session.Id] = member;
+        session.PresenceChannels.Add(channel);
         try
         {
             await _store.JoinAsync(channel, member, cancellationToken).ConfigureAwait(false);
@@ -46,21 +45,21 @@ public sealed class PresenceService
         }
     }
 
-    public async ValueTask LeaveAsync(RealtimeConnection connection, string channel)
+    public async ValueTask LeaveAsync(ClientSession session, string channel)
     {
-        if (!connection.PresenceChannels.Remove(channel))
+        if (!session.PresenceChannels.Remove(channel))
         {
             return;
         }
 
         if (_local.TryGetValue(channel, out var members))
         {
-            members.TryRemove(connection.Id, out _);
+            members.TryRemove(session.Id, out _);
         }
 
         try
         {
-            await _store.LeaveAsync(channel, connection.Id).ConfigureAwait(false);
+            await _store.LeaveAsync(channel, session.Id).ConfigureAwait(false);
         }
         catch (BackplaneUnavailableException)
         {
@@ -76,14 +75,7 @@ public sealed class PresenceService
             throw new RequestException(ErrorCodes.Forbidden, "presence is not tracked in this namespace");
         }
 
-        try
-        {
-            return await _store.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException)
-        {
-            throw RequestException.BackplaneUnavailable();
-        }
+        return await _store.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>This node's heartbeat: re-assert its members, sweep the dead.</summary>

@@ -17,82 +17,90 @@ public sealed class RequestDispatcher(
     ClaimService claims,
     TokenValidator tokens,
     IOptions<RealtimeOptions> options,
-    ILogger<RequestDispatcher> logger) : IFrameHandler
+    ILogger<RequestDispatcher> logger) : IFrameHandlerFactory
 {
     private readonly RealtimeOptions _options = options.Value;
 
-    public async ValueTask HandleAsync(RealtimeConnection connection, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>Each connection gets its own session; this dispatcher serves them all.</summary>
+    public IFrameHandler Open(RealtimeConnection connection) => new ClientSession(connection, this);
+
+    public async ValueTask HandleAsync(ClientSession session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var parsed = FrameParser.Parse(frame);
         if (parsed.Frame is not { } request)
         {
-            ProtocolError(connection, parsed.Ref, parsed.ErrorCode!, parsed.ErrorMessage!);
+            ProtocolError(session, parsed.Ref, parsed.ErrorCode!, parsed.ErrorMessage!);
             return;
         }
 
         try
         {
-            await DispatchAsync(connection, request, cancellationToken).ConfigureAwait(false);
-            connection.ConsecutiveErrors = 0;
+            await DispatchAsync(session, request, cancellationToken).ConfigureAwait(false);
+            session.ConsecutiveErrors = 0;
         }
         catch (RequestException e) when (e.IsProtocolError)
         {
-            ProtocolError(connection, request.Ref, e.Code, e.Message);
+            ProtocolError(session, request.Ref, e.Code, e.Message);
         }
         catch (RequestException e)
         {
-            connection.TrySend(ServerFrames.Error(request.Ref, e.Code, e.Message, e.Owner));
+            session.TrySend(ServerFrames.Error(request.Ref, e.Code, e.Message, e.Owner));
+        }
+        catch (Exception e) when (BackplaneErrors.Handles(e))
+        {
+            var error = BackplaneErrors.ToRequestException(e, request.Type, hasId: request.Id is not null);
+            session.TrySend(ServerFrames.Error(request.Ref, error.Code, error.Message));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A bug in one request must not take the connection, or anyone else, down with it.
-            ConnectionLog.Failed(logger, connection.Id, e);
-            connection.TrySend(ServerFrames.Error(request.Ref, ErrorCodes.Internal, "internal error"));
+            ConnectionLog.Failed(logger, session.Id, e);
+            session.TrySend(ServerFrames.Error(request.Ref, ErrorCodes.Internal, "internal error"));
         }
     }
 
-    public async ValueTask ClosedAsync(RealtimeConnection connection)
+    public async ValueTask ClosedAsync(ClientSession session)
     {
-        await claims.ReleaseOnDisconnectAsync(connection).ConfigureAwait(false);
-        await subscriptions.ReleaseAllAsync(connection).ConfigureAwait(false);
+        await claims.ReleaseOnDisconnectAsync(session).ConfigureAwait(false);
+        await subscriptions.ReleaseAllAsync(session).ConfigureAwait(false);
     }
 
-    private async ValueTask DispatchAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
+    private async ValueTask DispatchAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
     {
         switch (request.Type)
         {
             case "subscribe":
-                await subscriptions.SubscribeAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
+                await subscriptions.SubscribeAsync(session, request, Channel(request), cancellationToken).ConfigureAwait(false);
                 break;
             case "unsubscribe":
                 var channel = Channel(request);
-                await subscriptions.UnsubscribeAsync(connection, channel).ConfigureAwait(false);
-                connection.TrySend(ServerFrames.Unsubscribed(request.Ref, channel));
+                await subscriptions.UnsubscribeAsync(session, channel).ConfigureAwait(false);
+                session.TrySend(ServerFrames.Unsubscribed(request.Ref, channel));
                 break;
             case "publish":
-                await PublishAsync(connection, request, cancellationToken).ConfigureAwait(false);
+                await PublishAsync(session, request, cancellationToken).ConfigureAwait(false);
                 break;
             case "presence":
-                await PresenceAsync(connection, request, cancellationToken).ConfigureAwait(false);
+                await PresenceAsync(session, request, cancellationToken).ConfigureAwait(false);
                 break;
             case "claim":
-                var claimed = await claims.ClaimAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
-                connection.TrySend(ServerFrames.Claimed(request.Ref, request.Channel!, request.Resource!, claimed.Owner!, claimed.Offset));
+                var claimed = await claims.ClaimAsync(session, request, Channel(request), cancellationToken).ConfigureAwait(false);
+                session.TrySend(ServerFrames.Claimed(request.Ref, request.Channel!, request.Resource!, claimed.Owner!, claimed.Offset));
                 break;
             case "release":
-                var released = await claims.ReleaseAsync(connection, request, Channel(request), cancellationToken).ConfigureAwait(false);
-                connection.TrySend(ServerFrames.Released(request.Ref, request.Channel!, request.Resource!, released.Offset!));
+                var released = await claims.ReleaseAsync(session, request, Channel(request), cancellationToken).ConfigureAwait(false);
+                session.TrySend(ServerFrames.Released(request.Ref, request.Channel!, request.Resource!, released.Offset!));
                 break;
             case "claims":
-                var held = await claims.ListAsync(connection, Channel(request), cancellationToken).ConfigureAwait(false);
-                connection.TrySend(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                var held = await claims.ListAsync(session, Channel(request), cancellationToken).ConfigureAwait(false);
+                session.TrySend(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
                     new ClaimsFrame(request.Ref, request.Channel!, held.Holders, held.More ? true : null), FeaturesJsonContext.Default.ClaimsFrame));
                 break;
             case "refresh":
-                await RefreshAsync(connection, request, cancellationToken).ConfigureAwait(false);
+                await RefreshAsync(session, request, cancellationToken).ConfigureAwait(false);
                 break;
             case "ping":
-                connection.TrySend(ServerFrames.Pong(request.Ref));
+                session.TrySend(ServerFrames.Pong(request.Ref));
                 break;
             case "pong":
                 break; // the answer to our heartbeat; receiving it is enough
@@ -103,7 +111,7 @@ public sealed class RequestDispatcher(
         }
     }
 
-    private async ValueTask PublishAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
+    private async ValueTask PublishAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
     {
         var channel = Channel(request);
         if (request.Data is not { } data)
@@ -113,26 +121,26 @@ public sealed class RequestDispatcher(
 
         // A copy: the receive buffer is reused for the next frame, and a publish that timed out may
         // still be written by the Redis multiplexer after this request has been answered.
-        var offset = await subscriptions.PublishAsync(connection, channel, data.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
-        connection.TrySend(ServerFrames.Published(request.Ref, channel, offset));
+        var offset = await subscriptions.PublishAsync(session, channel, data.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
+        session.TrySend(ServerFrames.Published(request.Ref, channel, offset));
     }
 
-    private async ValueTask PresenceAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
+    private async ValueTask PresenceAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
     {
         var channel = Channel(request);
-        if (!connection.Subscriptions.Contains(channel))
+        if (!session.Subscriptions.Contains(channel))
         {
             throw new RequestException(ErrorCodes.NotSubscribed, $"subscribe to '{channel}' to see who is there");
         }
 
         var members = await presence.MembersAsync(channel, cancellationToken).ConfigureAwait(false);
-        connection.TrySend(ServerFrames.Presence(request.Ref, channel, members.Select(m => (ReadOnlyMemory<byte>)m.ToJson())));
+        session.TrySend(ServerFrames.Presence(request.Ref, channel, members.Select(m => (ReadOnlyMemory<byte>)m.ToJson())));
     }
 
     /// <summary>A new token for the same user extends the connection's life; anything else is refused.</summary>
-    private async ValueTask RefreshAsync(RealtimeConnection connection, ClientFrame request, CancellationToken cancellationToken)
+    private async ValueTask RefreshAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
     {
-        if (!tokens.Enabled || connection.User is null)
+        if (!tokens.Enabled || session.User is null)
         {
             throw new RequestException(ErrorCodes.Forbidden, "this connection has no token to refresh");
         }
@@ -148,13 +156,13 @@ public sealed class RequestDispatcher(
             throw new RequestException(ErrorCodes.Forbidden, check.Error!);
         }
 
-        if (identity.User != connection.User)
+        if (identity.User != session.User)
         {
             throw new RequestException(ErrorCodes.Forbidden, "the token is for another user");
         }
 
-        connection.TokenExpiresAt = identity.ExpiresAt;
-        connection.TrySend(ServerFrames.Refreshed(request.Ref, identity.ExpiresAt.ToUnixTimeSeconds()));
+        session.Connection.TokenExpiresAt = identity.ExpiresAt;
+        session.TrySend(ServerFrames.Refreshed(request.Ref, identity.ExpiresAt.ToUnixTimeSeconds()));
     }
 
     private static string Channel(ClientFrame request) =>
@@ -163,13 +171,13 @@ public sealed class RequestDispatcher(
             : throw RequestException.Protocol(ErrorCodes.InvalidChannel, $"channel must match {ChannelName.Rule}");
 
     /// <summary>A malformed request; too many in a row and the client is broken or hostile: 1008.</summary>
-    private void ProtocolError(RealtimeConnection connection, JsonElement? reference, string code, string message)
+    private void ProtocolError(ClientSession session, JsonElement? reference, string code, string message)
     {
-        connection.TrySend(ServerFrames.Error(reference, code, message));
-        if (++connection.ConsecutiveErrors >= _options.MaxConsecutiveErrors)
+        session.TrySend(ServerFrames.Error(reference, code, message));
+        if (++session.ConsecutiveErrors >= _options.MaxConsecutiveErrors)
         {
-            ConnectionLog.TooManyErrors(logger, connection.Id, connection.ConsecutiveErrors);
-            connection.Close(CloseCodes.Policy, "too many protocol errors", discardQueue: false);
+            ConnectionLog.TooManyErrors(logger, session.Id, session.ConsecutiveErrors);
+            session.Connection.Close(CloseCodes.Policy, "too many protocol errors", discardQueue: false);
         }
     }
 

@@ -63,17 +63,21 @@ public static class ServerApi
             return Results.Problem("the body must be one JSON value (the message's data)", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        // The standard header names the publish id: a backend that retries a request whose answer
+        // it lost sends the same key, and the message is stored once.
+        var id = request.Headers["Idempotency-Key"].FirstOrDefault() is { Length: > 0 } key ? key : null;
         try
         {
-            // The standard header names the publish id: a backend that retries a request whose answer
-            // it lost sends the same key, and the message is stored once.
-            var id = request.Headers["Idempotency-Key"].FirstOrDefault();
-            var offset = await subscriptions.PublishAsync(channel, body, string.IsNullOrEmpty(id) ? null : id, cancellationToken).ConfigureAwait(false);
+            var offset = await subscriptions.PublishAsync(channel, body, id, cancellationToken).ConfigureAwait(false);
             return Results.Json(new PublishAccepted(channel, offset), ProtocolJsonContext.Default.PublishAccepted, statusCode: StatusCodes.Status202Accepted);
         }
         catch (RequestException e)
         {
             return Problem(e);
+        }
+        catch (Exception e) when (BackplaneErrors.Handles(e))
+        {
+            return Problem(BackplaneErrors.ToRequestException(e, "publish", hasId: id is not null));
         }
     }
 
@@ -92,6 +96,10 @@ public static class ServerApi
         catch (RequestException e)
         {
             return Problem(e);
+        }
+        catch (Exception e) when (BackplaneErrors.Handles(e))
+        {
+            return Problem(BackplaneErrors.ToRequestException(e, "presence", hasId: false));
         }
     }
 
@@ -112,6 +120,10 @@ public static class ServerApi
         catch (RequestException e)
         {
             return Problem(e);
+        }
+        catch (Exception e) when (BackplaneErrors.Handles(e))
+        {
+            return Problem(BackplaneErrors.ToRequestException(e, "release", hasId: false));
         }
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Diagnostics;
 using Realtime.AspNetCore.Channels;
@@ -8,7 +7,7 @@ using Realtime.AspNetCore.Channels;
 namespace Realtime.AspNetCore.Application;
 
 /// <summary>
-/// Subscribe (with resume), unsubscribe and publish for one connection. Resume: subscribe first
+/// Subscribe (with resume), unsubscribe and publish for one session. Resume: subscribe first
 /// (live messages are held), read the history after <c>since</c>, send it, then release the held
 /// messages without those already sent. When the history cannot cover the gap (another epoch,
 /// trimmed, too far behind) the answer is <c>recovered:false</c> with the latest offset, never a silent gap.
@@ -24,15 +23,15 @@ public sealed class SubscriptionService(
 {
     private readonly RealtimeOptions _options = options.Value;
 
-    public async ValueTask SubscribeAsync(RealtimeConnection connection, ClientFrame request, string channel, CancellationToken cancellationToken)
+    public async ValueTask SubscribeAsync(ClientSession session, ClientFrame request, string channel, CancellationToken cancellationToken)
     {
-        if (rules.CanRead(channel, connection.User) is { } refused)
+        if (rules.CanRead(channel, session.User) is { } refused)
         {
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
-        connection.SubscribeBucket ??= new TokenBucket(_options.SubscribeRatePerSecond, _options.SubscribeBurst, time);
-        if (!connection.SubscribeBucket.TryTake())
+        session.SubscribeBucket ??= new TokenBucket(_options.SubscribeRatePerSecond, _options.SubscribeBurst, time);
+        if (!session.SubscribeBucket.TryTake())
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.SubscribeRatePerSecond} subscribes per second");
         }
@@ -43,51 +42,43 @@ public sealed class SubscriptionService(
             since = ChannelOffset.TryParse(text, out var parsed) ? parsed : throw RequestException.Protocol(ErrorCodes.BadRequest, "'since' is not an offset this server issued");
         }
 
-        if (connection.Subscriptions.Contains(channel))
+        if (session.Subscriptions.Contains(channel))
         {
-            // Already subscribed: nothing was missed on this connection.
+            // Already subscribed: nothing was missed on this session.
             var current = await ReadAsync(channel, null, cancellationToken).ConfigureAwait(false);
-            connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, current.LatestOffset, recovered: true));
+            session.TrySend(ServerFrames.Subscribed(request.Ref, channel, current.LatestOffset, recovered: true));
             return;
         }
 
-        if (connection.Subscriptions.Count >= _options.MaxSubscriptionsPerConnection)
+        if (session.Subscriptions.Count >= _options.MaxSubscriptionsPerConnection)
         {
             throw new RequestException(ErrorCodes.TooManySubscriptions, $"at most {_options.MaxSubscriptionsPerConnection} subscriptions per connection");
         }
 
         var namespaceRules = rules.For(channel);
         var wantsPresence = request.Presence && namespaceRules.Presence;
-        Subscriber subscriber;
-        try
-        {
-            subscriber = await channels.SubscribeAsync(channel, connection, wantsPresence, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException)
-        {
-            throw RequestException.BackplaneUnavailable();
-        }
+        var subscriber = await channels.SubscribeAsync(channel, session.Connection, wantsPresence, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
 
-        connection.Subscriptions.Add(channel);
+        session.Subscriptions.Add(channel);
         var generation = backplane.LinkGeneration;
         HistorySlice history;
         try
         {
             history = await ReadAsync(channel, since, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestException)
+        catch (BackplaneUnavailableException)
         {
             subscriber.Release(null);
-            await UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+            await UnsubscribeAsync(session, channel).ConfigureAwait(false);
             throw;
         }
 
         channels.Seed(channel, history.Epoch, history.Latest, generation);
         var (recovered, replay) = Resume(since, history);
-        connection.TrySend(ServerFrames.Subscribed(request.Ref, channel, history.LatestOffset, recovered));
+        session.TrySend(ServerFrames.Subscribed(request.Ref, channel, history.LatestOffset, recovered));
         foreach (var message in replay)
         {
-            await connection.SendAsync(ServerFrames.Message(channel, message.Offset!, message.Data.Span), cancellationToken).ConfigureAwait(false);
+            await session.Connection.SendAsync(ServerFrames.Message(channel, message.Offset!, message.Data.Span), cancellationToken).ConfigureAwait(false);
         }
 
         // Live messages held meanwhile go out unless the replay sent them or they precede the offset
@@ -98,24 +89,24 @@ public sealed class SubscriptionService(
         subscriber.Release(covered);
         if (namespaceRules.Presence)
         {
-            await presence.JoinAsync(connection, channel, cancellationToken).ConfigureAwait(false);
+            await presence.JoinAsync(session, channel, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public async ValueTask UnsubscribeAsync(RealtimeConnection connection, string channel)
+    public async ValueTask UnsubscribeAsync(ClientSession session, string channel)
     {
-        if (!connection.Subscriptions.Remove(channel))
+        if (!session.Subscriptions.Remove(channel))
         {
             throw new RequestException(ErrorCodes.NotSubscribed, $"not subscribed to '{channel}'");
         }
 
-        await channels.UnsubscribeAsync(channel, connection).ConfigureAwait(false);
-        await presence.LeaveAsync(connection, channel).ConfigureAwait(false);
+        await channels.UnsubscribeAsync(channel, session.Connection).ConfigureAwait(false);
+        await presence.LeaveAsync(session, channel).ConfigureAwait(false);
     }
 
-    public async ValueTask<string> PublishAsync(RealtimeConnection connection, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
+    public async ValueTask<string> PublishAsync(ClientSession session, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
-        EnsureMayWrite(connection, channel);
+        EnsureMayWrite(session, channel);
         return await PublishAsync(channel, data, id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -124,21 +115,21 @@ public sealed class SubscriptionService(
     /// access, the namespace's publish policy, and the connection's publish rate. Refused before
     /// anything reaches the backplane, and before any answer could tell who holds what.
     /// </summary>
-    public void EnsureMayWrite(RealtimeConnection connection, string channel)
+    public void EnsureMayWrite(ClientSession session, string channel)
     {
-        if (rules.CanPublish(channel, connection.User) is { } refused)
+        if (rules.CanPublish(channel, session.User) is { } refused)
         {
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
-        connection.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
-        if (!connection.PublishBucket.TryTake())
+        session.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
+        if (!session.PublishBucket.TryTake())
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims and releases per second");
         }
 
-        connection.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
-        if (!connection.WrittenChannels.TryUse(channel))
+        session.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
+        if (!session.WrittenChannels.TryUse(channel))
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
         }
@@ -152,28 +143,17 @@ public sealed class SubscriptionService(
             throw RequestException.Protocol(ErrorCodes.BadRequest, $"'id' must match {ChannelName.Rule}");
         }
 
-        try
-        {
-            var offset = await backplane.PublishAsync(channel, data, History(channel), id, cancellationToken).ConfigureAwait(false);
-            metrics.Published();
-            return offset;
-        }
-        catch (BackplaneUnavailableException)
-        {
-            throw RequestException.BackplaneUnavailable("the message was not published");
-        }
-        catch (BackplaneOutcomeUnknownException)
-        {
-            throw RequestException.OutcomeUnknown("the message may have been published", id is null ? "publish with an 'id' to retry safely" : "retry with the same 'id'");
-        }
+        var offset = await backplane.PublishAsync(channel, data, History(channel), id, cancellationToken).ConfigureAwait(false);
+        metrics.Published();
+        return offset;
     }
 
     /// <summary>Everything the connection held: subscriptions and presence (claims are the claim service's).</summary>
-    public async ValueTask ReleaseAllAsync(RealtimeConnection connection)
+    public async ValueTask ReleaseAllAsync(ClientSession session)
     {
-        foreach (var channel in connection.Subscriptions.ToList())
+        foreach (var channel in session.Subscriptions.ToList())
         {
-            await UnsubscribeAsync(connection, channel).ConfigureAwait(false);
+            await UnsubscribeAsync(session, channel).ConfigureAwait(false);
         }
     }
 
@@ -201,15 +181,6 @@ public sealed class SubscriptionService(
     private static ChannelOffset? Latest(HistorySlice history) =>
         history.Epoch is null ? null : new ChannelOffset(history.Epoch, history.Latest);
 
-    private async ValueTask<HistorySlice> ReadAsync(string channel, ChannelOffset? since, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await backplane.ReadHistoryAsync(channel, since, _options.MaxReplay, cancellationToken).ConfigureAwait(false);
-        }
-        catch (BackplaneUnavailableException)
-        {
-            throw RequestException.BackplaneUnavailable();
-        }
-    }
+    private ValueTask<HistorySlice> ReadAsync(string channel, ChannelOffset? since, CancellationToken cancellationToken) =>
+        backplane.ReadHistoryAsync(channel, since, _options.MaxReplay, cancellationToken);
 }

@@ -49,18 +49,15 @@ public interface IBackplane
 /// <summary>How much of a channel's past to keep (from its namespace: entries and bytes of data), and how long a publish id is remembered.</summary>
 public readonly record struct HistoryPolicy(int Length, int TtlSeconds, int IdempotencySeconds = 120, long MaxBytes = 16L * 1024 * 1024);
 
-public enum BackplaneMessageKind
-{
-    Message,
-    Join,
-    Leave,
-}
-
-/// <summary>One published message (or presence event) as every node receives it.</summary>
-/// <param name="Position">The message's place in its channel; null for presence events, which are not kept.</param>
+/// <summary>One published message, or a passing event, as every node receives it.</summary>
+/// <param name="Position">The message's place in its channel; null for events, which are not kept.</param>
 /// <param name="PublishedAtMs">Unix milliseconds when the backplane accepted it (for the delivery-lag metric).</param>
+/// <param name="Event">
+/// For a passing event (not kept, no offset, not ordered with the messages), its name: what the
+/// stores built on the backplane announce, such as presence's <c>join</c> and <c>leave</c>. Null for a message.
+/// </param>
 /// <param name="OffsetText">The offset as it arrived, when it did as text (saves formatting it again).</param>
-public sealed record BackplaneMessage(string Channel, ChannelOffset? Position, ReadOnlyMemory<byte> Data, long PublishedAtMs, BackplaneMessageKind Kind = BackplaneMessageKind.Message, string? OffsetText = null)
+public sealed record BackplaneMessage(string Channel, ChannelOffset? Position, ReadOnlyMemory<byte> Data, long PublishedAtMs, string? Event = null, string? OffsetText = null)
 {
     /// <summary>The offset as the wire carries it, made once per message and node.</summary>
     public string? Offset { get; } = OffsetText ?? Position?.ToString();

@@ -113,9 +113,9 @@ internal sealed class LocalChannel
     /// <summary>An event from the backplane, in the order Redis sent it.</summary>
     public void Deliver(BackplaneMessage message)
     {
-        if (message.Kind != BackplaneMessageKind.Message)
+        if (message.Event is { } name)
         {
-            DeliverPresence(message, Volatile.Read(ref _subscribers));
+            DeliverPresence(name, message, Volatile.Read(ref _subscribers));
             return;
         }
 
@@ -436,14 +436,15 @@ internal sealed class LocalChannel
         _metrics.Delivered(delivered, lag);
     }
 
-    private void DeliverPresence(BackplaneMessage message, Subscriber[] subscribers)
+    /// <summary>The backplane's passing events on a channel are its presence joins and leaves, for the subscribers that asked for them.</summary>
+    private void DeliverPresence(string name, BackplaneMessage message, Subscriber[] subscribers)
     {
         ReadOnlyMemory<byte>? frame = null;
         foreach (var subscriber in subscribers)
         {
             if (subscriber.PresenceEvents)
             {
-                frame ??= ServerFrames.PresenceEvent(message.Kind == BackplaneMessageKind.Join ? "join" : "leave", Name, message.Data.Span);
+                frame ??= ServerFrames.PresenceEvent(name, Name, message.Data.Span);
                 subscriber.Deliver(message, frame.Value);
             }
         }

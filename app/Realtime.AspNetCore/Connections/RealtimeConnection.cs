@@ -29,8 +29,6 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
     private volatile bool _discardQueue;
     private WebSocketCloseStatus _closeStatus = CloseCodes.Normal;
     private string _closeReason = "";
-    private HashSet<string>? _presenceChannels;
-    private HashSet<(string Channel, string Resource)>? _claimsToRelease;
 
     public RealtimeConnection(string id, WebSocket socket, ConnectionSettings settings, TimeProvider time)
     {
@@ -50,34 +48,10 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
     public string Id { get; }
 
     /// <summary>The signed-in user, or null for an anonymous connection.</summary>
-    public string? User { get; set; }
+    public string? User { get; init; }
 
     /// <summary>When the connection's token expires; it is closed with 1008 then unless refreshed.</summary>
     public DateTimeOffset? TokenExpiresAt { get; set; }
-
-    /// <summary>Who owns this connection's claims: its user, else the connection itself.</summary>
-    public string Owner => User ?? Id;
-
-    /// <summary>Channels where this connection is a presence member; touched only by its receive loop. Made on first use.</summary>
-    public HashSet<string> PresenceChannels => _presenceChannels ??= new(StringComparer.Ordinal);
-
-    /// <summary>Claims to release when the connection closes; touched only by its receive loop. Made on first use.</summary>
-    public HashSet<(string Channel, string Resource)> ClaimsToRelease => _claimsToRelease ??= [];
-
-    /// <summary>Channels this connection is subscribed to; touched only by its receive loop.</summary>
-    public HashSet<string> Subscriptions { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Protocol errors in a row; touched only by the receive loop.</summary>
-    public int ConsecutiveErrors { get; set; }
-
-    /// <summary>Publish rate limit; set by the handler, touched only by the receive loop.</summary>
-    public TokenBucket? PublishBucket { get; set; }
-
-    /// <summary>Distinct channels written per minute; set on first use, touched only by the receive loop.</summary>
-    public ChannelQuota? WrittenChannels { get; set; }
-
-    /// <summary>Subscribe rate limit; set by the subscription service on first use, touched only by the receive loop.</summary>
-    public TokenBucket? SubscribeBucket { get; set; }
 
     public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
 
@@ -214,7 +188,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
         {
             Close(CloseCodes.Normal, "", discardQueue: true);
             await sending.ConfigureAwait(false);
-            await handler.ClosedAsync(this).ConfigureAwait(false);
+            await handler.ClosedAsync().ConfigureAwait(false);
         }
     }
 
@@ -271,7 +245,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
 
                 if (!IsClosing)
                 {
-                    await handler.HandleAsync(this, buffer.AsMemory(0, count), aborted).ConfigureAwait(false);
+                    await handler.HandleAsync(buffer.AsMemory(0, count), aborted).ConfigureAwait(false);
                 }
             }
             finally

@@ -8,7 +8,7 @@ namespace Realtime.AspNetCore.Connections;
 /// <summary>Runs an accepted WebSocket as a <see cref="RealtimeConnection"/>: welcome, both loops, and bookkeeping until it ends.</summary>
 public sealed class WebSocketSessions(
     ConnectionManager connections,
-    IFrameHandler dispatcher,
+    IFrameHandlerFactory handlers,
     AuthFrameReader authFrames,
     NodeIdentity node,
     RealtimeMetrics metrics,
@@ -72,7 +72,7 @@ public sealed class WebSocketSessions(
         try
         {
             connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes, connection.User));
-            await connection.RunAsync(dispatcher).ConfigureAwait(false);
+            await connection.RunAsync(handlers.Open(connection)).ConfigureAwait(false);
         }
         finally
         {

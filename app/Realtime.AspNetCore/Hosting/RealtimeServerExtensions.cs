@@ -61,7 +61,7 @@ public static class RealtimeServerExtensions
         services.AddSingleton(s => Options.Create(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Auth));
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<RequestDispatcher>();
-        services.AddSingleton<IFrameHandler>(s => s.GetRequiredService<RequestDispatcher>());
+        services.AddSingleton<IFrameHandlerFactory>(s => s.GetRequiredService<RequestDispatcher>());
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<WebSocketAdmission>();
         services.AddSingleton<AuthFrameReader>();

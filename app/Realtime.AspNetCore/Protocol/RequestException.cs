@@ -15,15 +15,4 @@ public sealed class RequestException(string code, string message, bool isProtoco
     public string? Owner { get; } = owner;
 
     public static RequestException Protocol(string code, string message) => new(code, message, isProtocolError: true);
-
-    /// <summary>The backplane could not be asked: nothing was done. <paramref name="consequence"/> tells the client what that means.</summary>
-    public static RequestException BackplaneUnavailable(string consequence = "try again") =>
-        new(ErrorCodes.Unavailable, $"the backplane is unavailable; {consequence}");
-
-    /// <summary>
-    /// The backplane was asked but did not answer: <paramref name="mayHaveHappened"/> says what may
-    /// have been done, <paramref name="advice"/> how to repeat it safely.
-    /// </summary>
-    public static RequestException OutcomeUnknown(string mayHaveHappened, string advice) =>
-        new(ErrorCodes.UnknownOutcome, $"the backplane did not answer: {mayHaveHappened}; {advice}");
 }

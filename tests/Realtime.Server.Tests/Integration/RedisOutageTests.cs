@@ -1,14 +1,18 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using Realtime.Server.Tests.Infrastructure;
 
 namespace Realtime.Server.Tests.Integration;
 
 /// <summary>
 /// Redis killed and restarted under two nodes: readiness follows the backplane, a publish during the
-/// outage fails visibly, and after the restart both nodes re-subscribe and deliver again.
+/// outage fails visibly (over the WebSocket and the HTTP API alike), and after the restart both nodes
+/// re-subscribe and deliver again.
 /// </summary>
 public sealed class RedisOutageTests : IAsyncLifetime
 {
+    private const string ApiKey = "outage-api-key-0123456789";
     private readonly RedisServer _redis = new(); // its own server: the other tests keep theirs
     private TestNode _a = null!;
     private TestNode _b = null!;
@@ -16,7 +20,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _redis.StartAsync();
-        _a = await TestNode.StartAsync(_redis.ConnectionString, nodeId: "outage-a");
+        _a = await TestNode.StartAsync(_redis.ConnectionString, new() { ["Realtime:ApiKeys:0"] = ApiKey }, nodeId: "outage-a");
         _b = await TestNode.StartAsync(_redis.ConnectionString, nodeId: "outage-b");
     }
 
@@ -51,6 +55,14 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var refused = await onA.PublishAsync(channel, "\"during\"");
         Assert.Equal("error", refused.Type);
         Assert.Equal("unavailable", refused.Json.GetProperty("code").GetString());
+        Assert.Contains("not published", refused.Json.GetProperty("message").GetString());
+        var claim = await onA.RequestAsync("claim", $$""" "channel":"{{channel}}","resource":"t1" """.Trim());
+        Assert.Equal(("error", "unavailable"), (claim.Type, claim.Json.GetProperty("code").GetString()));
+        Assert.Contains("nothing was claimed", claim.Json.GetProperty("message").GetString());
+
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"/api/channels/{channel}/messages") { Content = new StringContent("\"api\"", Encoding.UTF8, "application/json") };
+        post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await httpA.SendAsync(post)).StatusCode);
 
         await _redis.StartAsync();
         await Eventually.TrueAsync(() => Ready(httpA, HttpStatusCode.OK), "node A is ready again", TimeSpan.FromSeconds(30));

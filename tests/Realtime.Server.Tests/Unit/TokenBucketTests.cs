@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Realtime.AspNetCore.Connections;
+using Realtime.AspNetCore.Application;
 
 namespace Realtime.Server.Tests.Unit;
 

@@ -34,9 +34,9 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
     public ValueTask<HistorySlice> ReadHistoryAsync(string channel, ChannelOffset? since, int limit, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(TopicOf(channel).Read(since, limit, time.GetUtcNow().ToUnixTimeMilliseconds()));
 
-    /// <summary>Hands a presence event to this node's subscribers of the channel (there are no others).</summary>
-    internal void Broadcast(string channel, BackplaneMessageKind kind, ReadOnlyMemory<byte> member) =>
-        TopicOf(channel).Broadcast(new BackplaneMessage(channel, null, member, time.GetUtcNow().ToUnixTimeMilliseconds(), kind));
+    /// <summary>Hands a passing event (see <see cref="BackplaneMessage.Event"/>) to this node's subscribers of the channel (there are no others).</summary>
+    internal void Broadcast(string channel, string eventName, ReadOnlyMemory<byte> data) =>
+        TopicOf(channel).Broadcast(new BackplaneMessage(channel, null, data, time.GetUtcNow().ToUnixTimeMilliseconds(), Event: eventName));
 
     /// <summary>One process never loses what it delivered: the history is as it is.</summary>
     public ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default) =>

@@ -145,17 +145,14 @@ public sealed class RedisBackplane : IBackplane
         }
     }
 
-    /// <summary>"EPOCH:SEQ\nMS\nDATA", or "!join\nMEMBER" / "!leave\nMEMBER" (an offset never starts with '!').</summary>
+    /// <summary>"EPOCH:SEQ\nMS\nDATA" for a message, "!EVENT\nDATA" for a passing event (an offset never starts with '!').</summary>
     internal static BackplaneMessage Decode(string channel, byte[] payload)
     {
         var newline = Array.IndexOf(payload, (byte)'\n');
         var head = Encoding.ASCII.GetString(payload, 0, newline);
-        switch (head)
+        if (head.StartsWith('!'))
         {
-            case "!join":
-                return new BackplaneMessage(channel, null, payload.AsMemory(newline + 1), NowMs(), BackplaneMessageKind.Join);
-            case "!leave":
-                return new BackplaneMessage(channel, null, payload.AsMemory(newline + 1), NowMs(), BackplaneMessageKind.Leave);
+            return new BackplaneMessage(channel, null, payload.AsMemory(newline + 1), NowMs(), Event: head[1..]);
         }
 
         var second = Array.IndexOf(payload, (byte)'\n', newline + 1);

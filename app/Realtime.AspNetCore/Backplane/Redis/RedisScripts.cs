@@ -2,8 +2,8 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 
 /// <summary>
 /// Lua run inside Redis, so each step is atomic with respect to every other client. Pub/sub
-/// payloads are <c>OFFSET\nMS\nDATA</c> for messages and <c>!join\nMEMBER</c> / <c>!leave\nMEMBER</c> for
-/// presence events (an offset never starts with '!').
+/// payloads are <c>OFFSET\nMS\nDATA</c> for messages and <c>!EVENT\nDATA</c> for passing events, here
+/// presence's <c>!join\nMEMBER</c> and <c>!leave\nMEMBER</c> (an offset never starts with '!').
 /// </summary>
 internal static class RedisScripts
 {

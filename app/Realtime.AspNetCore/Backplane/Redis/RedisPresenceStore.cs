@@ -1,7 +1,7 @@
-using Realtime.AspNetCore.Backplane.Redis;
+using Realtime.AspNetCore.Features;
 using StackExchange.Redis;
 
-namespace Realtime.AspNetCore.Features;
+namespace Realtime.AspNetCore.Backplane.Redis;
 
 /// <summary>Presence in Redis: a hash of members and a sorted set of their expiry per channel.</summary>
 /// <param name="heartbeat">How often the node refreshes its members (<c>Realtime:HeartbeatSeconds</c>).</param>

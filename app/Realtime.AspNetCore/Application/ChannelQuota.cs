@@ -1,4 +1,4 @@
-namespace Realtime.AspNetCore.Connections;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// How many distinct channels one connection may write to (publish, claim, release) per minute: each

@@ -1,8 +1,7 @@
-using Realtime.AspNetCore.Backplane;
-using Realtime.AspNetCore.Backplane.Redis;
+using Realtime.AspNetCore.Features;
 using StackExchange.Redis;
 
-namespace Realtime.AspNetCore.Features;
+namespace Realtime.AspNetCore.Backplane.Redis;
 
 /// <summary>Claims in Redis: the check, the event's append + publish and the claim's key in one script; an index scored by expiry.</summary>
 public sealed class RedisClaimStore(RedisBackplane backplane) : IClaimStore

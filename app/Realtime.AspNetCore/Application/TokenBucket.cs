@@ -1,4 +1,4 @@
-namespace Realtime.AspNetCore.Connections;
+namespace Realtime.AspNetCore.Application;
 
 /// <summary>
 /// A token bucket: <c>burst</c> tokens at most, refilled at <c>ratePerSecond</c>. Used by one

@@ -1,0 +1,53 @@
+using Realtime.AspNetCore.Connections;
+
+namespace Realtime.AspNetCore.Application;
+
+/// <summary>
+/// What the application keeps for one connection: its subscriptions, presence, claims to give up,
+/// rate limits and error count. Touched only from the connection's receive loop (one frame at a
+/// time), so none of it needs locking; the transport below knows nothing of it.
+/// </summary>
+public sealed class ClientSession(RealtimeConnection connection, RequestDispatcher dispatcher) : IFrameHandler
+{
+    private HashSet<string>? _presenceChannels;
+    private HashSet<(string Channel, string Resource)>? _claimsToRelease;
+
+    public RealtimeConnection Connection => connection;
+
+    public string Id => connection.Id;
+
+    /// <summary>The signed-in user, or null for an anonymous connection.</summary>
+    public string? User => connection.User;
+
+    /// <summary>Who owns this session's claims: its user, else the connection itself.</summary>
+    public string Owner => connection.User ?? connection.Id;
+
+    /// <summary>Channels this connection is subscribed to.</summary>
+    public HashSet<string> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Channels where this connection is a presence member. Made on first use: most connections have none.</summary>
+    public HashSet<string> PresenceChannels => _presenceChannels ??= new(StringComparer.Ordinal);
+
+    /// <summary>Claims to release when the connection closes. Made on first use.</summary>
+    public HashSet<(string Channel, string Resource)> ClaimsToRelease => _claimsToRelease ??= [];
+
+    /// <summary>Protocol errors in a row.</summary>
+    public int ConsecutiveErrors { get; set; }
+
+    /// <summary>Publish rate limit (publishes, claims, releases); made on first use.</summary>
+    public TokenBucket? PublishBucket { get; set; }
+
+    /// <summary>Distinct channels written per minute; made on first use.</summary>
+    public ChannelQuota? WrittenChannels { get; set; }
+
+    /// <summary>Subscribe rate limit; made on first use.</summary>
+    public TokenBucket? SubscribeBucket { get; set; }
+
+    /// <summary>Queues a frame for the client (see <see cref="RealtimeConnection.TrySend"/>).</summary>
+    public bool TrySend(ReadOnlyMemory<byte> frame) => connection.TrySend(frame);
+
+    public ValueTask HandleAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken) =>
+        dispatcher.HandleAsync(this, frame, cancellationToken);
+
+    public ValueTask ClosedAsync() => dispatcher.ClosedAsync(this);
+}
