@@ -17,6 +17,9 @@ public sealed class RealtimeOptions
     /// <summary>Seconds over which a stopping node spreads its reconnect requests.</summary>
     public int DrainSeconds { get; set; } = 30;
 
+    /// <summary>What starts the drain before SIGTERM: ECS task metadata, the drain endpoint.</summary>
+    public Application.DrainOptions Drain { get; set; } = new();
+
     /// <summary>
     /// What shutdown needs after the drain: the last clients' closes (each bounded by the 5 s close
     /// timeout) and the backplane's. The host waits <c>DrainSeconds</c> + this; the CDK requires the

@@ -23,6 +23,7 @@ public static class ServerApi
         api.MapPost("/api/channels/{channel}/messages", PublishAsync);
         api.MapGet("/api/channels/{channel}/presence", PresenceAsync);
         api.MapDelete("/api/channels/{channel}/claims/{resource}", ReleaseAsync);
+        api.MapPost("/api/drain", Drain);
         return endpoints;
     }
 
@@ -127,23 +128,51 @@ public static class ServerApi
         }
     }
 
+    /// <summary>
+    /// <c>POST /api/drain</c>: this node starts its drain (once; a repeat joins it) and answers 202.
+    /// Called on the task's own address by the function that ECS's task events invoke, with
+    /// <c>Realtime:Drain:Token</c>, not an API key: a backend that may publish may not drain nodes.
+    /// 404 when no token is configured.
+    /// </summary>
+    private static IResult Drain(HttpRequest request, NodeDrain drain, IOptions<RealtimeOptions> options)
+    {
+        if (options.Value.Drain.Token is not { Length: > 0 } token)
+        {
+            return Results.NotFound();
+        }
+
+        if (Unauthorized(request, [token]) is { } refused)
+        {
+            return refused;
+        }
+
+        _ = drain.BeginAsync("drain endpoint");
+        return Results.Accepted();
+    }
+
     /// <summary>401 without a key, 403 with a wrong one, 400 for a bad channel name; null when the request may proceed.</summary>
     private static IResult? Refused(HttpRequest request, string channel, RealtimeOptions settings)
     {
-        if (BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) is not { } key)
+        if (Unauthorized(request, settings.ApiKeys) is { } refused)
         {
-            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = BearerToken.Scheme;
-            return Results.Problem("an API key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        if (!IsKnownKey(key, settings.ApiKeys))
-        {
-            return Results.Problem("the API key is not valid", statusCode: StatusCodes.Status403Forbidden);
+            return refused;
         }
 
         return ChannelName.IsValid(channel)
             ? null
             : Results.Problem($"channel must match {ChannelName.Rule}", statusCode: StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>401 without a key, 403 with one that is not among <paramref name="keys"/>; null when it is.</summary>
+    private static IResult? Unauthorized(HttpRequest request, List<string> keys)
+    {
+        if (BearerToken.From(request.Headers[HeaderNames.Authorization].ToString()) is not { } key)
+        {
+            request.HttpContext.Response.Headers[HeaderNames.WWWAuthenticate] = BearerToken.Scheme;
+            return Results.Problem("a key is required: Authorization: Bearer KEY", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        return IsKnownKey(key, keys) ? null : Results.Problem("the key is not valid", statusCode: StatusCodes.Status403Forbidden);
     }
 
     private static IResult Problem(RequestException e) => Results.Problem(e.Message, statusCode: e.Code switch

@@ -110,6 +110,22 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
             }
         }
 
+        var drain = o.Drain;
+        if (drain.EcsPollSeconds is < 0 or > 60)
+        {
+            failures.Add($"Realtime:Drain:EcsPollSeconds = {drain.EcsPollSeconds}: must be from 0 (off) to 60");
+        }
+
+        if (!string.IsNullOrEmpty(drain.EcsMetadataUri) && !(Uri.TryCreate(drain.EcsMetadataUri, UriKind.Absolute, out var metadata) && metadata.Scheme is "http" or "https"))
+        {
+            failures.Add($"Realtime:Drain:EcsMetadataUri = '{drain.EcsMetadataUri}': must be an absolute http(s) URL (ECS sets ECS_CONTAINER_METADATA_URI_V4)");
+        }
+
+        if (drain.Token is { Length: > 0 and < 16 })
+        {
+            failures.Add("Realtime:Drain:Token: must be at least 16 characters (the token itself is not shown)");
+        }
+
         if (o.ApiKeys.Any(k => k.Length < 16))
         {
             failures.Add("Realtime:ApiKeys: every key must be at least 16 characters (the keys themselves are not shown)");

@@ -39,6 +39,8 @@ public static class RealtimeServerExtensions
         services.AddOptions<RealtimeOptions>()
             .Bind(configuration.GetSection(RealtimeOptions.SectionName))
             .PostConfigure<ProcessLimits>(ConnectionBudget.ApplyDefault)
+            // ECS names its task metadata endpoint in this variable; a setting of its own wins.
+            .PostConfigure(o => o.Drain.EcsMetadataUri ??= configuration["ECS_CONTAINER_METADATA_URI_V4"])
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RealtimeOptions>, RealtimeOptionsValidator>();
         services.AddSingleton<IValidateOptions<RealtimeOptions>, ConnectionBudget.Validator>();
@@ -104,7 +106,10 @@ public static class RealtimeServerExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
 
         services.AddHostedService<HeartbeatService>();
-        services.AddHostedService<DrainService>();
+        services.AddSingleton<NodeDrain>();
+        services.AddHostedService<DrainOnShutdown>();
+        services.AddHttpClient<EcsTaskWatcher>();
+        services.AddHostedService(s => s.GetRequiredService<EcsTaskWatcher>());
         services.AddHostedService<EmbeddedMetricsWriter>();
         services.AddSingleton<MemoryGuard>();
         services.AddHostedService(s => s.GetRequiredService<MemoryGuard>());

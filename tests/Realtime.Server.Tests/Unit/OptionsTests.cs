@@ -60,4 +60,15 @@ public sealed class OptionsTests
         var failures = Failures(o => o.Redis.ConnectionString = "host:6379,ssl=maybe");
         Assert.Contains(failures, f => f.StartsWith("Realtime:Redis:ConnectionString", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Drain_triggers_name_their_keys_and_never_show_the_token()
+    {
+        var failures = Failures(o => { o.Drain.EcsPollSeconds = 61; o.Drain.EcsMetadataUri = "169.254.170.2/v4"; o.Drain.Token = "short-token"; });
+        Assert.Equal(3, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("Realtime:Drain:EcsPollSeconds = 61", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Realtime:Drain:EcsMetadataUri", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Realtime:Drain:Token", StringComparison.Ordinal));
+        Assert.All(failures, f => Assert.DoesNotContain("short-token", f, StringComparison.Ordinal));
+    }
 }
