@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace RealtimeInfra.Cdk.Tests;
 
 /// <summary>
-/// Who may talk to whom: clients → ALB on 80/443, ALB → tasks on 8080, tasks → cache on its port,
-/// the VPC → its interface endpoints on 443.
+/// Who may talk to whom: clients → ALB on 80/443, ALB and the drain function → tasks on 8080, tasks →
+/// cache on its port, the VPC → its interface endpoints on 443.
 /// Each rule is asserted, and so is the absence of any other ingress.
 /// </summary>
 [Collection(SynthCollection.Name)]
@@ -31,13 +31,14 @@ public sealed class SecurityGroupTests(SynthFixture synth)
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void Tasks_accept_only_the_alb_on_8080_and_the_cache_only_the_tasks_on_its_port(string environment)
+    public void Tasks_accept_only_the_alb_and_the_drain_function_on_8080_and_the_cache_only_the_tasks_on_its_port(string environment)
     {
         var app = environment == "dev" ? synth.Dev : synth.Prod;
         var ingresses = Ingresses(app).ToList();
 
         List<Ingress> expected =
         [
+            new Ingress("AppSecurityGroup", "DrainSecurityGroup", 8080, 8080),
             new Ingress("AppSecurityGroup", "LoadBalancerSecurityGroup", 8080, 8080),
             new Ingress("BackplaneSecurityGroup", "AppSecurityGroup", 6380, 6380),
         ];
@@ -48,7 +49,7 @@ public sealed class SecurityGroupTests(SynthFixture synth)
         }
 
         expected.Add(new Ingress("LoadBalancerSecurityGroup", "0.0.0.0/0", 80, 80));
-        Assert.Equal(expected, ingresses.OrderBy(i => i.Group, StringComparer.Ordinal).ToList());
+        Assert.Equal(expected, ingresses.OrderBy(i => i.Group, StringComparer.Ordinal).ThenBy(i => i.Source, StringComparer.Ordinal).ToList());
     }
 
     [Fact]
@@ -102,7 +103,7 @@ public sealed class SecurityGroupTests(SynthFixture synth)
     /// <summary>Reduces a logical id or a reference to it (even across stacks) to the group's construct name.</summary>
     private static string Logical(string reference)
     {
-        foreach (var name in new[] { "LoadBalancerSecurityGroup", "AppSecurityGroup", "BackplaneSecurityGroup" })
+        foreach (var name in new[] { "LoadBalancerSecurityGroup", "AppSecurityGroup", "BackplaneSecurityGroup", "DrainSecurityGroup" })
         {
             if (reference.Contains(name, StringComparison.Ordinal))
             {

@@ -187,7 +187,7 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     }
 
     [Fact]
-    public void Container_gets_the_cache_endpoint_and_timing_as_environment_and_the_token_only_as_a_secret()
+    public void Container_gets_the_cache_endpoint_and_timing_as_environment_and_the_tokens_only_as_secrets()
     {
         var container = Resources(synth.Prod.ServiceJson, "AWS::ECS::TaskDefinition").Single()["Properties"]!["ContainerDefinitions"]![0]!;
         var environment = container["Environment"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["Value"]!);
@@ -200,9 +200,12 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
         Assert.Contains(":6380,ssl=true", connection, StringComparison.Ordinal);
         Assert.DoesNotContain("Realtime__Redis__Password", environment.Keys);
 
-        var secret = Assert.Single(container["Secrets"]!.AsArray());
-        Assert.Equal("Realtime__Redis__Password", secret!["Name"]!.GetValue<string>());
-        Assert.Contains("AuthToken", secret["ValueFrom"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Realtime__Drain__Token", environment.Keys);
+
+        var secrets = container["Secrets"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["ValueFrom"]!.ToJsonString());
+        Assert.Equal(["Realtime__Drain__Token", "Realtime__Redis__Password"], secrets.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("AuthToken", secrets["Realtime__Redis__Password"], StringComparison.Ordinal);
+        Assert.Contains("DrainToken", secrets["Realtime__Drain__Token"], StringComparison.Ordinal);
     }
 
     [Fact]

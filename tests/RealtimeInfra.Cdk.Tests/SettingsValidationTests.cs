@@ -90,9 +90,9 @@ public sealed class SettingsValidationTests
             "loadBalancer.idleTimeoutSeconds = 40: must be at least 2 × app.heartbeatSeconds = 50");
 
     [Fact]
-    public void Deregistration_delay_must_cover_the_drain() =>
-        FailsWith("""{ "loadBalancer": { "deregistrationDelaySeconds": 10 }, "app": { "drainSeconds": 30 } }""",
-            "loadBalancer.deregistrationDelaySeconds = 10: must be at least app.drainSeconds = 30");
+    public void Deregistration_delay_must_cover_the_drain_and_its_detection() =>
+        FailsWith("""{ "loadBalancer": { "deregistrationDelaySeconds": 35 }, "app": { "drainSeconds": 30 } }""",
+            "loadBalancer.deregistrationDelaySeconds = 35: must be at least app.drainSeconds + 10 = 40");
 
     [Fact]
     public void Stop_timeout_must_cover_the_drain_plus_margin() =>

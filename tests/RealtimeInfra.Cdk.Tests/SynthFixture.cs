@@ -39,6 +39,10 @@ public sealed class SynthFixture : IDisposable
         var ecr = Context("dev", environments => environments["dev"]!["service"]!["imageRepositoryName"] = EcrRepository);
         ecr[Program.ImageTagKey] = EcrTag;
         DevFromEcr = new SynthesizedApp("dev", ecr);
+
+        // dev with the ECS task-event drain trigger switched off (the node's metadata polling remains).
+        var noEvents = Context("dev", environments => environments["dev"]!["app"] = new JsonObject { ["drainOnTaskEvents"] = false });
+        DevWithoutDrainEvents = new SynthesizedApp("dev", noEvents);
     }
 
     public const string HostedZoneId = "Z0123456789ABCDEFGHIJ";
@@ -52,6 +56,7 @@ public sealed class SynthFixture : IDisposable
     public SynthesizedApp ProdWithTls { get; }
     public SynthesizedApp DevFromEcr { get; }
     public SynthesizedApp ProdWithDomain { get; }
+    public SynthesizedApp DevWithoutDrainEvents { get; }
 
     /// <summary>cdk.json's context plus <c>-c env=NAME</c>, optionally edited.</summary>
     public static Dictionary<string, object> Context(string environment, Action<JsonObject>? edit = null)
@@ -64,7 +69,7 @@ public sealed class SynthFixture : IDisposable
 
     public void Dispose()
     {
-        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain })
+        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevWithoutDrainEvents })
         {
             try
             {

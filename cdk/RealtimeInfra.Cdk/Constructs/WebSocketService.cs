@@ -82,7 +82,7 @@ public sealed class WebSocketService : Construct, IConnectable
             RemovalPolicy = props.LogRemovalPolicy,
         });
 
-        var container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
+        Container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
         {
             Image = props.Image,
             Essential = true,
@@ -108,7 +108,7 @@ public sealed class WebSocketService : Construct, IConnectable
             },
         });
         // The app checks its connection limit against this at start and refuses to start past it.
-        container.AddUlimits(new Ulimit { Name = UlimitName.NOFILE, SoftLimit = props.OpenFileLimit, HardLimit = props.OpenFileLimit });
+        Container.AddUlimits(new Ulimit { Name = UlimitName.NOFILE, SoftLimit = props.OpenFileLimit, HardLimit = props.OpenFileLimit });
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
@@ -150,6 +150,9 @@ public sealed class WebSocketService : Construct, IConnectable
     }
 
     public Cluster Cluster { get; }
+
+    /// <summary>The app's container: other constructs add the secrets they share with it.</summary>
+    public ContainerDefinition Container { get; }
 
     public FargateService Service { get; }
 

@@ -8,4 +8,10 @@ public sealed record AppSettings
 
     /// <summary>Window over which a stopping task spreads its reconnect requests.</summary>
     public int DrainSeconds { get; init; } = 30;
+
+    /// <summary>
+    /// ECS task events start the drain too (an EventBridge rule and a function in the VPC calling
+    /// the task's <c>/api/drain</c>), beside the task metadata every node polls by itself.
+    /// </summary>
+    public bool DrainOnTaskEvents { get; init; } = true;
 }

@@ -20,6 +20,12 @@ public static partial class SettingsValidator
     public const int StopTimeoutMarginSeconds = 10;
 
     /// <summary>
+    /// From ECS deciding to stop a task to the last close of its drain, beyond the drain window: the
+    /// node notices within a poll (2 s) or an event, and gives the last clients up to 5 s to close.
+    /// </summary>
+    public const int DrainDetectionMarginSeconds = 10;
+
+    /// <summary>
     /// The scaling target's highest share of a task's connection limit: scaling out takes minutes,
     /// and the clients that arrive meanwhile need the rest.
     /// </summary>
@@ -251,9 +257,10 @@ public static partial class SettingsValidator
             p.Add($"loadBalancer.idleTimeoutSeconds = {lb.IdleTimeoutSeconds}: must be at least 2 × app.heartbeatSeconds = {2 * app.HeartbeatSeconds}, or the ALB cuts quiet sockets between pings");
         }
 
-        if (lb.DeregistrationDelaySeconds < app.DrainSeconds)
+        var minimumDelay = app.DrainSeconds + DrainDetectionMarginSeconds;
+        if (lb.DeregistrationDelaySeconds < minimumDelay)
         {
-            p.Add($"loadBalancer.deregistrationDelaySeconds = {lb.DeregistrationDelaySeconds}: must be at least app.drainSeconds = {app.DrainSeconds}, or the ALB cuts sockets the app is still draining");
+            p.Add($"loadBalancer.deregistrationDelaySeconds = {lb.DeregistrationDelaySeconds}: must be at least app.drainSeconds + {DrainDetectionMarginSeconds} = {minimumDelay}: the drain starts when ECS deregisters the task and must end before the ALB cuts the sockets it still holds");
         }
 
         var minimumStop = app.DrainSeconds + StopTimeoutMarginSeconds;

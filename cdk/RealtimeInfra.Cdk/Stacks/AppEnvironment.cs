@@ -13,6 +13,7 @@ public static class AppEnvironment
     public const string RedisPassword = "Realtime__Redis__Password";
     public const string HeartbeatSeconds = "Realtime__HeartbeatSeconds";
     public const string DrainSeconds = "Realtime__DrainSeconds";
+    public const string DrainToken = "Realtime__Drain__Token";
     public const string MaxConnections = "Realtime__MaxConnections";
     public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
     public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";

@@ -86,6 +86,19 @@ public sealed class ServiceStack : Stack
         });
 
         loadBalancer.TargetGroup.AddTarget(service.Service);
+        if (s.App.DrainOnTaskEvents)
+        {
+            _ = new DrainNotifier(this, "Drain", new DrainNotifierProps
+            {
+                Vpc = props.Vpc,
+                Service = service,
+                ContainerPort = AppEnvironment.ContainerPort,
+                TokenVariable = AppEnvironment.DrainToken,
+                LogRetention = Retention.FromDays(s.Service.LogRetentionDays),
+                LogRemovalPolicy = retain,
+            });
+        }
+
         domain?.PointAt(loadBalancer.LoadBalancer);
         if (lb.Waf)
         {

@@ -1,3 +1,4 @@
+using Realtime.Server.Tests.Infrastructure;
 using System.Reflection;
 using Realtime.Client;
 
@@ -65,17 +66,6 @@ public sealed class PublicApiTests
         ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Name))}>"
         : type.Name;
 
-    private static string ApprovedPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Realtime.Server.Tests", "Client", "PublicApi.approved.txt");
-            if (Directory.Exists(Path.GetDirectoryName(candidate)) && File.Exists(Path.Combine(dir.FullName, "RealtimeInfra.sln")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("PublicApi.approved.txt");
-    }
+    private static string ApprovedPath() =>
+        Path.Combine(RepositoryRoot.Path, "tests", "Realtime.Server.Tests", "Client", "PublicApi.approved.txt");
 }

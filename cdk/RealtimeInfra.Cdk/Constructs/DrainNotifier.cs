@@ -1,0 +1,156 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
+using SecretProps = Amazon.CDK.AWS.SecretsManager.SecretProps;
+using SecretStringGenerator = Amazon.CDK.AWS.SecretsManager.SecretStringGenerator;
+using TokenSecret = Amazon.CDK.AWS.SecretsManager.Secret;
+
+namespace RealtimeInfra.Cdk.Constructs;
+
+public sealed record DrainNotifierProps
+{
+    public required IVpc Vpc { get; init; }
+
+    /// <summary>The service whose tasks are drained; its security group gets the function's ingress.</summary>
+    public required WebSocketService Service { get; init; }
+
+    /// <summary>The port Kestrel listens on in the task (the drain endpoint's).</summary>
+    public required int ContainerPort { get; init; }
+
+    /// <summary>The environment variable the app reads the drain token from.</summary>
+    public required string TokenVariable { get; init; }
+
+    public required RetentionDays LogRetention { get; init; }
+
+    public required RemovalPolicy LogRemovalPolicy { get; init; }
+
+    public SubnetSelection Subnets { get; init; } = new() { SubnetType = SubnetType.PRIVATE_WITH_EGRESS };
+}
+
+/// <summary>
+/// The second drain trigger on ECS, independent of the task metadata the node polls: an EventBridge
+/// rule on the service's "ECS Task State Change" events whose desired status is STOPPED (while the
+/// task is still RUNNING or DEACTIVATING, i.e. being deregistered) invokes a small function in the
+/// VPC, which calls <c>POST /api/drain</c> on the task's private address with a generated token.
+/// Only the function's security group may reach the tasks besides the load balancer.
+/// docs/operations.md, "Draining on ECS".
+/// </summary>
+public sealed class DrainNotifier : Construct
+{
+    public const string Source = "drain-notifier.cjs";
+
+    /// <summary>
+    /// Newer than aws-cdk-lib 2.160 knows: its newest, nodejs20.x, stops accepting new functions in
+    /// February 2027. The handler uses only fetch and the runtime's bundled AWS SDK v3.
+    /// </summary>
+    private static readonly Runtime NodeRuntime = new("nodejs24.x", RuntimeFamily.NODEJS, new LambdaRuntimeProps { SupportsInlineCode = true });
+
+    private static readonly string[] Stopping = ["STOPPED"];
+
+    /// <summary>The statuses before the load balancer lets go: the task still holds its sockets.</summary>
+    private static readonly string[] StillServing = ["RUNNING", "DEACTIVATING"];
+
+    public DrainNotifier(Construct scope, string id, DrainNotifierProps props)
+        : base(scope, id)
+    {
+        Token = new TokenSecret(this, "Token", new SecretProps
+        {
+            Description = "RealtimeInfra: the bearer token of the tasks' POST /api/drain",
+            GenerateSecretString = new SecretStringGenerator { PasswordLength = 40, ExcludePunctuation = true },
+        });
+        props.Service.Container.AddSecret(props.TokenVariable, Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(Token));
+
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = props.Vpc,
+            Description = "RealtimeInfra drain function: to the drain endpoint of the tasks and AWS APIs only",
+            AllowAllOutbound = false,
+        });
+        SecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "Secrets Manager over HTTPS");
+        props.Service.Connections.AllowFrom(SecurityGroup, Port.Tcp(props.ContainerPort), "The drain function, to each task's /api/drain");
+
+        var logs = new LogGroup(this, "Logs", new LogGroupProps
+        {
+            Retention = props.LogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
+
+        Function = new Function(this, "Function", new FunctionProps
+        {
+            Description = "RealtimeInfra: starts a task's drain when ECS decides to stop it",
+            Runtime = NodeRuntime,
+            Handler = "index.handler",
+            Code = Code.FromInline(ReadSource()),
+            Timeout = Duration.Seconds(15),
+            MemorySize = 128,
+            Vpc = props.Vpc,
+            VpcSubnets = props.Subnets,
+            SecurityGroups = [SecurityGroup],
+            LogGroup = logs,
+            Environment = new Dictionary<string, string>
+            {
+                ["DRAIN_PORT"] = props.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["DRAIN_TOKEN_SECRET_ARN"] = Token.SecretArn,
+            },
+        });
+        Token.GrantRead(Function);
+
+        Rule = new Rule(this, "TaskStopping", new RuleProps
+        {
+            Description = "RealtimeInfra: a task of the service is being stopped; drain it before the load balancer cuts its sockets",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.ecs"],
+                DetailType = ["ECS Task State Change"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["clusterArn"] = new[] { props.Service.Cluster.ClusterArn },
+                    ["group"] = new[] { $"service:{props.Service.Service.ServiceName}" },
+                    ["desiredStatus"] = Stopping,
+                    ["lastStatus"] = StillServing,
+                },
+            },
+        });
+        // A drain is worth nothing after the deregistration delay: retry briefly, then give up
+        // (the node's metadata polling is the other trigger).
+        Rule.AddTarget(new LambdaFunction(Function, new LambdaFunctionProps
+        {
+            RetryAttempts = 2,
+            MaxEventAge = Duration.Minutes(1),
+        }));
+
+        NagSuppressions.Add(Token,
+            new NagSuppression("AwsSolutions-SMG4", "A generated bearer token shared by the tasks and this function, accepted only on the tasks' private addresses from this function's security group; docs/operations.md tells how to replace it (a new value, then a task roll)."));
+        if (Function.Role is { } role)
+        {
+            NagSuppressions.Add(role,
+                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                    "The AWS-managed policy Lambda functions write their logs with; scoped to logging only."),
+                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+                    "The AWS-managed policy a function in a VPC needs to manage its network interfaces."));
+        }
+    }
+
+    /// <summary>The token the tasks and the function share (the tasks get it as an ECS secret).</summary>
+    public TokenSecret Token { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public Function Function { get; }
+
+    public Rule Rule { get; }
+
+    /// <summary>The handler's source, embedded in this assembly from Functions/drain-notifier.cjs.</summary>
+    public static string ReadSource()
+    {
+        using var stream = typeof(DrainNotifier).Assembly.GetManifestResourceStream(Source)
+            ?? throw new InvalidOperationException($"{Source} is not embedded in {typeof(DrainNotifier).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
