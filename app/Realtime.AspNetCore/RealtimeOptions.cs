@@ -20,6 +20,9 @@ public sealed class RealtimeOptions
     /// <summary>What starts the drain before SIGTERM: ECS task metadata, the drain endpoint.</summary>
     public Application.DrainOptions Drain { get; set; } = new();
 
+    /// <summary>Rebalancing after a scale-out: a node above its share asks the excess to reconnect.</summary>
+    public Application.RebalanceOptions Rebalance { get; set; } = new();
+
     /// <summary>
     /// What shutdown needs after the drain: the last clients' closes (each bounded by the 5 s close
     /// timeout) and the backplane's. The host waits <c>DrainSeconds</c> + this; the CDK requires the

@@ -71,7 +71,7 @@ public sealed class DrainNotifierTemplateTests(SynthFixture synth)
     [Fact]
     public void Switched_off_there_is_no_rule_function_or_token()
     {
-        var template = synth.DevWithoutDrainEvents.ServiceJson;
+        var template = synth.DevStickyWithoutTaskEvents.ServiceJson;
         Assert.Empty(ServiceTemplateTests.Resources(template, "AWS::Events::Rule"));
         Assert.DoesNotContain("DrainToken", template.ToJsonString(), StringComparison.Ordinal);
     }

@@ -23,18 +23,33 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     }
 
     [Fact]
-    public void Target_group_attributes_are_exactly_stickiness_drain_and_round_robin()
+    public void Target_group_attributes_are_exactly_drain_round_robin_and_stickiness_off_while_rebalancing()
     {
         var attributes = Attributes(synth.Prod.ServiceJson, "AWS::ElasticLoadBalancingV2::TargetGroup", "TargetGroupAttributes");
         Assert.Equal(new Dictionary<string, string>
         {
             ["deregistration_delay.timeout_seconds"] = "40",
-            ["stickiness.enabled"] = "true",
-            ["stickiness.type"] = "lb_cookie",
-            ["stickiness.lb_cookie.duration_seconds"] = "3600",
+            ["stickiness.enabled"] = "false",
             ["load_balancing.algorithm.type"] = "round_robin",
         }, attributes);
+
+        var sticky = Attributes(synth.DevStickyWithoutTaskEvents.ServiceJson, "AWS::ElasticLoadBalancingV2::TargetGroup", "TargetGroupAttributes");
+        Assert.Equal(("true", "lb_cookie", "3600"), (sticky["stickiness.enabled"], sticky["stickiness.type"], sticky["stickiness.lb_cookie.duration_seconds"]));
     }
+
+    [Fact]
+    public void Tasks_get_the_rebalance_settings()
+    {
+        var environment = Environment(synth.Prod.ServiceJson);
+        Assert.Equal(("true", "10", "100", "60"), (environment["Realtime__Rebalance__Enabled"], environment["Realtime__Rebalance__MarginPercent"],
+            environment["Realtime__Rebalance__MinConnections"], environment["Realtime__Rebalance__WindowSeconds"]));
+        Assert.Equal("false", Environment(synth.DevStickyWithoutTaskEvents.ServiceJson)["Realtime__Rebalance__Enabled"]);
+    }
+
+    private static Dictionary<string, string> Environment(JsonObject template) =>
+        Resources(template, "AWS::ECS::TaskDefinition").Single()["Properties"]!["ContainerDefinitions"]![0]!["Environment"]!.AsArray()
+            .Where(e => e!["Value"] is JsonValue)
+            .ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["Value"]!.GetValue<string>());
 
     [Fact]
     public void Load_balancer_attributes_in_prod_include_idle_timeout_protection_and_access_logs()

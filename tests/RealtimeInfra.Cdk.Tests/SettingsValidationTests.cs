@@ -226,10 +226,25 @@ public sealed class SettingsValidationTests
 
     [Fact]
     public void Load_balancer_limits_are_enforced() =>
-        FailsWith("""{ "loadBalancer": { "idleTimeoutSeconds": 5000, "deregistrationDelaySeconds": 4000, "stickinessSeconds": 0 } }""",
+        FailsWith("""{ "loadBalancer": { "idleTimeoutSeconds": 5000, "deregistrationDelaySeconds": 4000, "stickinessSeconds": -1 } }""",
             "loadBalancer.idleTimeoutSeconds = 5000: must be from 1 to 4000",
             "loadBalancer.deregistrationDelaySeconds = 4000: must be from 0 to 3600",
-            "loadBalancer.stickinessSeconds = 0: must be from 1 to 604800");
+            "loadBalancer.stickinessSeconds = -1: must be from 0 to 604800");
+
+    [Fact]
+    public void Stickiness_and_rebalancing_exclude_each_other()
+    {
+        FailsWith("""{ "loadBalancer": { "stickinessSeconds": 3600 } }""",
+            "loadBalancer.stickinessSeconds = 3600: must be 0 while app.rebalance.enabled");
+        SettingsLoader.Load(JsonDocument.Parse("""{ "dev": { "loadBalancer": { "stickinessSeconds": 3600 }, "app": { "rebalance": { "enabled": false } } } }""").RootElement, null, null);
+    }
+
+    [Fact]
+    public void Rebalance_settings_are_bounded() =>
+        FailsWith("""{ "app": { "rebalance": { "marginPercent": 0, "minConnections": -1, "windowSeconds": 4000 } } }""",
+            "app.rebalance.marginPercent = 0: must be from 1 to 100",
+            "app.rebalance.minConnections = -1: must be from 0 to 1000000",
+            "app.rebalance.windowSeconds = 4000: must be from 0 to 3600");
 
     [Fact]
     public void Certificate_must_be_an_acm_arn() =>

@@ -40,9 +40,14 @@ public sealed class SynthFixture : IDisposable
         ecr[Program.ImageTagKey] = EcrTag;
         DevFromEcr = new SynthesizedApp("dev", ecr);
 
-        // dev with the ECS task-event drain trigger switched off (the node's metadata polling remains).
-        var noEvents = Context("dev", environments => environments["dev"]!["app"] = new JsonObject { ["drainOnTaskEvents"] = false });
-        DevWithoutDrainEvents = new SynthesizedApp("dev", noEvents);
+        // dev without the ECS task-event drain trigger (the node's metadata polling remains) and
+        // without rebalancing, which lets the load balancer's stickiness back on.
+        var sticky = Context("dev", environments =>
+        {
+            environments["dev"]!["app"] = new JsonObject { ["drainOnTaskEvents"] = false, ["rebalance"] = new JsonObject { ["enabled"] = false } };
+            environments["dev"]!["loadBalancer"]!["stickinessSeconds"] = 3600;
+        });
+        DevStickyWithoutTaskEvents = new SynthesizedApp("dev", sticky);
     }
 
     public const string HostedZoneId = "Z0123456789ABCDEFGHIJ";
@@ -56,7 +61,7 @@ public sealed class SynthFixture : IDisposable
     public SynthesizedApp ProdWithTls { get; }
     public SynthesizedApp DevFromEcr { get; }
     public SynthesizedApp ProdWithDomain { get; }
-    public SynthesizedApp DevWithoutDrainEvents { get; }
+    public SynthesizedApp DevStickyWithoutTaskEvents { get; }
 
     /// <summary>cdk.json's context plus <c>-c env=NAME</c>, optionally edited.</summary>
     public static Dictionary<string, object> Context(string environment, Action<JsonObject>? edit = null)
@@ -69,7 +74,7 @@ public sealed class SynthFixture : IDisposable
 
     public void Dispose()
     {
-        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevWithoutDrainEvents })
+        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevStickyWithoutTaskEvents })
         {
             try
             {

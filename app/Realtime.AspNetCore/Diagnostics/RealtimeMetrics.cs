@@ -20,6 +20,7 @@ public sealed class RealtimeMetrics : IDisposable
     private readonly Counter<long> _gaps;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _shed;
+    private readonly Counter<long> _rebalanced;
     private readonly Histogram<double> _lag;
     private long _connections;
     private long _publishedTotal;
@@ -31,6 +32,7 @@ public sealed class RealtimeMetrics : IDisposable
     private long _gapsTotal;
     private long _refusedTotal;
     private long _shedTotal;
+    private long _rebalancedTotal;
 
     public RealtimeMetrics(IMeterFactory meters)
     {
@@ -44,6 +46,7 @@ public sealed class RealtimeMetrics : IDisposable
         _recovered = _meter.CreateCounter<long>("realtime.messages.recovered", "{message}", "Messages that did not arrive live (a hole in the sequence, a dropped link) and were read from history instead");
         _gaps = _meter.CreateCounter<long>("realtime.channels.gaps", "{gap}", "Holes in a channel that the history could no longer fill: the channel's subscribers were told with a gap frame");
         _refused = _meter.CreateCounter<long>("realtime.connections.refused", "{connection}", "Connections refused for lack of room (reason: limit, pending_auth, memory, accept)");
+        _rebalanced = _meter.CreateCounter<long>("realtime.connections.rebalanced", "{connection}", "Connections asked to reconnect elsewhere because this node held more than its share");
         _shed = _meter.CreateCounter<long>("realtime.connections.shed", "{connection}", "Slow receivers closed with 1013 to free memory under pressure");
         _lag = _meter.CreateHistogram<double>("realtime.delivery.lag", "ms", "From the backplane accepting a message to queuing it for local receivers");
     }
@@ -58,6 +61,7 @@ public sealed class RealtimeMetrics : IDisposable
     public long GapsTotal => Interlocked.Read(ref _gapsTotal);
     public long RefusedTotal => Interlocked.Read(ref _refusedTotal);
     public long ShedTotal => Interlocked.Read(ref _shedTotal);
+    public long RebalancedTotal => Interlocked.Read(ref _rebalancedTotal);
 
     /// <summary>Delivery lags since the EMF writer last took them.</summary>
     public LagSamples Lag { get; } = new();
@@ -121,6 +125,12 @@ public sealed class RealtimeMetrics : IDisposable
     {
         Interlocked.Increment(ref _shedTotal);
         _shed.Add(1);
+    }
+
+    public void Rebalanced()
+    {
+        Interlocked.Increment(ref _rebalancedTotal);
+        _rebalanced.Add(1);
     }
 
     public void Dispose() => _meter.Dispose();

@@ -9,8 +9,8 @@ using Realtime.AspNetCore.Diagnostics;
 namespace Realtime.AspNetCore.Hosting;
 
 /// <summary>
-/// The backplane a node runs with, and the presence and claim stores that live on it: one call
-/// registers all three. <see cref="RealtimeServerExtensions.AddRealtimeServer(IServiceCollection, IConfiguration)"/>
+/// The backplane a node runs with, and the presence, claim and fleet-load stores that live on it:
+/// one call registers them all. <see cref="RealtimeServerExtensions.AddRealtimeServer(IServiceCollection, IConfiguration)"/>
 /// picks one from <c>Realtime:Redis:ConnectionString</c>.
 /// </summary>
 public static class BackplaneRegistration
@@ -43,6 +43,7 @@ public static class BackplaneRegistration
         services.AddSingleton<IPresenceStore>(s => ActivatorUtilities.CreateInstance<RedisPresenceStore>(s,
             TimeSpan.FromSeconds(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.HeartbeatSeconds)));
         services.AddSingleton<IClaimStore, RedisClaimStore>();
+        services.AddSingleton<IFleetLoad, RedisFleetLoad>();
         services.AddSingleton(new BackplaneKind("redis"));
         return services;
     }
@@ -54,6 +55,7 @@ public static class BackplaneRegistration
         services.AddSingleton<IBackplane>(s => s.GetRequiredService<InMemoryBackplane>());
         services.AddSingleton<IPresenceStore, InMemoryPresenceStore>();
         services.AddSingleton<IClaimStore, InMemoryClaimStore>();
+        services.AddSingleton<IFleetLoad, InMemoryFleetLoad>();
         services.AddSingleton(new BackplaneKind("in-memory"));
         return services;
     }

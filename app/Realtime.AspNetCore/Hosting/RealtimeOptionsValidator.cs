@@ -121,6 +121,13 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
             failures.Add($"Realtime:Drain:EcsMetadataUri = '{drain.EcsMetadataUri}': must be an absolute http(s) URL (ECS sets ECS_CONTAINER_METADATA_URI_V4)");
         }
 
+        var rebalance = o.Rebalance;
+        Range("Rebalance:IntervalSeconds", rebalance.IntervalSeconds, 0.1, 3600);
+        Range("Rebalance:WindowSeconds", rebalance.WindowSeconds, 0, 3600);
+        Range("Rebalance:MarginPercent", rebalance.MarginPercent, 1, 100);
+        Range("Rebalance:MinConnections", rebalance.MinConnections, 0, 1_000_000);
+        Range("Rebalance:MaxPerSecond", rebalance.MaxPerSecond, 1, 10_000);
+
         if (drain.Token is { Length: > 0 and < 16 })
         {
             failures.Add("Realtime:Drain:Token: must be at least 16 characters (the token itself is not shown)");

@@ -108,6 +108,7 @@ public static class RealtimeServerExtensions
         services.AddHostedService<HeartbeatService>();
         services.AddSingleton<NodeDrain>();
         services.AddHostedService<DrainOnShutdown>();
+        services.AddHostedService<Rebalancer>();
         services.AddHttpClient<EcsTaskWatcher>();
         services.AddHostedService(s => s.GetRequiredService<EcsTaskWatcher>());
         services.AddHostedService<EmbeddedMetricsWriter>();

@@ -19,8 +19,8 @@ public sealed record WebSocketLoadBalancerProps
     /// <summary>How long a deregistering task keeps its sockets; must cover the app's drain.</summary>
     public required Duration DeregistrationDelay { get; init; }
 
-    /// <summary>lb_cookie duration: a reconnect returns to the same task while it lives.</summary>
-    public required Duration Stickiness { get; init; }
+    /// <summary>lb_cookie duration (a reconnect returns to the same task while it lives); null for none.</summary>
+    public required Duration? Stickiness { get; init; }
 
     /// <summary>The port the tasks listen on (the service's container port).</summary>
     public required int TargetPort { get; init; }

@@ -14,4 +14,22 @@ public sealed record AppSettings
     /// the task's <c>/api/drain</c>), beside the task metadata every node polls by itself.
     /// </summary>
     public bool DrainOnTaskEvents { get; init; } = true;
+
+    /// <summary>After a scale-out, tasks above their share ask the excess to reconnect (passed to the app).</summary>
+    public RebalanceSettings Rebalance { get; init; } = new();
+}
+
+/// <summary>The app's <c>Realtime:Rebalance</c> settings, as the stack passes them to every task.</summary>
+public sealed record RebalanceSettings
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Percent from the fleet's average that counts as unbalanced (see the app's RebalanceOptions).</summary>
+    public int MarginPercent { get; init; } = 10;
+
+    /// <summary>A task with fewer connections never sheds.</summary>
+    public int MinConnections { get; init; } = 100;
+
+    /// <summary>One round's reconnect requests are spread over this window.</summary>
+    public int WindowSeconds { get; init; } = 60;
 }

@@ -8,8 +8,11 @@ public sealed record LoadBalancerSettings
     /// <summary>Seconds the ALB keeps a deregistering target's connections; at least the app's drain.</summary>
     public int DeregistrationDelaySeconds { get; init; } = 40;
 
-    /// <summary>lb_cookie lifetime: a reconnecting client returns to the task that holds its state.</summary>
-    public int StickinessSeconds { get; init; } = 3600;
+    /// <summary>
+    /// lb_cookie lifetime, 0 for none (the default): a reconnecting browser would return to the task
+    /// that served it, which rebalancing must avoid. Correctness never depends on it.
+    /// </summary>
+    public int StickinessSeconds { get; init; }
 
     /// <summary>
     /// An existing ACM certificate for the HTTPS listener. Without it (and without a hosted zone to

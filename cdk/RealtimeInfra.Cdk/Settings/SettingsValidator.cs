@@ -174,7 +174,7 @@ public static partial class SettingsValidator
     {
         Range(p, "loadBalancer.idleTimeoutSeconds", lb.IdleTimeoutSeconds, 1, 4000, "the ALB's limits");
         Range(p, "loadBalancer.deregistrationDelaySeconds", lb.DeregistrationDelaySeconds, 0, 3600, "the target group's limits");
-        Range(p, "loadBalancer.stickinessSeconds", lb.StickinessSeconds, 1, 604800, "lb_cookie duration, one second to seven days");
+        Range(p, "loadBalancer.stickinessSeconds", lb.StickinessSeconds, 0, 604800, "lb_cookie duration, 0 (off) to seven days");
         Retention(p, "loadBalancer.accessLogRetentionDays", lb.AccessLogRetentionDays);
         Range(p, "loadBalancer.apiPort", lb.ApiPort, 1024, 65535, "a port of its own, not 80 or 443");
         foreach (var cidr in lb.ApiAllowedCidrs.Where(c => !IPv4CidrPattern().IsMatch(c ?? "")))
@@ -242,6 +242,9 @@ public static partial class SettingsValidator
 
     private static void ValidateApp(AppSettings a, List<string> p)
     {
+        Range(p, "app.rebalance.marginPercent", a.Rebalance.MarginPercent, 1, 100, "percent from the fleet's average");
+        Range(p, "app.rebalance.minConnections", a.Rebalance.MinConnections, 0, 1_000_000, "connections");
+        Range(p, "app.rebalance.windowSeconds", a.Rebalance.WindowSeconds, 0, 3600, "seconds");
         Range(p, "app.heartbeatSeconds", a.HeartbeatSeconds, 5, 300, "seconds between server pings");
         Range(p, "app.drainSeconds", a.DrainSeconds, 0, FargateMaxStopTimeoutSeconds - StopTimeoutMarginSeconds, "seconds to spread reconnects over");
     }
@@ -261,6 +264,11 @@ public static partial class SettingsValidator
         if (lb.DeregistrationDelaySeconds < minimumDelay)
         {
             p.Add($"loadBalancer.deregistrationDelaySeconds = {lb.DeregistrationDelaySeconds}: must be at least app.drainSeconds + {DrainDetectionMarginSeconds} = {minimumDelay}: the drain starts when ECS deregisters the task and must end before the ALB cuts the sockets it still holds");
+        }
+
+        if (app.Rebalance.Enabled && lb.StickinessSeconds > 0)
+        {
+            p.Add($"loadBalancer.stickinessSeconds = {lb.StickinessSeconds}: must be 0 while app.rebalance.enabled, or the ALB sends every client a task asks to leave back to that task");
         }
 
         var minimumStop = app.DrainSeconds + StopTimeoutMarginSeconds;

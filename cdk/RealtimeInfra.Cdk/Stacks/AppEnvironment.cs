@@ -14,6 +14,10 @@ public static class AppEnvironment
     public const string HeartbeatSeconds = "Realtime__HeartbeatSeconds";
     public const string DrainSeconds = "Realtime__DrainSeconds";
     public const string DrainToken = "Realtime__Drain__Token";
+    public const string RebalanceEnabled = "Realtime__Rebalance__Enabled";
+    public const string RebalanceMarginPercent = "Realtime__Rebalance__MarginPercent";
+    public const string RebalanceMinConnections = "Realtime__Rebalance__MinConnections";
+    public const string RebalanceWindowSeconds = "Realtime__Rebalance__WindowSeconds";
     public const string MaxConnections = "Realtime__MaxConnections";
     public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
     public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";
@@ -37,5 +41,9 @@ public static class AppEnvironment
         // CloudWatch Embedded Metric Format lines: ConnectionsPerTask without an agent.
         [EmbeddedMetrics] = "true",
         [MetricsServiceName] = MetricsServiceNameOf(environment),
+        [RebalanceEnabled] = settings.App.Rebalance.Enabled ? "true" : "false",
+        [RebalanceMarginPercent] = settings.App.Rebalance.MarginPercent.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [RebalanceMinConnections] = settings.App.Rebalance.MinConnections.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [RebalanceWindowSeconds] = settings.App.Rebalance.WindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

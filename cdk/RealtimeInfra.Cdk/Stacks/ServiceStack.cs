@@ -54,7 +54,7 @@ public sealed class ServiceStack : Stack
             CertificateArn = domain?.CertificateArn ?? lb.CertificateArn,
             IdleTimeout = Duration.Seconds(s.LoadBalancer.IdleTimeoutSeconds),
             DeregistrationDelay = Duration.Seconds(s.LoadBalancer.DeregistrationDelaySeconds),
-            Stickiness = Duration.Seconds(s.LoadBalancer.StickinessSeconds),
+            Stickiness = s.LoadBalancer.StickinessSeconds > 0 ? Duration.Seconds(s.LoadBalancer.StickinessSeconds) : null,
             DeletionProtection = s.LoadBalancer.DeletionProtection,
             AccessLogExpiration = s.LoadBalancer.AccessLogs ? Duration.Days(s.LoadBalancer.AccessLogRetentionDays) : null,
             RemovalPolicy = retain,

@@ -37,7 +37,8 @@ public sealed class TestNode : IAsyncDisposable
 
     public string Id => Services.GetRequiredService<NodeIdentity>().Id;
 
-    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null, LogCapture? logs = null)
+    /// <param name="port">A port chosen beforehand (a node that joins later at an address its clients already know); any free one otherwise.</param>
+    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null, LogCapture? logs = null, int port = 0)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         var configuration = new Dictionary<string, string?>
@@ -45,6 +46,9 @@ public sealed class TestNode : IAsyncDisposable
             ["Realtime:NodeId"] = nodeId ?? $"test-{Guid.NewGuid().ToString("N")[..6]}",
             ["Realtime:Redis:ConnectionString"] = redis ?? "",
             ["Realtime:DrainSeconds"] = "2",
+            // Nodes of unrelated tests share one Redis, and so one fleet: they must not balance each
+            // other. RebalanceTests switches it on with a key prefix of their own.
+            ["Realtime:Rebalance:Enabled"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         if (logs is not null)
@@ -58,7 +62,7 @@ public sealed class TestNode : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(configuration);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.AddRealtimeServer();
         // Kept, not printed: a passing run stays quiet, and a test can still read what its node said.
         builder.Logging.ClearProviders();

@@ -56,6 +56,9 @@ public sealed class RedisKeys(string prefix)
 
     public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:events";
 
+    /// <summary>The fleet's connection counts: node id → "count:expiry (Unix ms)", one field per live node.</summary>
+    public RedisKey Fleet => $"{prefix}:fleet";
+
     /// <summary>The keys of a channel's history, in the order the scripts take them.</summary>
     public RedisKey[] History(string channel) => [Stream(channel), Epoch(channel), Sequence(channel), Base(channel), Bytes(channel)];
 }

@@ -284,4 +284,31 @@ internal static class RedisScripts
 
     /// <summary>Members. KEYS: members, expiry. ARGV: now, pub/sub. Returns the live members' JSON.</summary>
     public const string Members = Sweep + "\nreturn redis.call('HVALS', KEYS[1])";
+
+    /// <summary>
+    /// The fleet's load. KEYS[1]: the fleet hash. ARGV: node, connections (-1 = leave), ttl ms. Writes
+    /// the node's count with its expiry by Redis's clock, drops expired nodes (a node that died stops
+    /// counting after the ttl), and returns {node, count, …} of every live node.
+    /// </summary>
+    public static readonly string Fleet = $$"""
+        local now = tonumber({{NowMs}})
+        if tonumber(ARGV[2]) < 0 then
+          redis.call('HDEL', KEYS[1], ARGV[1])
+        else
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. string.format('%d', now + tonumber(ARGV[3])))
+          redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        end
+        local all = redis.call('HGETALL', KEYS[1])
+        local live = {}
+        for i = 1, #all, 2 do
+          local count, expiry = string.match(all[i + 1], '^(%d+):(%d+)$')
+          if expiry and tonumber(expiry) > now then
+            live[#live + 1] = all[i]
+            live[#live + 1] = count
+          else
+            redis.call('HDEL', KEYS[1], all[i])
+          end
+        end
+        return live
+        """;
 }
