@@ -102,6 +102,30 @@ internal sealed class ClientSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a close (1000) without waiting for the answer, while the receive loop runs: the loop
+    /// reads the server's close and ends the connection.
+    /// </summary>
+    public async Task CloseOutputAsync(string reason)
+    {
+        try
+        {
+            await _sendLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Already closing or gone: the receive loop ends either way.
+        }
+    }
+
     /// <summary>Says goodbye (1000) if the socket is still open, waiting at most <paramref name="timeout"/> for the server's answer.</summary>
     public async Task CloseAsync(TimeSpan timeout)
     {

@@ -315,7 +315,7 @@ public sealed class RealtimeClient : IAsyncDisposable
         {
             case "welcome":
                 Welcome = frame;
-                _ = Task.Run(() => ResumeAllAsync(frame));
+                _ = Task.Run(() => ResumeAllAsync(socket, frame));
                 return false;
             case "message":
                 var channel = frame.GetProperty("channel").GetString()!;
@@ -353,7 +353,7 @@ public sealed class RealtimeClient : IAsyncDisposable
         return false;
     }
 
-    private async Task ResumeAllAsync(JsonElement welcome)
+    private async Task ResumeAllAsync(ClientSocket socket, JsonElement welcome)
     {
         try
         {
@@ -361,9 +361,16 @@ public sealed class RealtimeClient : IAsyncDisposable
             SetState(ConnectionState.Open, null);
             _opened.TrySetResult(welcome);
         }
-        catch (RealtimeException)
+        catch (RealtimeException e)
         {
-            // The connection dropped while resuming: the run loop reconnects and resumes again.
+            // The connection dropped while resuming, or the node could not serve the resume (its
+            // backplane unavailable): either way it ends here, and the run loop connects again with
+            // backoff and resumes from the same offsets. Left open, the client would wait forever.
+            await socket.CloseOutputAsync($"resume failed: {e.Code}").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed while resuming.
         }
     }
 

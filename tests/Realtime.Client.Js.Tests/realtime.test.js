@@ -384,6 +384,40 @@ test('a socket that drops while its subscriptions resume does not report open', 
   client.close();
 });
 
+test('a resume answered unavailable leaves that node and resumes again from the same offset, not open before', async () => {
+  const client = newClient();
+  const states = [];
+  const errors = [];
+  client.addEventListener('state', (e) => states.push(e.detail.state));
+  client.addEventListener('error', (e) => errors.push(e.detail.error.code));
+  client.subscribe('chat:x');
+  client.connect();
+  const first = ScriptedSocket.all[0];
+  await welcome(first);
+  await answerSubscribe(first, { offset: 'e:7', recovered: true });
+  first.closeFromServer(1006); // the node goes; the next one's backplane is down
+
+  await tick(30);
+  const second = ScriptedSocket.all[1];
+  await welcome(second);
+  await tick();
+  const refused = second.last('subscribe');
+  assert.equal(refused.since, 'e:7');
+  second.receive({ type: 'error', ref: refused.ref, code: 'unavailable', message: 'the backplane is unavailable; try again' });
+  await tick();
+  assert.equal(second.readyState, 3, 'the client left the node that could not serve its resume');
+  assert.equal(client.state, 'reconnecting');
+
+  await tick(120);
+  const third = ScriptedSocket.all[2];
+  await welcome(third);
+  const resumed = await answerSubscribe(third, { offset: 'e:9', recovered: true });
+  assert.equal(resumed.since, 'e:7');
+  assert.equal(client.state, 'open');
+  assert.deepEqual(states, ['connecting', 'open', 'reconnecting', 'open']);
+  assert.deepEqual(errors, []); // a passing refusal is not the app's error
+});
+
 /** A connected client on a scripted socket. */
 async function connectedClient(options) {
   const client = newClient(options);

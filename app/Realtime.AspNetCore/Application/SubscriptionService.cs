@@ -65,6 +65,12 @@ public sealed class SubscriptionService(
         try
         {
             history = await ReadAsync(channel, since, cancellationToken).ConfigureAwait(false);
+            if (history.Epoch is null)
+            {
+                // A quiet channel: without a history this subscriber would get no offset, and a
+                // reconnect before the first message would miss, untold, what came meanwhile.
+                history = await backplane.StartHistoryAsync(channel, History(channel), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (BackplaneUnavailableException)
         {

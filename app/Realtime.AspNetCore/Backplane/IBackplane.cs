@@ -38,6 +38,15 @@ public interface IBackplane
     ValueTask<HistorySlice> ReadHistoryAsync(string channel, ChannelOffset? since, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Gives a channel without history an empty one (an epoch at sequence 0, expiring as a history
+    /// does), so that a subscriber has an offset to resume from before the first message, and
+    /// returns the history as it is afterwards (another node's, if one came first). Without it, a
+    /// client that subscribed to a quiet channel and reconnected would miss, untold, what was
+    /// published while it was away.
+    /// </summary>
+    ValueTask<HistorySlice> StartHistoryAsync(string channel, HistoryPolicy history, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The history fell behind what a node delivered under <paramref name="epoch"/> (a failover to a
     /// replica that lacked the newest entries, whose sequence numbers are now being reused): gives it a
     /// new epoch, unless another node did already, so no offset past the loss can resume into other

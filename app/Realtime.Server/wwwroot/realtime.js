@@ -35,6 +35,9 @@ function newId() {
  * A rejected `publish` also carries the request's idempotency key as `id`: publishing again with it
  * later cannot store the message twice.
  */
+/** Why a resubscribe may fail and succeed on the next connection: the node could not serve it now. */
+const RESUME_RETRY_CODES = new Set(['unavailable', 'unknown_outcome', 'timeout', 'rate_limited']);
+
 export class RealtimeError extends Error {
   constructor(code, message, owner) {
     super(message || code);
@@ -281,11 +284,17 @@ export class RealtimeClient extends EventTarget {
     switch (frame.type) {
       case 'welcome': {
         this.welcome = frame;
-        this._attempt = 0;
         this.dispatchEvent(new CustomEvent('welcome', { detail: { welcome: frame } }));
         const socket = this._socket;
         // Open only if this socket is still the current one: it may have dropped during the resume.
-        this._resumeAll().then(() => { if (this._socket === socket) this._setState('open'); });
+        // A node that could not serve the resume (its backplane unavailable) is left, and the next
+        // connection resumes from the same offsets after a backoff that keeps growing until one opens.
+        this._resumeAll().then((retry) => {
+          if (this._socket !== socket) return;
+          if (retry) { socket.close(1000, 'resume failed'); return; }
+          this._attempt = 0;
+          this._setState('open');
+        });
         return;
       }
       case 'message': {
@@ -353,10 +362,14 @@ export class RealtimeClient extends EventTarget {
     this._timer = setTimeout(() => this._open(), delay);
   }
 
+  /** Resubscribes everything; resolves true when a subscription failed for a reason that passes (try again elsewhere). */
   async _resumeAll() {
+    let retry = false;
     await Promise.all([...this._subscriptions.values()].map((s) => this._subscribe(s).catch((e) => {
-      this.dispatchEvent(new CustomEvent('error', { detail: { error: e, channel: s.channel } }));
+      if (RESUME_RETRY_CODES.has(e.code)) retry = true;
+      else this.dispatchEvent(new CustomEvent('error', { detail: { error: e, channel: s.channel } }));
     })));
+    return retry;
   }
 
   async _subscribe(subscription) {

@@ -1,3 +1,4 @@
+using Realtime.Testing;
 using System.Diagnostics;
 using Realtime.Bench.Protocols;
 using Realtime.Bench.Servers;

@@ -31,9 +31,9 @@ public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
         await _b.DisposeAsync();
     }
 
-    private static int N(TestClient.Received message) => message.Json.GetProperty("data").GetInt32();
+    internal static int N(TestClient.Received message) => message.Json.GetProperty("data").GetInt32();
 
-    private static string Offset(TestClient.Received frame) => frame.Json.GetProperty("offset").GetString()!;
+    internal static string Offset(TestClient.Received frame) => frame.Json.GetProperty("offset").GetString()!;
 
     [Fact]
     public async Task Reconnecting_to_the_other_node_with_since_gets_every_missed_message_once_in_order_while_publishing_continues()
@@ -73,6 +73,40 @@ public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
         var all = before.Concat(after).Select(N).ToList();
         Assert.Equal(Enumerable.Range(0, total), all); // every message, once, in order
         await Assert.ThrowsAsync<TimeoutException>(() => second.NextOfTypeAsync("message", TimeSpan.FromMilliseconds(300)));
+    }
+
+    /// <summary>Found by the fault suite: a subscriber of a quiet channel had no offset, and its resume lost what came meanwhile, untold.</summary>
+    [Fact]
+    public async Task A_subscriber_of_a_quiet_channel_gets_an_offset_and_resuming_from_it_on_the_other_node_replays_what_came_meanwhile()
+    {
+        var channel = $"feed:{Guid.NewGuid():N}";
+        await ResumeFromAQuietChannelAsync(_a, _b, channel);
+    }
+
+    internal static async Task ResumeFromAQuietChannelAsync(TestNode first, TestNode second, string channel)
+    {
+        string since;
+        await using (var early = await TestClient.ConnectAsync(first.WebSocket))
+        {
+            var subscribed = await early.SubscribeAsync(channel);
+            since = Offset(subscribed); // before any message: the history's epoch at 0
+            Assert.EndsWith(":0", since, StringComparison.Ordinal);
+        }
+
+        await using (var publisher = await TestClient.ConnectAsync(first.WebSocket))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal("published", (await publisher.PublishAsync(channel, i.ToString(CultureInfo.InvariantCulture))).Type);
+            }
+        }
+
+        await using var back = await TestClient.ConnectAsync(second.WebSocket);
+        var resumed = await back.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"since\":\"{since}\"");
+        Assert.True(resumed.Json.GetProperty("recovered").GetBoolean());
+        var replayed = await back.CollectAsync("message", 3);
+        Assert.Equal([0, 1, 2], replayed.Select(N));
+        Assert.StartsWith(since[..^2], Offset(replayed[0]), StringComparison.Ordinal); // the same epoch: the first publish kept it
     }
 
     [Fact]
@@ -178,6 +212,13 @@ public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
 /// <summary>The same resume on the in-memory backplane (one node, no Redis).</summary>
 public sealed class InMemoryResumeTests
 {
+    [Fact]
+    public async Task A_subscriber_of_a_quiet_channel_can_resume_on_the_in_memory_backplane()
+    {
+        await using var node = await TestNode.StartAsync(redis: null);
+        await ResumeTests.ResumeFromAQuietChannelAsync(node, node, "room:quiet");
+    }
+
     [Fact]
     public async Task Resume_replays_what_was_missed_on_the_in_memory_backplane()
     {

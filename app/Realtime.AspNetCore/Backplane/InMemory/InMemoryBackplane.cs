@@ -38,6 +38,9 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
     internal void Broadcast(string channel, string eventName, ReadOnlyMemory<byte> data) =>
         TopicOf(channel).Broadcast(new BackplaneMessage(channel, null, data, time.GetUtcNow().ToUnixTimeMilliseconds(), Event: eventName));
 
+    public ValueTask<HistorySlice> StartHistoryAsync(string channel, HistoryPolicy history, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(TopicOf(channel).Start(history, time.GetUtcNow().ToUnixTimeMilliseconds()));
+
     /// <summary>One process never loses what it delivered: the history is as it is.</summary>
     public ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default) =>
         ReadHistoryAsync(channel, since: null, limit: 0, cancellationToken);
@@ -92,6 +95,22 @@ public sealed class InMemoryBackplane(TimeProvider time) : IBackplane
                 _expiresAtMs = history.TtlSeconds > 0 ? nowMs + (history.TtlSeconds * 1000L) : long.MaxValue;
                 Broadcast(message);
                 return message.Offset!;
+            }
+        }
+
+        /// <summary>An empty history (an epoch at sequence 0) where there is none; the history as it is otherwise.</summary>
+        public HistorySlice Start(HistoryPolicy history, long nowMs)
+        {
+            lock (_gate)
+            {
+                ExpireIfIdle(nowMs);
+                if (_epoch is null)
+                {
+                    _epoch = ChannelOffset.NewEpoch();
+                    _expiresAtMs = history.TtlSeconds > 0 ? nowMs + (history.TtlSeconds * 1000L) : long.MaxValue;
+                }
+
+                return new HistorySlice(_epoch, _last, Complete: false, [], FirstKept: _last + 1);
             }
         }
 

@@ -74,6 +74,14 @@ public sealed class RedisBackplane : IBackplane
         return new HistorySlice(epoch, latest, complete, messages, firstKept, (long)result[4]);
     }
 
+    public async ValueTask<HistorySlice> StartHistoryAsync(string channel, HistoryPolicy history, CancellationToken cancellationToken = default)
+    {
+        var result = (RedisResult[])(await RunAsync(channel, RedisScripts.StartHistory, _keys.History(channel),
+            [ChannelOffset.NewEpoch(), history.TtlSeconds * 1000L], mutates: false).ConfigureAwait(false))!;
+        var latest = (long)result[1];
+        return new HistorySlice(result[0].ToString(), latest, Complete: false, [], FirstKept: latest + 1);
+    }
+
     public async ValueTask<HistorySlice> RenewEpochAsync(string channel, string epoch, CancellationToken cancellationToken = default)
     {
         var result = (RedisResult[])(await RunAsync(channel, RedisScripts.RenewEpoch, _keys.History(channel),

@@ -20,7 +20,8 @@ internal static class RedisScripts
     /// </summary>
     private static string Append(int s, int a) => $$"""
         local epoch = redis.call('GET', KEYS[{{s + 1}}])
-        if not epoch or redis.call('EXISTS', KEYS[{{s}}]) == 0 or redis.call('EXISTS', KEYS[{{s + 2}}]) == 0 then
+        local last = redis.call('GET', KEYS[{{s + 2}}])
+        if not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[{{s}}]) == 0) then
           epoch = ARGV[{{a + 4}}]
           redis.call('SET', KEYS[{{s + 1}}], epoch)
           redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}], KEYS[{{s + 4}}])
@@ -85,10 +86,11 @@ internal static class RedisScripts
     /// </summary>
     public const string History = """
         local epoch = redis.call('GET', KEYS[2])
-        if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
+        local last = redis.call('GET', KEYS[3])
+        if not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
           return {false, 0, 0, {}, 0}
         end
-        local latest = tonumber(redis.call('GET', KEYS[3]) or '0')
+        local latest = tonumber(last)
         local first = latest + 1
         local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
         if #head > 0 then
@@ -112,6 +114,29 @@ internal static class RedisScripts
           end
         end
         return {epoch, latest, first, entries, tonumber(redis.call('GET', KEYS[4]) or '0')}
+        """;
+
+    /// <summary>
+    /// Starts an empty history where there is none. KEYS: the history's five. ARGV: a new epoch, ttl
+    /// ms. A history is there when its epoch and sequence are, and its stream too once anything was
+    /// appended (sequence above 0); else it is started over as the epoch at sequence 0, without a
+    /// stream (the first append makes it). Returns {epoch, latest sequence}.
+    /// </summary>
+    public const string StartHistory = """
+        local epoch = redis.call('GET', KEYS[2])
+        local last = redis.call('GET', KEYS[3])
+        if not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
+          epoch = ARGV[1]
+          last = '0'
+          redis.call('DEL', KEYS[1], KEYS[4], KEYS[5])
+          redis.call('SET', KEYS[2], epoch)
+          redis.call('SET', KEYS[3], last)
+          if tonumber(ARGV[2]) > 0 then
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            redis.call('PEXPIRE', KEYS[3], ARGV[2])
+          end
+        end
+        return {epoch, tonumber(last)}
         """;
 
     /// <summary>

@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace Realtime.Bench.Servers;
+namespace Realtime.Testing;
 
-/// <summary>CPU time and resident memory of a process, read from /proc (Linux).</summary>
+/// <summary>CPU time and resident memory of a process, read from /proc (Linux): the benchmark's and the fault suite's figures.</summary>
 public static class ProcessStats
 {
     private const double ClockTicksPerSecond = 100; // USER_HZ on Linux
