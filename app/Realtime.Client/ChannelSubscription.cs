@@ -49,5 +49,6 @@ public sealed class ChannelSubscription
 
     internal void RaiseGap(string? offset) => Gap?.Invoke(this, offset);
 
-    internal void Complete() => _messages.Writer.TryComplete();
+    /// <summary>Ends the messages; with <paramref name="error"/>, a reader's loop throws it (the server refused the subscription).</summary>
+    internal void Complete(Exception? error = null) => _messages.Writer.TryComplete(error);
 }

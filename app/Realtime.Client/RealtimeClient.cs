@@ -355,24 +355,51 @@ public sealed class RealtimeClient : IAsyncDisposable
 
     private async Task ResumeAllAsync(ClientSocket socket, JsonElement welcome)
     {
+        var retry = 0;
         try
         {
-            await Task.WhenAll(_tracker.ResumeRequests().Select(r => SubscribeOnServerAsync(r.Channel, r.Presence, r.Since, _stop.Token, duringResume: true))).ConfigureAwait(false);
-            SetState(ConnectionState.Open, null);
-            _opened.TrySetResult(welcome);
-        }
-        catch (RealtimeException e)
-        {
-            // The connection dropped while resuming, or the node could not serve the resume (its
-            // backplane unavailable): either way it ends here, and the run loop connects again with
-            // backoff and resumes from the same offsets. Left open, the client would wait forever.
-            await socket.CloseOutputAsync($"resume failed: {e.Code}").ConfigureAwait(false);
+            await Task.WhenAll(_tracker.ResumeRequests().Select(async r =>
+            {
+                try
+                {
+                    await SubscribeOnServerAsync(r.Channel, r.Presence, r.Since, _stop.Token, duringResume: true).ConfigureAwait(false);
+                }
+                catch (RealtimeException e) when (ResumeRetryCodes.Contains(e.Code))
+                {
+                    Interlocked.Exchange(ref retry, 1);
+                }
+                catch (RealtimeException e)
+                {
+                    // Refused for good (forbidden, …): that subscription ends with the error, which its
+                    // reader sees; the others go on.
+                    _tracker.Remove(r.Channel);
+                    if (_subscriptions.TryRemove(r.Channel, out var refused))
+                    {
+                        refused.Complete(e);
+                    }
+                }
+            })).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            // Disposed while resuming.
+            return; // disposed while resuming
         }
+
+        if (retry != 0)
+        {
+            // The connection dropped while resuming, or the node could not serve the resume (its
+            // backplane unavailable): this connection ends, and the run loop connects again with
+            // backoff and resumes from the same offsets. Left open, the client would wait forever.
+            await socket.CloseOutputAsync("resume failed").ConfigureAwait(false);
+            return;
+        }
+
+        SetState(ConnectionState.Open, null);
+        _opened.TrySetResult(welcome);
     }
+
+    /// <summary>Why a resubscribe may fail and succeed on the next connection: the node could not serve it now.</summary>
+    private static readonly HashSet<string> ResumeRetryCodes = ["unavailable", "unknown_outcome", "timeout", "rate_limited", "disconnected"];
 
     private async Task SubscribeOnServerAsync(string channel, bool presence, string? since, CancellationToken cancellationToken, bool duringResume = false)
     {

@@ -46,6 +46,10 @@ public sealed class DrainNotifierTemplateTests(SynthFixture synth)
         Assert.Contains("DrainSecurityGroup", Assert.Single(vpc["SecurityGroupIds"]!.AsArray())!.ToJsonString(), StringComparison.Ordinal);
         Assert.All(vpc["SubnetIds"]!.AsArray(), s => Assert.Contains("Service", s!.ToJsonString(), StringComparison.Ordinal)); // the tasks' private subnets
 
+        // A drain is worth nothing late, and a late call could reach an address reused by another task.
+        var retries = Assert.Single(ServiceTemplateTests.Resources(template, "AWS::Lambda::EventInvokeConfig"))["Properties"]!;
+        Assert.Equal((1, 60), (retries["MaximumRetryAttempts"]!.GetValue<int>(), retries["MaximumEventAgeInSeconds"]!.GetValue<int>()));
+
         var variables = function["Environment"]!["Variables"]!;
         Assert.Equal("8080", variables["DRAIN_PORT"]!.GetValue<string>());
         Assert.Contains("DrainToken", variables["DRAIN_TOKEN_SECRET_ARN"]!.ToJsonString(), StringComparison.Ordinal);

@@ -18,6 +18,13 @@ public sealed class RebalanceOptions
     /// </summary>
     public int MarginPercent { get; set; } = 10;
 
+    /// <summary>
+    /// A new node joins the fleet's count this long after it starts: about as long as the load
+    /// balancer takes to mark it healthy (the ALB: two checks 10 s apart), so nobody sheds towards a
+    /// node that gets no connections yet.
+    /// </summary>
+    public double WarmUpSeconds { get; set; } = 30;
+
     /// <summary>A node holding fewer connections than this never sheds: a small imbalance costs nothing.</summary>
     public int MinConnections { get; set; } = 100;
 

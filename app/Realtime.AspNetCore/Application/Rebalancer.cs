@@ -35,6 +35,7 @@ public sealed class Rebalancer(
 
         var interval = TimeSpan.FromSeconds(_settings.IntervalSeconds);
         using var timer = new PeriodicTimer(interval, time);
+        var joinsAt = time.GetTimestamp() + (long)(_settings.WarmUpSeconds * time.TimestampFrequency);
         var settledAt = 0L;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -46,8 +47,14 @@ public sealed class Rebalancer(
                     return;
                 }
 
-                // A node that stops reporting (it died) stops counting after three intervals.
-                var loads = await fleet.ReportAsync(node.Id, connections.Count, interval * 3, stoppingToken).ConfigureAwait(false);
+                if (time.GetTimestamp() < joinsAt)
+                {
+                    continue;
+                }
+
+                // A node that stops reporting (it died) stops counting after three intervals, or a
+                // round's window and those: a node shedding reports again only after its round.
+                var loads = await fleet.ReportAsync(node.Id, connections.Count, (interval * 3) + TimeSpan.FromSeconds(_settings.WindowSeconds), stoppingToken).ConfigureAwait(false);
                 if (time.GetTimestamp() < settledAt)
                 {
                     continue;
@@ -67,6 +74,11 @@ public sealed class Rebalancer(
             catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
             {
                 // The backplane is down: nobody can compare counts; the next interval tries again.
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Never the node's end (a background service that throws stops the host): log, go on.
+                RebalanceLog.Failed(logger, e);
             }
         }
     }
@@ -105,4 +117,7 @@ internal static partial class RebalanceLog
 {
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Rebalancing: {Connections} connections here, {Average} the average of {Nodes} nodes; asking {Excess} to reconnect over {Seconds} s")]
     public static partial void Shedding(ILogger logger, int connections, int average, int nodes, int excess, double seconds);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Rebalancing failed this interval; trying again at the next")]
+    public static partial void Failed(ILogger logger, Exception exception);
 }

@@ -132,11 +132,14 @@ public static class ServerApi
     /// <c>POST /api/drain</c>: this node starts its drain (once; a repeat joins it) and answers 202.
     /// Called on the task's own address by the function that ECS's task events invoke, with
     /// <c>Realtime:Drain:Token</c>, not an API key: a backend that may publish may not drain nodes.
-    /// 404 when no token is configured.
+    /// 404 when no token is configured or the request came through a load balancer; 409 when it
+    /// names another ECS task than this one (a late event, the address reused).
     /// </summary>
-    private static IResult Drain(HttpRequest request, NodeDrain drain, IOptions<RealtimeOptions> options)
+    private static IResult Drain(HttpRequest request, NodeDrain drain, NodeIdentity node, IOptions<RealtimeOptions> options)
     {
-        if (options.Value.Drain.Token is not { Length: > 0 } token)
+        // Not through a load balancer (which adds X-Forwarded-For): it would drain whichever task
+        // the request landed on. The function calls the task's own address.
+        if (options.Value.Drain.Token is not { Length: > 0 } token || request.Headers.ContainsKey("X-Forwarded-For"))
         {
             return Results.NotFound();
         }
@@ -146,9 +149,18 @@ public static class ServerApi
             return refused;
         }
 
+        // An event about another task (its address since given to this one): not this node's drain.
+        if (request.Headers[TaskArnHeader].FirstOrDefault() is { Length: > 0 } target && node.TaskArn is { } mine && target != mine)
+        {
+            return Results.Problem("this address belongs to another task now", statusCode: StatusCodes.Status409Conflict);
+        }
+
         _ = drain.BeginAsync("drain endpoint");
         return Results.Accepted();
     }
+
+    /// <summary>The task the drain function means (the event's <c>taskArn</c>).</summary>
+    public const string TaskArnHeader = "X-Ecs-Task-Arn";
 
     /// <summary>401 without a key, 403 with a wrong one, 400 for a bad channel name; null when the request may proceed.</summary>
     private static IResult? Refused(HttpRequest request, string channel, RealtimeOptions settings)

@@ -65,7 +65,7 @@ public sealed class SubscriptionService(
         try
         {
             history = await ReadAsync(channel, since, cancellationToken).ConfigureAwait(false);
-            if (history.Epoch is null)
+            if (history.Epoch is null && MayStartHistory(session, channel))
             {
                 // A quiet channel: without a history this subscriber would get no offset, and a
                 // reconnect before the first message would miss, untold, what came meanwhile.
@@ -139,6 +139,17 @@ public sealed class SubscriptionService(
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
         }
+    }
+
+    /// <summary>
+    /// Starting a history writes to the cache, so it counts against the connection's channels
+    /// written per minute, like a publish: beyond it the subscribe still succeeds, without an offset
+    /// until the channel's first message (a reader cannot fill the cache with empty histories).
+    /// </summary>
+    private bool MayStartHistory(ClientSession session, string channel)
+    {
+        session.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
+        return session.WrittenChannels.TryUse(channel);
     }
 
     /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>

@@ -13,6 +13,7 @@ namespace Realtime.AspNetCore.Hosting;
 public sealed class EcsTaskWatcher(
     HttpClient http,
     NodeDrain drain,
+    NodeIdentity node,
     IOptions<RealtimeOptions> options,
     TimeProvider time,
     ILogger<EcsTaskWatcher> logger) : BackgroundService
@@ -64,6 +65,11 @@ public sealed class EcsTaskWatcher(
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
         using var json = await JsonDocument.ParseAsync(body, cancellationToken: deadline.Token).ConfigureAwait(false);
+        if (json.RootElement.TryGetProperty("TaskARN", out var arn))
+        {
+            node.TaskArn ??= arn.GetString(); // the drain endpoint checks a caller's task against it
+        }
+
         return json.RootElement.GetProperty("DesiredStatus").GetString();
     }
 }

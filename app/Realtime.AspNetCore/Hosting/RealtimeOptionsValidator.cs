@@ -124,6 +124,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         var rebalance = o.Rebalance;
         Range("Rebalance:IntervalSeconds", rebalance.IntervalSeconds, 0.1, 3600);
         Range("Rebalance:WindowSeconds", rebalance.WindowSeconds, 0, 3600);
+        Range("Rebalance:WarmUpSeconds", rebalance.WarmUpSeconds, 0, 3600);
         Range("Rebalance:MarginPercent", rebalance.MarginPercent, 1, 100);
         Range("Rebalance:MinConnections", rebalance.MinConnections, 0, 1_000_000);
         Range("Rebalance:MaxPerSecond", rebalance.MaxPerSecond, 1, 10_000);

@@ -80,6 +80,7 @@ public sealed class FaultCluster : IAsyncDisposable
             ["Realtime__Rebalance__IntervalSeconds"] = "1",
             ["Realtime__Rebalance__WindowSeconds"] = $"{_scale.RebalanceWindowSeconds}",
             ["Realtime__Rebalance__MinConnections"] = "10",
+            ["Realtime__Rebalance__WarmUpSeconds"] = "2", // HAProxy marks a node up after two checks 500 ms apart
             ["Realtime__PublishRatePerSecond"] = "1000",
             ["Realtime__PublishBurst"] = "1000",
             ["Realtime__Namespaces__default__HistoryLength"] = "5000",

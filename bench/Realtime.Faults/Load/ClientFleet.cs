@@ -66,7 +66,8 @@ public sealed class ClientFleet : IAsyncDisposable
     {
         await client.ConnectAsync();
         var subscription = await client.SubscribeAsync(channel);
-        subscription.Gap += (_, _) => _ledger.GapNotice(index);
+        // Raised for a gap frame and for a resume answered recovered:false, with where delivery goes on.
+        subscription.Gap += (_, offset) => _ledger.GapNotice(index, offset);
         _readers.Add(Task.Run(async () =>
         {
             await foreach (var message in subscription.ReadAllAsync())
@@ -74,13 +75,6 @@ public sealed class ClientFleet : IAsyncDisposable
                 _ledger.Received(index, message.Data.GetProperty("id").GetString()!);
             }
         }));
-        client.StateChanged += (state, _) =>
-        {
-            if (state == ConnectionState.Open && !subscription.Recovered)
-            {
-                _ledger.GapNotice(index); // a resume that could not replay everything: told
-            }
-        };
     }
 
     /// <summary>Times of every reopen (connected again with its subscriptions resumed) since the last call.</summary>
@@ -121,8 +115,8 @@ public sealed class ClientFleet : IAsyncDisposable
             {
                 try
                 {
-                    await client.PublishAsync(channel, data, id, CancellationToken.None);
-                    _ledger.Acknowledged(channel, id);
+                    var offset = await client.PublishAsync(channel, data, id, CancellationToken.None);
+                    _ledger.Acknowledged(channel, id, offset);
                     break;
                 }
                 catch (RealtimeException)

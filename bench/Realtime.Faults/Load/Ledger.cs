@@ -6,24 +6,47 @@ namespace Realtime.Faults.Load;
 public sealed record Counts(long Acknowledged, long Expected, long Delivered, long Duplicated, long Announced, long SilentlyLost);
 
 /// <summary>
-/// Every acknowledged publish (by id and channel) and every receipt and gap notice of every
+/// Every acknowledged publish (by id, channel and offset) and every receipt and gap notice of every
 /// subscriber, for the scenario under way. A message a subscriber did not get is "announced" when
 /// that subscriber was told of a gap (a <c>gap</c> frame, or a resume answered <c>recovered:false</c>)
-/// at or after the message's acknowledgement; otherwise it is silently lost.
+/// that covers it: after its acknowledgement (or within a second before: the publisher's answer may
+/// come late), and up to an offset at or past the message's in its epoch, or in a later epoch (the
+/// history it was in is gone). Otherwise it is silently lost.
 /// </summary>
 public sealed class Ledger
 {
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<(string Id, long AckedAt)>> _acked = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<(string Id, string Offset, long AckedAt)>> _acked = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, ConcurrentDictionary<string, int>> _received = new();
-    private readonly ConcurrentDictionary<int, ConcurrentQueue<long>> _gapNotices = new();
+    private readonly ConcurrentDictionary<int, ConcurrentQueue<(string? Offset, long At)>> _gapNotices = new();
 
-    public void Acknowledged(string channel, string id) =>
-        _acked.GetOrAdd(channel, _ => new()).Enqueue((id, Environment.TickCount64));
+    public void Acknowledged(string channel, string id, string offset) =>
+        _acked.GetOrAdd(channel, _ => new()).Enqueue((id, offset, Environment.TickCount64));
 
     public void Received(int subscriber, string id) =>
         _received.GetOrAdd(subscriber, _ => new(StringComparer.Ordinal)).AddOrUpdate(id, 1, (_, n) => n + 1);
 
-    public void GapNotice(int subscriber) => _gapNotices.GetOrAdd(subscriber, _ => new()).Enqueue(Environment.TickCount64);
+    /// <param name="offset">Where delivery goes on after the gap; null when the server did not say.</param>
+    public void GapNotice(int subscriber, string? offset) => _gapNotices.GetOrAdd(subscriber, _ => new()).Enqueue((offset, Environment.TickCount64));
+
+    private static bool Covers((string? Offset, long At) notice, string offset, long ackedAt)
+    {
+        if (notice.At < ackedAt - 1000)
+        {
+            return false;
+        }
+
+        if (notice.Offset is null)
+        {
+            return true;
+        }
+
+        var (epoch, sequence) = Split(offset);
+        var (noticeEpoch, noticeSequence) = Split(notice.Offset);
+        return noticeEpoch != epoch || noticeSequence >= sequence;
+
+        static (string Epoch, long Sequence) Split(string text) =>
+            (text[..text.LastIndexOf(':')], long.Parse(text[(text.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     public long AcknowledgedCount => _acked.Values.Sum(q => (long)q.Count);
 
@@ -41,8 +64,7 @@ public sealed class Ledger
         {
             var got = _received.GetValueOrDefault(subscriber);
             var notices = _gapNotices.GetValueOrDefault(subscriber)?.ToArray() ?? [];
-            var lastNotice = notices.Length == 0 ? long.MinValue : notices.Max();
-            foreach (var (id, ackedAt) in _acked.GetValueOrDefault(channel)?.ToArray() ?? [])
+            foreach (var (id, offset, ackedAt) in _acked.GetValueOrDefault(channel)?.ToArray() ?? [])
             {
                 expected++;
                 var times = got?.GetValueOrDefault(id) ?? 0;
@@ -51,10 +73,8 @@ public sealed class Ledger
                     delivered++;
                     duplicated += times - 1;
                 }
-                else if (lastNotice >= ackedAt - 1000)
+                else if (notices.Any(n => Covers(n, offset, ackedAt)))
                 {
-                    // Told: a gap notice after (or within a second before) the acknowledgement; the
-                    // notice can precede the ack when the publisher's answer came late.
                     announced++;
                 }
                 else
@@ -74,10 +94,9 @@ public sealed class Ledger
         {
             var got = _received.GetValueOrDefault(subscriber);
             var notices = _gapNotices.GetValueOrDefault(subscriber)?.ToArray() ?? [];
-            var lastNotice = notices.Length == 0 ? long.MinValue : notices.Max();
-            foreach (var (id, ackedAt) in _acked.GetValueOrDefault(channel)?.ToArray() ?? [])
+            foreach (var (id, offset, ackedAt) in _acked.GetValueOrDefault(channel)?.ToArray() ?? [])
             {
-                if ((got?.GetValueOrDefault(id) ?? 0) == 0 && lastNotice < ackedAt - 1000)
+                if ((got?.GetValueOrDefault(id) ?? 0) == 0 && !notices.Any(n => Covers(n, offset, ackedAt)))
                 {
                     yield return $"subscriber {subscriber} on {channel}: {id}, acknowledged at {(ackedAt - since) / 1000.0:F1} s; it received {got?.Count ?? 0} messages, {notices.Length} gap notices";
                 }

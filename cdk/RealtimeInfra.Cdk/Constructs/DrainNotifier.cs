@@ -99,6 +99,9 @@ public sealed class DrainNotifier : Construct
             },
         });
         Token.GrantRead(Function);
+        // A failed call is retried once, soon: a drain is worth nothing after the deregistration
+        // delay, and a late one would reach an address ECS may have given to another task.
+        Function.ConfigureAsyncInvoke(new EventInvokeConfigOptions { RetryAttempts = 1, MaxEventAge = Duration.Minutes(1) });
 
         Rule = new Rule(this, "TaskStopping", new RuleProps
         {

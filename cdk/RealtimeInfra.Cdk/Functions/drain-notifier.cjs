@@ -2,8 +2,8 @@
 // deregisters the task and the load balancer cuts its sockets when the deregistration delay ends,
 // before SIGTERM, so the node must hear of it now. EventBridge invokes this on the service's
 // "ECS Task State Change" events with desiredStatus STOPPED; it POSTs /api/drain on the task's
-// private address with the drain token. A node drains once however often it is told, so
-// EventBridge's retries, and the node's own metadata polling, are harmless.
+// private address with the drain token and the task's ARN (a node that is another task answers 409).
+// A node drains once however often it is told, so a retry, and the node's own polling, are harmless.
 'use strict';
 
 let cachedToken;
@@ -50,9 +50,12 @@ exports.handler = async (event) => {
   const url = `http://${address}:${process.env.DRAIN_PORT}/api/drain`;
   const response = await fetch(url, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await drainToken()}` },
+    headers: { authorization: `Bearer ${await drainToken()}`, 'x-ecs-task-arn': detail.taskArn ?? '' },
     signal: AbortSignal.timeout(5000),
   });
+  if (response.status === 409) {
+    return { skipped: `${address} belongs to another task now` }; // a late event; nothing to retry
+  }
   if (response.status !== 202) {
     throw new Error(`${url} answered ${response.status}`); // EventBridge retries the invocation
   }

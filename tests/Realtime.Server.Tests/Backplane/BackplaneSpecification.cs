@@ -298,6 +298,26 @@ public abstract class BackplaneSpecification
         Assert.Equal(Offset(first).Sequence + 1, Offset(later).Sequence);
     }
 
+    [Fact]
+    public async Task A_started_history_is_empty_at_zero_and_the_first_publish_continues_its_epoch()
+    {
+        var channel = $"spec:{Guid.NewGuid():N}";
+        var started = await Backplane.StartHistoryAsync(channel, History);
+        Assert.NotNull(started.Epoch);
+        Assert.Equal(0, started.Latest);
+        Assert.Equal(started.Epoch, (await Backplane.StartHistoryAsync(channel, History)).Epoch); // started once
+
+        var read = await Backplane.ReadHistoryAsync(channel, new ChannelOffset(started.Epoch!, 0), 10);
+        Assert.True(read.Complete);
+        Assert.Empty(read.Messages);
+
+        var first = await Backplane.PublishAsync(channel, "1"u8.ToArray(), History);
+        Assert.Equal(new ChannelOffset(started.Epoch!, 1), Offset(first));
+        var resumed = await Backplane.ReadHistoryAsync(channel, new ChannelOffset(started.Epoch!, 0), 10);
+        Assert.True(resumed.Complete);
+        Assert.Single(resumed.Messages);
+    }
+
     protected static ChannelOffset Offset(string text) =>
         ChannelOffset.TryParse(text, out var offset) ? offset : throw new FormatException(text);
 

@@ -52,6 +52,33 @@ public sealed class RedisBackplaneTests : BackplaneSpecification, IAsyncLifetime
         Assert.False((await Backplane.ReadHistoryAsync(channel, Offset(before), 100)).Complete);
     }
 
+    /// <summary>
+    /// A replica promoted with only the empty history (a subscribe's), when the node delivered 1–3:
+    /// the node renews the epoch, or the next appends would reuse 1–3 under the same epoch and be
+    /// dropped by the node as already delivered.
+    /// </summary>
+    [Fact]
+    public async Task An_empty_history_behind_what_a_node_delivered_gets_a_new_epoch()
+    {
+        var channel = $"spec:{Guid.NewGuid():N}";
+        var started = await Backplane.StartHistoryAsync(channel, History);
+        for (var i = 0; i < 3; i++)
+        {
+            await Backplane.PublishAsync(channel, "x"u8.ToArray(), History);
+        }
+
+        var database = _multiplexer!.GetDatabase(); // the replica had the start, not the appends
+        await database.KeyDeleteAsync([$"rt:{{{channel}}}:log", $"rt:{{{channel}}}:log:bytes"]);
+        await database.StringSetAsync($"rt:{{{channel}}}:log:seq", 0);
+
+        var renewed = await Backplane.RenewEpochAsync(channel, started.Epoch!);
+
+        Assert.NotNull(renewed.Epoch);
+        Assert.NotEqual(started.Epoch, renewed.Epoch);
+        var next = await Backplane.PublishAsync(channel, "y"u8.ToArray(), History);
+        Assert.Equal(renewed.Epoch, Offset(next).Epoch);
+    }
+
     [Fact]
     public async Task History_is_a_bounded_stream_under_a_hash_tagged_key()
     {

@@ -44,6 +44,26 @@ public sealed class DrainFunctionTests
     }
 
     [Fact]
+    public async Task A_late_event_about_another_task_at_a_reused_address_drains_nothing()
+    {
+        await using var metadata = await FakeEcsMetadata.StartAsync(); // this node is task abc123
+        await using var node = await TestNode.StartAsync(redis: null, new()
+        {
+            ["Realtime:Drain:Token"] = Token,
+            ["Realtime:Drain:EcsMetadataUri"] = metadata.Uri,
+            ["Realtime:Drain:EcsPollSeconds"] = "0.2",
+        });
+        await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads > 0), "the node knows its task");
+
+        var (exit, output) = await InvokeAsync(RecordedEvent(), node, Token); // the event names task b99d…
+
+        Assert.True(exit == 0, output); // nothing to retry
+        Assert.Contains("belongs to another task", output, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = node.Http };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_event_of_a_task_that_is_not_stopping_is_ignored()
     {
         await using var node = await TestNode.StartAsync(redis: null, new() { ["Realtime:Drain:Token"] = Token });

@@ -57,18 +57,20 @@ public sealed class EcsDrainTests
 
             Assert.Equal(HttpStatusCode.Unauthorized, (await PostDrainAsync(http, key: null)).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await PostDrainAsync(http, "api-key-0123456789abc")).StatusCode); // an API key may publish, not drain
+            Assert.Equal(HttpStatusCode.NotFound, (await PostDrainAsync(http, Token, forwardedFor: "203.0.113.7")).StatusCode); // through a load balancer
+            await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads > 0), "the node knows its task");
+            Assert.Equal(HttpStatusCode.Conflict, (await PostDrainAsync(http, Token, taskArn: "arn:aws:ecs:eu-west-1:111122223333:task/realtime-dev/other")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
             Assert.All(clients, c => Assert.Null(c.CloseStatus));
 
-            Assert.Equal(HttpStatusCode.Accepted, (await PostDrainAsync(http, Token)).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await PostDrainAsync(http, Token, taskArn: FakeEcsMetadata.TaskArn)).StatusCode);
             foreach (var client in clients)
             {
                 Assert.Equal((WebSocketCloseStatus)1012, await client.WaitClosedAsync(TimeSpan.FromSeconds(10)));
             }
 
             metadata.Stop();
-            var reads = metadata.Reads;
-            await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads > reads), "the node reads STOPPED");
+            await Eventually.TrueAsync(() => Task.FromResult(metadata.StoppedReads > 0), "the node reads STOPPED");
             Assert.Equal(HttpStatusCode.Accepted, (await PostDrainAsync(http, Token)).StatusCode);
             await node.StopAsync();
 
@@ -115,12 +117,22 @@ public sealed class EcsDrainTests
         }
     }
 
-    private static Task<HttpResponseMessage> PostDrainAsync(HttpClient http, string? key)
+    private static Task<HttpResponseMessage> PostDrainAsync(HttpClient http, string? key, string? forwardedFor = null, string? taskArn = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/drain");
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        if (taskArn is not null)
+        {
+            request.Headers.Add("X-Ecs-Task-Arn", taskArn);
         }
 
         return http.SendAsync(request);

@@ -31,9 +31,9 @@ public sealed class ResumeRefusedTests
 
             await redis.KillAsync();
             await node.DisposeAsync(); // the client loses its node, and finds a new one whose backplane is down
-            node = await TestNode.StartAsync(redis.ConnectionString, port: port);
-            await Eventually.TrueAsync(() => Task.FromResult(node.Metrics.Connections > 0), "the client reaches the new node");
-            await Task.Delay(TimeSpan.FromSeconds(1)); // its resume is refused meanwhile
+            node = await TestNode.StartAsync(redis.ConnectionString, port: port, nodeId: "resume-new");
+            await Eventually.TrueAsync(() => Task.FromResult(client.Welcome?.GetProperty("node").GetString() == "resume-new"), "the client reaches the new node");
+            await Task.Delay(TimeSpan.FromSeconds(1)); // its resumes are refused meanwhile
             Assert.Equal(ConnectionState.Reconnecting, client.State);
 
             await redis.StartAsync();

@@ -17,6 +17,7 @@ public sealed class FakeEcsMetadata : IAsyncDisposable
     private readonly WebApplication _app;
     private volatile string _desired = "RUNNING";
     private int _reads;
+    private int _stoppedReads;
 
     private FakeEcsMetadata(WebApplication app) => _app = app;
 
@@ -25,6 +26,12 @@ public sealed class FakeEcsMetadata : IAsyncDisposable
 
     /// <summary>How many times the task document was read.</summary>
     public int Reads => Volatile.Read(ref _reads);
+
+    /// <summary>How many times it answered <c>STOPPED</c>: the node has seen ECS stopping it.</summary>
+    public int StoppedReads => Volatile.Read(ref _stoppedReads);
+
+    /// <summary>The task's ARN, as ECS reports it.</summary>
+    public const string TaskArn = "arn:aws:ecs:eu-west-1:111122223333:task/realtime-dev/abc123";
 
     public static async Task<FakeEcsMetadata> StartAsync()
     {
@@ -36,9 +43,14 @@ public sealed class FakeEcsMetadata : IAsyncDisposable
         app.MapGet("/v4/abc-123/task", (HttpContext context) =>
         {
             Interlocked.Increment(ref fake._reads);
+            if (fake._desired == "STOPPED")
+            {
+                Interlocked.Increment(ref fake._stoppedReads);
+            }
+
             context.Response.ContentType = "application/json";
             return context.Response.WriteAsync($$"""
-                {"Cluster":"arn:aws:ecs:eu-west-1:111122223333:cluster/realtime-dev","TaskARN":"arn:aws:ecs:eu-west-1:111122223333:task/realtime-dev/abc123",
+                {"Cluster":"arn:aws:ecs:eu-west-1:111122223333:cluster/realtime-dev","TaskARN":"{{TaskArn}}",
                  "Family":"realtime-dev","Revision":"7","DesiredStatus":"{{fake._desired}}","KnownStatus":"RUNNING",
                  "Containers":[{"Name":"app","DesiredStatus":"RUNNING","KnownStatus":"RUNNING"}],"LaunchType":"FARGATE","AvailabilityZone":"eu-west-1a"}
                 """);

@@ -140,6 +140,13 @@ public sealed class RedisBackplane : IBackplane
             BackplaneLog.CommandFailed(_logger, channel, e.Message);
             throw new BackplaneUnavailableException("the backplane is full; nothing was written", e);
         }
+        catch (RedisServerException e) when (NotServing(e.Message))
+        {
+            // A server loading its data after a restart, a demoted primary, a busy script: the
+            // script did not run (or stopped at its first write), so nothing was written.
+            BackplaneLog.CommandFailed(_logger, channel, e.Message);
+            throw new BackplaneUnavailableException("the backplane is not serving; nothing was written", e);
+        }
         catch (Exception e) when (IsRedisFailure(e))
         {
             if (mutates && MayHaveRun(e))
@@ -154,6 +161,11 @@ public sealed class RedisBackplane : IBackplane
     }
 
     /// <summary>"EPOCH:SEQ\nMS\nDATA" for a message, "!EVENT\nDATA" for a passing event (an offset never starts with '!').</summary>
+    private static bool NotServing(string error) =>
+        error.StartsWith("LOADING", StringComparison.Ordinal) || error.StartsWith("READONLY", StringComparison.Ordinal)
+        || error.StartsWith("MASTERDOWN", StringComparison.Ordinal) || error.StartsWith("BUSY", StringComparison.Ordinal)
+        || error.StartsWith("TRYAGAIN", StringComparison.Ordinal) || error.StartsWith("CLUSTERDOWN", StringComparison.Ordinal);
+
     internal static BackplaneMessage Decode(string channel, byte[] payload)
     {
         var newline = Array.IndexOf(payload, (byte)'\n');

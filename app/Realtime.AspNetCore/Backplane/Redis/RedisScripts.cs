@@ -147,10 +147,10 @@ internal static class RedisScripts
     /// </summary>
     public const string RenewEpoch = """
         local epoch = redis.call('GET', KEYS[2])
-        if not epoch or redis.call('EXISTS', KEYS[1]) == 0 then
+        local latest = redis.call('GET', KEYS[3])
+        if not epoch or not latest or (tonumber(latest) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
           return {false, 0, 0}
         end
-        local latest = redis.call('GET', KEYS[3]) or '0'
         if epoch == ARGV[1] then
           epoch = ARGV[2]
           redis.call('SET', KEYS[2], epoch, 'KEEPTTL')
