@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Realtime.AspNetCore.Connections;
-using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.AspNetCore.Application;
 
@@ -59,13 +58,13 @@ public sealed class NodeDrain(
                 break; // out of time: the rest are closed together below
             }
 
-            Send(open[i]);
+            open[i].AskToReconnect("service restart");
         }
 
         // Everyone, including any connection the list missed while it was taken.
         foreach (var connection in connections.All)
         {
-            Send(connection);
+            connection.AskToReconnect("service restart");
         }
 
         // Give the last ones a moment to answer the close.
@@ -78,14 +77,6 @@ public sealed class NodeDrain(
         DrainLog.DrainFinished(logger, connections.Count);
     }
 
-    private static void Send(RealtimeConnection connection)
-    {
-        if (!connection.IsClosing)
-        {
-            connection.TrySend(ServerFrames.Reconnect);
-            connection.Close(CloseCodes.ServiceRestart, "service restart", discardQueue: false);
-        }
-    }
 }
 
 internal static partial class DrainLog

@@ -3,7 +3,6 @@ using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Connections;
 using Realtime.AspNetCore.Diagnostics;
 using Realtime.AspNetCore.Features;
-using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.AspNetCore.Application;
 
@@ -97,13 +96,7 @@ public sealed class Rebalancer(
                 break;
             }
 
-            if (connection.IsClosing)
-            {
-                continue;
-            }
-
-            connection.TrySend(ServerFrames.Reconnect);
-            if (connection.Close(CloseCodes.ServiceRestart, "rebalance", discardQueue: false))
+            if (connection.AskToReconnect("rebalance"))
             {
                 asked++;
                 metrics.Rebalanced();

@@ -134,8 +134,7 @@ public sealed class SubscriptionService(
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims and releases per second");
         }
 
-        session.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
-        if (!session.WrittenChannels.TryUse(channel))
+        if (!WrittenChannels(session).TryUse(channel))
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
         }
@@ -146,11 +145,10 @@ public sealed class SubscriptionService(
     /// written per minute, like a publish: beyond it the subscribe still succeeds, without an offset
     /// until the channel's first message (a reader cannot fill the cache with empty histories).
     /// </summary>
-    private bool MayStartHistory(ClientSession session, string channel)
-    {
+    private bool MayStartHistory(ClientSession session, string channel) => WrittenChannels(session).TryUse(channel);
+
+    private ChannelQuota WrittenChannels(ClientSession session) =>
         session.WrittenChannels ??= new ChannelQuota(_options.MaxChannelsWrittenPerMinute, time);
-        return session.WrittenChannels.TryUse(channel);
-    }
 
     /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>
     public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)

@@ -138,6 +138,21 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
     }
 
     /// <summary>
+    /// Asks the client to go elsewhere (a drain, a rebalance): <c>reconnect</c>, then close 1012 once
+    /// the frames queued before it are sent. Returns false when the connection was closing already.
+    /// </summary>
+    public bool AskToReconnect(string reason)
+    {
+        if (IsClosing)
+        {
+            return false;
+        }
+
+        TrySend(ServerFrames.Reconnect);
+        return Close(CloseCodes.ServiceRestart, reason, discardQueue: false);
+    }
+
+    /// <summary>
     /// Asks for a close with <paramref name="status"/>. With <paramref name="discardQueue"/> the
     /// frames still queued are dropped; otherwise they are sent first (drain: the reconnect frame
     /// precedes the close). Returns false if a close was already requested.

@@ -11,6 +11,14 @@ internal static class RedisScripts
     private const string NowMs = "(function() local t = redis.call('TIME') return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) end)()";
 
     /// <summary>
+    /// The one test of "this channel has no history", for the history whose keys start at KEYS[s]
+    /// (with <c>epoch</c> and <c>last</c> read from its next two): no epoch or sequence, or a sequence
+    /// above 0 without its stream (lost, or expired apart). An epoch at sequence 0 without a stream is
+    /// the empty history a subscribe starts, and counts as one.
+    /// </summary>
+    private static string NoHistory(int s) => $"not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[{s}]) == 0)";
+
+    /// <summary>
     /// Appends ARGV[a] to the history whose keys start at KEYS[s] (stream, epoch, sequence, base, bytes:
     /// see <see cref="RedisKeys.History"/>) under the channel's next sequence (entry id <c>SEQ-0</c>, so
     /// ids are the dense sequence), trims the oldest entries while there are more than ARGV[a+1] or
@@ -21,7 +29,7 @@ internal static class RedisScripts
     private static string Append(int s, int a) => $$"""
         local epoch = redis.call('GET', KEYS[{{s + 1}}])
         local last = redis.call('GET', KEYS[{{s + 2}}])
-        if not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[{{s}}]) == 0) then
+        if {{NoHistory(s)}} then
           epoch = ARGV[{{a + 4}}]
           redis.call('SET', KEYS[{{s + 1}}], epoch)
           redis.call('DEL', KEYS[{{s}}], KEYS[{{s + 2}}], KEYS[{{s + 3}}], KEYS[{{s + 4}}])
@@ -84,10 +92,10 @@ internal static class RedisScripts
     /// up to the count, and only while their data fits the budget (at least one), so a wrong, stale or
     /// far-behind offset costs Redis no more than a bounded answer.
     /// </summary>
-    public const string History = """
+    public static readonly string History = $$"""
         local epoch = redis.call('GET', KEYS[2])
         local last = redis.call('GET', KEYS[3])
-        if not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
+        if {{NoHistory(1)}} then
           return {false, 0, 0, {}, 0}
         end
         local latest = tonumber(last)
@@ -122,10 +130,10 @@ internal static class RedisScripts
     /// appended (sequence above 0); else it is started over as the epoch at sequence 0, without a
     /// stream (the first append makes it). Returns {epoch, latest sequence}.
     /// </summary>
-    public const string StartHistory = """
+    public static readonly string StartHistory = $$"""
         local epoch = redis.call('GET', KEYS[2])
         local last = redis.call('GET', KEYS[3])
-        if not epoch or not last or (tonumber(last) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
+        if {{NoHistory(1)}} then
           epoch = ARGV[1]
           last = '0'
           redis.call('DEL', KEYS[1], KEYS[4], KEYS[5])
@@ -145,10 +153,10 @@ internal static class RedisScripts
     /// epoch, it gets the new one and the base becomes its latest sequence (the keys keep their
     /// expiry). Returns {epoch, latest, base} as they are afterwards; epoch is false without history.
     /// </summary>
-    public const string RenewEpoch = """
+    public static readonly string RenewEpoch = $$"""
         local epoch = redis.call('GET', KEYS[2])
-        local latest = redis.call('GET', KEYS[3])
-        if not epoch or not latest or (tonumber(latest) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then
+        local last = redis.call('GET', KEYS[3])
+        if {{NoHistory(1)}} then
           return {false, 0, 0}
         end
         if epoch == ARGV[1] then
@@ -156,12 +164,12 @@ internal static class RedisScripts
           redis.call('SET', KEYS[2], epoch, 'KEEPTTL')
           local ttl = redis.call('PTTL', KEYS[2])
           if ttl > 0 then
-            redis.call('SET', KEYS[4], latest, 'PX', ttl)
+            redis.call('SET', KEYS[4], last, 'PX', ttl)
           else
-            redis.call('SET', KEYS[4], latest)
+            redis.call('SET', KEYS[4], last)
           end
         end
-        return {epoch, tonumber(latest), tonumber(redis.call('GET', KEYS[4]) or '0')}
+        return {epoch, tonumber(last), tonumber(redis.call('GET', KEYS[4]) or '0')}
         """;
 
     /// <summary>
