@@ -30,7 +30,6 @@ public sealed class FaultCluster : IAsyncDisposable
     private FaultCluster(string app, string work, Scale scale)
     {
         (_app, _work, _scale) = (app, work, scale);
-        Metadata = new FakeTaskMetadata(FreePort.Next());
         Runtime = new HaproxyRuntime(Path.Combine(work, "haproxy.sock"));
         foreach (var server in Servers)
         {
@@ -40,7 +39,7 @@ public sealed class FaultCluster : IAsyncDisposable
 
     public Uri WebSocket { get; private set; } = null!;
 
-    public FakeTaskMetadata Metadata { get; }
+    public FakeEcsTaskMetadata Metadata { get; private set; } = null!;
 
     public HaproxyRuntime Runtime { get; }
 
@@ -52,7 +51,7 @@ public sealed class FaultCluster : IAsyncDisposable
         var cluster = new FaultCluster(app, work, scale);
         try
         {
-            await cluster.Metadata.StartAsync();
+            cluster.Metadata = await FakeEcsTaskMetadata.StartAsync();
             await cluster.StartRedisAsync(keepData: true);
             await cluster.StartNodeAsync("n1");
             await cluster.StartNodeAsync("n2");
@@ -223,6 +222,9 @@ public sealed class FaultCluster : IAsyncDisposable
             await _redis.DisposeAsync();
         }
 
-        await Metadata.DisposeAsync();
+        if (Metadata is not null)
+        {
+            await Metadata.DisposeAsync();
+        }
     }
 }

@@ -60,27 +60,21 @@ public sealed class Ledger
     public Counts Count(IReadOnlyList<(int Subscriber, string Channel)> subscribers)
     {
         long expected = 0, delivered = 0, duplicated = 0, announced = 0, lost = 0;
-        foreach (var (subscriber, channel) in subscribers)
+        foreach (var o in Outcomes(subscribers))
         {
-            var got = _received.GetValueOrDefault(subscriber);
-            var notices = _gapNotices.GetValueOrDefault(subscriber)?.ToArray() ?? [];
-            foreach (var (id, offset, ackedAt) in _acked.GetValueOrDefault(channel)?.ToArray() ?? [])
+            expected++;
+            if (o.Times > 0)
             {
-                expected++;
-                var times = got?.GetValueOrDefault(id) ?? 0;
-                if (times > 0)
-                {
-                    delivered++;
-                    duplicated += times - 1;
-                }
-                else if (notices.Any(n => Covers(n, offset, ackedAt)))
-                {
-                    announced++;
-                }
-                else
-                {
-                    lost++;
-                }
+                delivered++;
+                duplicated += o.Times - 1;
+            }
+            else if (o.Announced)
+            {
+                announced++;
+            }
+            else
+            {
+                lost++;
             }
         }
 
@@ -88,7 +82,13 @@ public sealed class Ledger
     }
 
     /// <summary>Each message a subscriber silently lost, for the report's evidence: who, which, when acknowledged.</summary>
-    public IEnumerable<string> LostDetails(IReadOnlyList<(int Subscriber, string Channel)> subscribers, long since)
+    public IEnumerable<string> LostDetails(IReadOnlyList<(int Subscriber, string Channel)> subscribers, long since) =>
+        Outcomes(subscribers).Where(o => o.Times == 0 && !o.Announced).Select(o =>
+            $"subscriber {o.Subscriber} on {o.Channel}: {o.Id}, acknowledged at {(o.AckedAt - since) / 1000.0:F1} s; it received {o.Received} messages, {o.Notices} gap notices");
+
+    /// <summary>Every acknowledged message for every subscriber of its channel: how often it arrived, and whether a gap notice covers it.</summary>
+    private IEnumerable<(int Subscriber, string Channel, string Id, long AckedAt, int Times, bool Announced, int Received, int Notices)> Outcomes(
+        IReadOnlyList<(int Subscriber, string Channel)> subscribers)
     {
         foreach (var (subscriber, channel) in subscribers)
         {
@@ -96,10 +96,8 @@ public sealed class Ledger
             var notices = _gapNotices.GetValueOrDefault(subscriber)?.ToArray() ?? [];
             foreach (var (id, offset, ackedAt) in _acked.GetValueOrDefault(channel)?.ToArray() ?? [])
             {
-                if ((got?.GetValueOrDefault(id) ?? 0) == 0 && !notices.Any(n => Covers(n, offset, ackedAt)))
-                {
-                    yield return $"subscriber {subscriber} on {channel}: {id}, acknowledged at {(ackedAt - since) / 1000.0:F1} s; it received {got?.Count ?? 0} messages, {notices.Length} gap notices";
-                }
+                var times = got?.GetValueOrDefault(id) ?? 0;
+                yield return (subscriber, channel, id, ackedAt, times, times == 0 && notices.Any(n => Covers(n, offset, ackedAt)), got?.Count ?? 0, notices.Length);
             }
         }
     }

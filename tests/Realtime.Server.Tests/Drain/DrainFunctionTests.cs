@@ -46,14 +46,14 @@ public sealed class DrainFunctionTests
     [Fact]
     public async Task A_late_event_about_another_task_at_a_reused_address_drains_nothing()
     {
-        await using var metadata = await FakeEcsMetadata.StartAsync(); // this node is task abc123
+        await using var metadata = await FakeEcsTaskMetadata.StartAsync();
         await using var node = await TestNode.StartAsync(redis: null, new()
         {
             ["Realtime:Drain:Token"] = Token,
-            ["Realtime:Drain:EcsMetadataUri"] = metadata.Uri,
+            ["Realtime:Drain:EcsMetadataUri"] = metadata.For("abc123"), // this node is task abc123
             ["Realtime:Drain:EcsPollSeconds"] = "0.2",
         });
-        await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads > 0), "the node knows its task");
+        await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads("abc123") > 0), "the node knows its task");
 
         var (exit, output) = await InvokeAsync(RecordedEvent(), node, Token); // the event names task b99d…
 

@@ -14,22 +14,25 @@ public sealed class EcsDrainTests
 {
     private const string Token = "drain-token-0123456789";
 
+    /// <summary>The ECS task the node runs as.</summary>
+    private const string TaskId = "abc123";
+
     [Fact]
     public async Task ECS_stopping_the_task_drains_the_node_while_it_keeps_running()
     {
-        await using var metadata = await FakeEcsMetadata.StartAsync();
+        await using var metadata = await FakeEcsTaskMetadata.StartAsync();
         var logs = new LogCapture();
         await using var node = await TestNode.StartAsync(redis: null, Settings(metadata), logs: logs);
         var clients = await ConnectAsync(node, 6);
         using var http = new HttpClient { BaseAddress = node.Http };
-        await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads >= 2), "the node reads the task metadata");
+        await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads(TaskId) >= 2), "the node reads the task metadata");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
         foreach (var client in clients)
         {
             Assert.Null(client.CloseStatus); // RUNNING: nobody is told anything
         }
 
-        metadata.Stop();
+        metadata.Stop(TaskId);
 
         await Eventually.TrueAsync(async () => (await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, "/readyz answers 503");
         foreach (var client in clients)
@@ -47,7 +50,7 @@ public sealed class EcsDrainTests
     [Fact]
     public async Task The_drain_endpoint_needs_its_token_and_both_triggers_and_SIGTERM_drain_once()
     {
-        await using var metadata = await FakeEcsMetadata.StartAsync();
+        await using var metadata = await FakeEcsTaskMetadata.StartAsync();
         var logs = new LogCapture();
         var node = await TestNode.StartAsync(redis: null, new(Settings(metadata)) { ["Realtime:Drain:Token"] = Token, ["Realtime:ApiKeys:0"] = "api-key-0123456789abc" }, logs: logs);
         await using (node)
@@ -58,19 +61,19 @@ public sealed class EcsDrainTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await PostDrainAsync(http, key: null)).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await PostDrainAsync(http, "api-key-0123456789abc")).StatusCode); // an API key may publish, not drain
             Assert.Equal(HttpStatusCode.NotFound, (await PostDrainAsync(http, Token, forwardedFor: "203.0.113.7")).StatusCode); // through a load balancer
-            await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads > 0), "the node knows its task");
+            await Eventually.TrueAsync(() => Task.FromResult(metadata.Reads(TaskId) > 0), "the node knows its task");
             Assert.Equal(HttpStatusCode.Conflict, (await PostDrainAsync(http, Token, taskArn: "arn:aws:ecs:eu-west-1:111122223333:task/realtime-dev/other")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
             Assert.All(clients, c => Assert.Null(c.CloseStatus));
 
-            Assert.Equal(HttpStatusCode.Accepted, (await PostDrainAsync(http, Token, taskArn: FakeEcsMetadata.TaskArn)).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await PostDrainAsync(http, Token, taskArn: FakeEcsTaskMetadata.TaskArnOf(TaskId))).StatusCode);
             foreach (var client in clients)
             {
                 Assert.Equal((WebSocketCloseStatus)1012, await client.WaitClosedAsync(TimeSpan.FromSeconds(10)));
             }
 
-            metadata.Stop();
-            await Eventually.TrueAsync(() => Task.FromResult(metadata.StoppedReads > 0), "the node reads STOPPED");
+            metadata.Stop(TaskId);
+            await Eventually.TrueAsync(() => Task.FromResult(metadata.StoppedReads(TaskId) > 0), "the node reads STOPPED");
             Assert.Equal(HttpStatusCode.Accepted, (await PostDrainAsync(http, Token)).StatusCode);
             await node.StopAsync();
 
@@ -89,9 +92,9 @@ public sealed class EcsDrainTests
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
     }
 
-    private static Dictionary<string, string?> Settings(FakeEcsMetadata metadata) => new()
+    private static Dictionary<string, string?> Settings(FakeEcsTaskMetadata metadata) => new()
     {
-        ["Realtime:Drain:EcsMetadataUri"] = metadata.Uri,
+        ["Realtime:Drain:EcsMetadataUri"] = metadata.For(TaskId),
         ["Realtime:Drain:EcsPollSeconds"] = "0.2",
         ["Realtime:DrainSeconds"] = "1",
     };
