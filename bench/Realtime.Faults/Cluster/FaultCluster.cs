@@ -43,7 +43,7 @@ public sealed class FaultCluster : IAsyncDisposable
 
     public HaproxyRuntime Runtime { get; }
 
-    public string RedisConnectionString => $"127.0.0.1:{_redisPort}";
+    private string RedisConnectionString => $"127.0.0.1:{_redisPort}";
 
     /// <summary>Redis and nodes n1 and n2 behind HAProxy; n3 is configured but down until a scale-out starts it.</summary>
     public static async Task<FaultCluster> StartAsync(string app, string work, Scale scale)
@@ -90,8 +90,6 @@ public sealed class FaultCluster : IAsyncDisposable
         _nodes[server] = (port, process);
         await process.WaitUntilOkAsync(new Uri($"http://127.0.0.1:{port}/readyz"), TimeSpan.FromSeconds(60));
     }
-
-    public ChildProcess? Node(string server) => _nodes[server].Process;
 
     public IEnumerable<int> NodeProcessIds => _nodes.Values.Where(n => n.Process is { HasExited: false }).Select(n => n.Process!.Id);
 
