@@ -100,10 +100,25 @@ public sealed class RedisServer : IAsyncDisposable
     }
 }
 
+/// <summary>The Redis a suite that runs against both kinds is given: a standalone server or a cluster.</summary>
+public interface IRedisUnderTest
+{
+    string ConnectionString { get; }
+
+    /// <summary>How many clients (nodes) are subscribed to the pub/sub channel <paramref name="name"/>, as the server that holds it counts.</summary>
+    Task<long> NodesSubscribedAsync(string name);
+}
+
 /// <summary>One Redis for every test class that does not restart it.</summary>
-public sealed class RedisFixture : IAsyncLifetime
+public sealed class RedisFixture : IAsyncLifetime, IRedisUnderTest
 {
     public RedisServer Server { get; } = new();
+
+    public string ConnectionString => Server.ConnectionString;
+
+    public async Task<long> NodesSubscribedAsync(string name) =>
+        long.Parse((await LocalRedisCluster.RunCliAsync(["-p", $"{Server.Port}", "pubsub", "numsub", name])).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
 
     public Task InitializeAsync() => Server.StartAsync();
 
@@ -114,4 +129,27 @@ public sealed class RedisFixture : IAsyncLifetime
 public sealed class RedisCollection : ICollectionFixture<RedisFixture>
 {
     public const string Name = "redis";
+}
+
+/// <summary>One local Redis Cluster (3 primaries, 3 replicas) for every test class that runs against cluster mode.</summary>
+public sealed class RedisClusterFixture : IAsyncLifetime, IRedisUnderTest
+{
+    public LocalRedisCluster Cluster { get; } = new();
+
+    public string ConnectionString => Cluster.ConnectionString;
+
+    /// <summary>Counted with SHARDNUMSUB on the primary that owns the channel's slot: the nodes subscribe there, sharded.</summary>
+    public async Task<long> NodesSubscribedAsync(string name) =>
+        long.Parse((await LocalRedisCluster.RunCliAsync(["-p", $"{await Cluster.PrimaryOfAsync(name)}", "pubsub", "shardnumsub", name])).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
+
+    public Task InitializeAsync() => Cluster.StartAsync();
+
+    public Task DisposeAsync() => Cluster.DisposeAsync().AsTask();
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>
+{
+    public const string Name = "redis-cluster";
 }

@@ -5,8 +5,7 @@ using Realtime.Server.Tests.Infrastructure;
 namespace Realtime.Server.Tests.Integration;
 
 /// <summary>The booking race: of many claimants on two nodes exactly one wins, and every watcher is told once.</summary>
-[Collection(RedisCollection.Name)]
-public sealed class ClaimTests(RedisFixture redis) : IAsyncLifetime
+public abstract class ClaimTests(IRedisUnderTest redis) : IAsyncLifetime
 {
     private const string ApiKey = "claims-api-key-0123456789";
     private TestNode _a = null!;
@@ -15,8 +14,8 @@ public sealed class ClaimTests(RedisFixture redis) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string?> { ["Realtime:ApiKeys:0"] = ApiKey };
-        _a = await TestNode.StartAsync(redis.Server.ConnectionString, settings, "claims-a");
-        _b = await TestNode.StartAsync(redis.Server.ConnectionString, settings, "claims-b");
+        _a = await TestNode.StartAsync(redis.ConnectionString, settings, "claims-a");
+        _b = await TestNode.StartAsync(redis.ConnectionString, settings, "claims-b");
     }
 
     public async Task DisposeAsync()
@@ -178,3 +177,9 @@ public sealed class ClaimTests(RedisFixture redis) : IAsyncLifetime
         }
     }
 }
+
+[Collection(RedisCollection.Name)]
+public sealed class ClaimOnStandaloneTests(RedisFixture redis) : ClaimTests(redis);
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClaimOnClusterTests(RedisClusterFixture redis) : ClaimTests(redis);

@@ -3,13 +3,11 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Realtime.Server.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace Realtime.Server.Tests.Integration;
 
-/// <summary>Two real nodes on one real Redis: what one node publishes, every subscriber on every node gets, once, in order.</summary>
-[Collection(RedisCollection.Name)]
-public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
+/// <summary>Two real nodes on one real Redis (standalone, and a cluster): what one node publishes, every subscriber on every node gets, once, in order.</summary>
+public abstract class CrossNodeTests(IRedisUnderTest redis) : IAsyncLifetime
 {
     private const string ApiKey = "test-api-key-0123456789";
     private static readonly Dictionary<string, string?> Settings = new()
@@ -25,8 +23,8 @@ public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _a = await TestNode.StartAsync(redis.Server.ConnectionString, Settings, "node-a");
-        _b = await TestNode.StartAsync(redis.Server.ConnectionString, Settings, "node-b");
+        _a = await TestNode.StartAsync(redis.ConnectionString, Settings, "node-a");
+        _b = await TestNode.StartAsync(redis.ConnectionString, Settings, "node-b");
     }
 
     public async Task DisposeAsync()
@@ -106,10 +104,7 @@ public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
     public async Task Unsubscribe_stops_delivery_and_the_last_one_out_drops_the_redis_subscription()
     {
         var channel = NewChannel();
-        var redisChannel = RedisChannel.Literal($"rt:{{{channel}}}:events");
-        await using var redisClient = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-        var server = redisClient.GetServer(redisClient.GetEndPoints()[0]);
-        async Task<long> NodesSubscribed() => (long)((RedisResult[])(await server.ExecuteAsync("PUBSUB", "NUMSUB", (RedisValue)redisChannel.ToString()))!)[1];
+        Task<long> NodesSubscribed() => redis.NodesSubscribedAsync($"rt:{{{channel}}}:events");
 
         await using var first = await TestClient.ConnectAsync(_a.WebSocket);
         await using var second = await TestClient.ConnectAsync(_a.WebSocket);
@@ -238,3 +233,9 @@ public sealed class CrossNodeTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
     }
 }
+
+[Collection(RedisCollection.Name)]
+public sealed class CrossNodeOnStandaloneTests(RedisFixture redis) : CrossNodeTests(redis);
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class CrossNodeOnClusterTests(RedisClusterFixture redis) : CrossNodeTests(redis);

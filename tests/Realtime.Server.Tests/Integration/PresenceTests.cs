@@ -6,8 +6,7 @@ using Realtime.Server.Tests.Infrastructure;
 namespace Realtime.Server.Tests.Integration;
 
 /// <summary>Who is in a channel, across nodes; a node that dies takes its members with it within two heartbeats.</summary>
-[Collection(RedisCollection.Name)]
-public sealed class PresenceTests(RedisFixture redis) : IAsyncLifetime
+public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
 {
     private const string ApiKey = "presence-api-key-0123456789";
     private Dictionary<string, string?> _settings = null!;
@@ -23,8 +22,8 @@ public sealed class PresenceTests(RedisFixture redis) : IAsyncLifetime
             ["Realtime:Namespaces:room:Presence"] = "true",
             ["Realtime:ApiKeys:0"] = ApiKey,
         };
-        _a = await TestNode.StartAsync(redis.Server.ConnectionString, _settings, "presence-a");
-        _b = await TestNode.StartAsync(redis.Server.ConnectionString, _settings, "presence-b");
+        _a = await TestNode.StartAsync(redis.ConnectionString, _settings, "presence-a");
+        _b = await TestNode.StartAsync(redis.ConnectionString, _settings, "presence-b");
     }
 
     public async Task DisposeAsync()
@@ -93,7 +92,7 @@ public sealed class PresenceTests(RedisFixture redis) : IAsyncLifetime
     public async Task Members_of_a_killed_node_vanish_within_two_heartbeats()
     {
         var channel = $"room:{Guid.NewGuid():N}";
-        await using var doomed = await NodeProcess.StartAsync(new(_settings) { ["Realtime:Redis:ConnectionString"] = redis.Server.ConnectionString, ["Realtime:NodeId"] = "doomed" });
+        await using var doomed = await NodeProcess.StartAsync(new(_settings) { ["Realtime:Redis:ConnectionString"] = redis.ConnectionString, ["Realtime:NodeId"] = "doomed" });
         await using var watcher = await TestClient.ConnectAsync(_a.WebSocket);
         await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
         var guest = await TestClient.ConnectAsync(doomed.WebSocket);
@@ -122,3 +121,9 @@ public sealed class PresenceTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("forbidden", reply.Json.GetProperty("code").GetString());
     }
 }
+
+[Collection(RedisCollection.Name)]
+public sealed class PresenceOnStandaloneTests(RedisFixture redis) : PresenceTests(redis);
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class PresenceOnClusterTests(RedisClusterFixture redis) : PresenceTests(redis);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
@@ -8,8 +9,11 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 /// The backplane across nodes: one shared multiplexer; publish = one Lua script (sequence, stream
 /// append, PUBLISH); one pub/sub subscription per channel per node, restored by StackExchange.Redis
 /// after a reconnect or failover; history read in one script so epoch, trim point and entries agree.
-/// The subscription link is watched: while it is down the node is not connected, and when it comes
-/// back <see cref="LinkRestored"/> tells the channels to look for what they missed.
+/// The subscription links are watched (<see cref="RedisSubscriptionLink"/>): while one is down the
+/// node is not connected, and when it comes back <see cref="LinkRestored"/> tells the channels to
+/// look for what they missed. On a Redis Cluster every channel is a sharded pub/sub channel on the
+/// shard that owns its slot, and the scripts publish with <c>SPUBLISH</c>: all of a channel's keys
+/// and its pub/sub channel share the <c>{channel}</c> hash tag, so each script runs on one slot.
 /// </summary>
 public sealed class RedisBackplane : IBackplane
 {
@@ -17,8 +21,16 @@ public sealed class RedisBackplane : IBackplane
     private readonly RedisKeys _keys;
     private readonly ILogger<RedisBackplane> _logger;
     private readonly int _maxReplayBytes;
-    private long _linkGeneration;
-    private int _linkDown;
+    private readonly RedisSubscriptionLink _link;
+
+    // The scripts as a cluster runs them (sharded publish), made once per script.
+    private readonly ConcurrentDictionary<string, string> _clusterScripts = new(ReferenceEqualityComparer.Instance);
+
+    // The pub/sub channels subscribed now (the link re-subscribes those a cluster failover orphaned).
+    private readonly ConcurrentDictionary<RedisChannel, byte> _subscribed = new();
+
+    // 0 until a connected server tells: 1 standalone, 2 cluster.
+    private int _mode;
 
     public RedisBackplane(IConnectionMultiplexer redis, RedisBackplaneSettings settings, ILogger<RedisBackplane> logger)
     {
@@ -26,15 +38,31 @@ public sealed class RedisBackplane : IBackplane
         _keys = new RedisKeys(settings.KeyPrefix);
         _maxReplayBytes = settings.MaxReplayBytes;
         _logger = logger;
-        _redis.ConnectionFailed += OnConnectionFailed;
-        _redis.ConnectionRestored += OnConnectionRestored;
+        _link = new RedisSubscriptionLink(redis, () => Cluster, () => _subscribed.Keys, logger);
     }
 
-    public bool IsConnected => _redis.IsConnected && Volatile.Read(ref _linkDown) == 0;
+    public bool IsConnected => _redis.IsConnected && _link.IsUp;
 
-    public long LinkGeneration => Interlocked.Read(ref _linkGeneration);
+    public long LinkGeneration => _link.Generation;
 
-    public event Action? LinkRestored;
+    public event Action? LinkRestored
+    {
+        add => _link.Restored += value;
+        remove => _link.Restored -= value;
+    }
+
+    /// <summary>
+    /// True on a Redis Cluster, as the server says (<c>cluster_enabled</c>): channels use sharded
+    /// pub/sub and scripts <c>SPUBLISH</c> on their slot. Decided once, by the first connected server.
+    /// </summary>
+    internal bool Cluster
+    {
+        get
+        {
+            var mode = Volatile.Read(ref _mode);
+            return (mode == 0 ? DetectMode() : mode) == 2;
+        }
+    }
 
     internal RedisKeys Keys => _keys;
 
@@ -94,17 +122,18 @@ public sealed class RedisBackplane : IBackplane
     public async ValueTask<IAsyncDisposable> SubscribeAsync(string channel, Action<BackplaneMessage> onMessage, CancellationToken cancellationToken = default)
     {
         var subscriber = _redis.GetSubscriber();
+        var name = _keys.Messages(channel, Cluster);
         ChannelMessageQueue queue;
         try
         {
-            queue = await subscriber.SubscribeAsync(_keys.Messages(channel)).ConfigureAwait(false);
+            queue = await subscriber.SubscribeAsync(name).ConfigureAwait(false);
         }
         catch (Exception e) when (IsRedisFailure(e))
         {
             // The multiplexer keeps a failed subscription in its table and subscribes it again on
             // reconnect, into a queue nobody reads: take it out.
             BackplaneLog.SubscribeFailed(_logger, channel);
-            await ForgetAsync(subscriber, _keys.Messages(channel)).ConfigureAwait(false);
+            await ForgetAsync(subscriber, name).ConfigureAwait(false);
             throw new BackplaneUnavailableException("the backplane is unreachable", e);
         }
 
@@ -120,7 +149,8 @@ public sealed class RedisBackplane : IBackplane
                 BackplaneLog.DeliveryFailed(_logger, channel, e);
             }
         });
-        return new Subscription(queue);
+        _subscribed[name] = 0;
+        return new Subscription(queue, () => _subscribed.TryRemove(name, out _));
     }
 
     /// <summary>
@@ -132,7 +162,8 @@ public sealed class RedisBackplane : IBackplane
     {
         try
         {
-            return await _redis.GetDatabase().ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+            var source = Cluster ? _clusterScripts.GetOrAdd(script, RedisScripts.ForCluster) : script;
+            return await _redis.GetDatabase().ScriptEvaluateAsync(source, keys, values).ConfigureAwait(false);
         }
         catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
         {
@@ -190,73 +221,21 @@ public sealed class RedisBackplane : IBackplane
     private static long SequenceOf(string streamId) =>
         long.Parse(streamId.AsSpan(0, streamId.IndexOf('-', StringComparison.Ordinal)), NumberStyles.None, CultureInfo.InvariantCulture);
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    private int DetectMode()
     {
-        if (IsSubscriptionLink(e.ConnectionType))
+        if (_redis.GetServers().FirstOrDefault(s => s.IsConnected) is not { } server)
         {
-            Interlocked.Increment(ref _linkGeneration);
-            Volatile.Write(ref _linkDown, 1);
+            return 0; // nothing connected: whatever runs now fails as unavailable
         }
+
+        var mode = server.ServerType == ServerType.Cluster ? 2 : 1;
+        if (Interlocked.CompareExchange(ref _mode, mode, 0) == 0)
+        {
+            BackplaneLog.Mode(_logger, mode == 2 ? "a Redis Cluster: sharded pub/sub per channel" : "a standalone Redis: classic pub/sub");
+        }
+
+        return mode;
     }
-
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        if (!IsSubscriptionLink(e.ConnectionType))
-        {
-            return;
-        }
-
-        Volatile.Write(ref _linkDown, 0);
-        _ = AnnounceRestoredAsync();
-    }
-
-    /// <summary>
-    /// The multiplexer queues its re-subscriptions before it raises ConnectionRestored; a PING on the
-    /// same link is answered after them, so once it returns the channels are subscribed again and a
-    /// history read sees everything that live delivery will not.
-    /// </summary>
-    private async Task AnnounceRestoredAsync()
-    {
-        var generation = LinkGeneration;
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await _redis.GetSubscriber().PingAsync().ConfigureAwait(false);
-                break;
-            }
-            catch (Exception e) when (IsRedisFailure(e))
-            {
-                if (LinkGeneration != generation)
-                {
-                    return; // down again: the next restore announces
-                }
-
-                // Up but slow: announce anyway after a while, a late check beats none.
-                if (attempt >= 5)
-                {
-                    break;
-                }
-
-                await Task.Delay(200).ConfigureAwait(false);
-            }
-        }
-
-        try
-        {
-            LinkRestored?.Invoke();
-        }
-        catch (Exception e)
-        {
-            BackplaneLog.DeliveryFailed(_logger, "*", e);
-        }
-    }
-
-    // Under RESP3 subscriptions share the interactive connection.
-    private bool IsSubscriptionLink(ConnectionType type) =>
-        type == ConnectionType.Subscription || (type == ConnectionType.Interactive && IsResp3);
-
-    private bool IsResp3 => _redis.GetServers().FirstOrDefault()?.Protocol == RedisProtocol.Resp3;
 
     private static async Task ForgetAsync(ISubscriber subscriber, RedisChannel channel)
     {
@@ -279,10 +258,11 @@ public sealed class RedisBackplane : IBackplane
 
     private static bool IsRedisFailure(Exception e) => e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
 
-    private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
+    private sealed class Subscription(ChannelMessageQueue queue, Action forget) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
+            forget();
             try
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);

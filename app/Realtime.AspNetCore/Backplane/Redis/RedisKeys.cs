@@ -52,7 +52,12 @@ public sealed class RedisKeys(string prefix)
     /// </summary>
     public RedisKey Claims(string channel) => $"{prefix}:{{{channel}}}:claimidx";
 
-    public RedisChannel Messages(string channel) => RedisChannel.Literal(MessagesName(channel));
+    /// <summary>
+    /// The channel's pub/sub channel: sharded on a Redis Cluster (<c>SSUBSCRIBE</c>, served by the
+    /// shard that owns the channel's slot, beside its keys), classic on a standalone Redis.
+    /// </summary>
+    public RedisChannel Messages(string channel, bool sharded) =>
+        sharded ? RedisChannel.Sharded(MessagesName(channel)) : RedisChannel.Literal(MessagesName(channel));
 
     public string MessagesName(string channel) => $"{prefix}:{{{channel}}}:events";
 

@@ -7,6 +7,12 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 /// </summary>
 internal static class RedisScripts
 {
+    /// <summary>
+    /// A script as it runs on a Redis Cluster: its publishes become <c>SPUBLISH</c>, which reaches the
+    /// subscribers of the channel's shard only (classic PUBLISH would cross the cluster bus to every node).
+    /// </summary>
+    public static string ForCluster(string script) => script.Replace("redis.call('PUBLISH',", "redis.call('SPUBLISH',", StringComparison.Ordinal);
+
     /// <summary>Redis's clock in Unix milliseconds, as a decimal string (Lua prints large numbers in exponent form otherwise).</summary>
     private const string NowMs = "(function() local t = redis.call('TIME') return string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) end)()";
 

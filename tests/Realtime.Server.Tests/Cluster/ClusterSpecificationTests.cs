@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Realtime.AspNetCore.Backplane;
+using Realtime.AspNetCore.Backplane.Redis;
+using Realtime.AspNetCore.Features;
+using Realtime.Server.Tests.Backplane;
+using Realtime.Server.Tests.Infrastructure;
+using Realtime.Server.Tests.Stores;
+using StackExchange.Redis;
+
+namespace Realtime.Server.Tests.Cluster;
+
+/// <summary>A Redis backplane on the local Redis Cluster, as a node builds it: the mode is detected from the server.</summary>
+internal sealed class ClusterBackplane : IAsyncDisposable
+{
+    private ClusterBackplane(ConnectionMultiplexer multiplexer)
+    {
+        Multiplexer = multiplexer;
+        Backplane = new RedisBackplane(multiplexer, new RedisBackplaneSettings(), NullLogger<RedisBackplane>.Instance);
+    }
+
+    public ConnectionMultiplexer Multiplexer { get; }
+
+    public RedisBackplane Backplane { get; }
+
+    public static async Task<ClusterBackplane> ConnectAsync(RedisClusterFixture redis) =>
+        new(await ConnectionMultiplexer.ConnectAsync(redis.Cluster.ConnectionString));
+
+    public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();
+}
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClusterBackplaneTests(RedisClusterFixture redis) : BackplaneSpecification, IAsyncLifetime
+{
+    private ClusterBackplane _redis = null!;
+
+    protected override IBackplane Backplane => _redis.Backplane;
+
+    public async Task InitializeAsync() => _redis = await ClusterBackplane.ConnectAsync(redis);
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Fact]
+    public void The_backplane_sees_a_cluster()
+    {
+        Assert.True(_redis.Backplane.Cluster);
+    }
+
+    [Fact]
+    public async Task Every_script_compiles_with_sharded_publish_on_every_primary()
+    {
+        var scripts = typeof(RedisBackplane).Assembly.GetType("Realtime.AspNetCore.Backplane.Redis.RedisScripts")!
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (f.Name, Source: RedisScripts.ForCluster((string)f.GetValue(null)!))).ToList();
+        Assert.Contains(scripts, s => s.Source.Contains("redis.call('SPUBLISH',", StringComparison.Ordinal));
+        Assert.DoesNotContain(scripts, s => s.Source.Contains("'PUBLISH'", StringComparison.Ordinal));
+        foreach (var server in _redis.Multiplexer.GetServers().Where(s => !s.IsReplica))
+        {
+            foreach (var (name, source) in scripts)
+            {
+                var error = await Record.ExceptionAsync(() => server.ScriptLoadAsync(source));
+                Assert.True(error is null, $"{name}: {error?.Message}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Channels_are_sharded_pub_sub_channels_on_the_shard_that_holds_their_keys()
+    {
+        var channels = Enumerable.Range(0, 12).Select(i => $"spec:{Guid.NewGuid():N}").ToList();
+        var subscriptions = new List<IAsyncDisposable>();
+        foreach (var channel in channels)
+        {
+            subscriptions.Add(await Backplane.SubscribeAsync(channel, _ => { }));
+            await Backplane.PublishAsync(channel, "1"u8.ToArray(), History);
+        }
+
+        var keys = new RedisKeys("rt");
+        var primaries = await redis.Cluster.PrimaryPortsAsync();
+        var shardsUsed = new HashSet<int>();
+        foreach (var channel in channels)
+        {
+            var owner = await redis.Cluster.PrimaryOfAsync(keys.Stream(channel)!);
+            shardsUsed.Add(owner);
+            var name = keys.MessagesName(channel);
+            Assert.Equal(owner, await redis.Cluster.PrimaryOfAsync(name)); // the channel's slot is its keys' slot
+            Assert.Equal("1", await Count(owner, "shardnumsub", name)); // subscribed on the owning shard
+            foreach (var port in primaries)
+            {
+                Assert.Equal("0", await Count(port, "numsub", name)); // never as a classic channel
+            }
+        }
+
+        Assert.True(shardsUsed.Count > 1, "12 random channels should spread over more than one shard");
+        foreach (var subscription in subscriptions)
+        {
+            await subscription.DisposeAsync();
+        }
+
+        static async Task<string> Count(int port, string command, string channel)
+        {
+            var lines = (await LocalRedisCluster.RunCliAsync(["-p", $"{port}", "pubsub", command, channel])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return lines[^1].Trim();
+        }
+    }
+}
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClusterClaimStoreTests(RedisClusterFixture redis) : ClaimStoreSpecification, IAsyncLifetime
+{
+    private ClusterBackplane _redis = null!;
+
+    protected override IClaimStore Store => new RedisClaimStore(_redis.Backplane);
+
+    protected override IBackplane Backplane => _redis.Backplane;
+
+    public async Task InitializeAsync() => _redis = await ClusterBackplane.ConnectAsync(redis);
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+}
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClusterPresenceStoreTests(RedisClusterFixture redis) : PresenceStoreSpecification, IAsyncLifetime
+{
+    private ClusterBackplane _redis = null!;
+
+    protected override IPresenceStore Store => new RedisPresenceStore(_redis.Backplane, TimeSpan.FromSeconds(25), TimeProvider.System);
+
+    public async Task InitializeAsync() => _redis = await ClusterBackplane.ConnectAsync(redis);
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+}
