@@ -16,9 +16,12 @@ const KINDS = {
     detail: p => p.VpcEndpointType === 'Interface' ? 'ECR, Logs, Secrets Manager' : undefined,
   },
   'AWS::SecretsManager::Secret': { name: 'Cache AUTH token', detail: () => 'Secrets Manager' },
+  // One shard, unless cluster mode (backplane.clusterMode) spreads the keyspace over NumNodeGroups.
   'AWS::ElastiCache::ReplicationGroup': {
     name: 'ElastiCache replication group',
-    detail: p => `${p.Engine} ${p.EngineVersion}, ${p.NumCacheClusters} node(s), TLS`,
+    detail: p => p.NumNodeGroups
+      ? `${p.Engine} ${p.EngineVersion}, ${p.NumNodeGroups} shards × ${1 + (p.ReplicasPerNodeGroup ?? 0)} nodes, TLS\\ncluster mode (backplane.shards)`
+      : `${p.Engine} ${p.EngineVersion}, ${p.NumCacheClusters} node(s), TLS\\none shard; backplane.clusterMode splits it`,
   },
   'AWS::WAFv2::WebACL': { name: 'WAF web ACL', detail: () => 'common rules, per-IP rate limit' },
   'AWS::CertificateManager::Certificate': { name: 'ACM certificate', detail: p => p.DomainName },

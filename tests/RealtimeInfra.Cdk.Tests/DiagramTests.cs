@@ -20,6 +20,14 @@ public sealed class DiagramTests(SynthFixture synth)
         Assert.True(generated == File.ReadAllText(Dot), "docs/architecture.dot is stale: run scripts/diagram.sh and commit both files");
     }
 
+    /// <summary>The picture is of the default (one shard); the same script draws a cluster-mode backplane as shards.</summary>
+    [Fact]
+    public void Script_draws_a_cluster_mode_backplane_as_shards()
+    {
+        var generated = Run("node", Path.Combine(RepositoryPaths.Root, "scripts", "diagram.mjs"), synth.ProdClustered.OutDir);
+        Assert.Contains($"valkey 7.2, {SynthFixture.ClusteredShards} shards × 3 nodes", generated, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Committed_svg_is_graphviz_rendering_of_the_dot()
     {

@@ -120,6 +120,49 @@ public sealed class SettingsValidationTests
             "backplane.multiAz = true: needs backplane.replicas ≥ 1 (is 0)");
 
     [Fact]
+    public void Multi_az_needs_a_replica_in_each_shard_with_cluster_mode() =>
+        FailsWith("""{ "backplane": { "clusterMode": true, "shards": 3, "multiAz": true, "replicas": 0 } }""",
+            "backplane.multiAz = true: needs backplane.replicas ≥ 1 (is 0); Multi-AZ fails over to a replica in each shard");
+
+    [Fact]
+    public void Cluster_mode_is_off_by_default_with_one_shard()
+    {
+        var defaults = new BackplaneSettings();
+        Assert.False(defaults.ClusterMode);
+        Assert.Equal(1, defaults.Shards);
+    }
+
+    [Fact]
+    public void Cluster_mode_with_shards_and_replicas_is_valid()
+    {
+        var environments = JsonDocument.Parse("""{ "dev": { "backplane": { "clusterMode": true, "shards": 3, "replicas": 2 } } }""").RootElement;
+        var backplane = SettingsLoader.Load(environments, "dev", null).Settings.Backplane;
+        Assert.Equal((true, 3, 2), (backplane.ClusterMode, backplane.Shards, backplane.Replicas));
+    }
+
+    [Fact]
+    public void Shards_need_cluster_mode() =>
+        FailsWith("""{ "backplane": { "shards": 3 } }""",
+            "backplane.shards = 3: needs backplane.clusterMode = true");
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(501)]
+    public void Shards_are_limited(int shards) =>
+        FailsWith($$"""{ "backplane": { "clusterMode": true, "shards": {{shards}} } }""",
+            $"backplane.shards = {shards}: must be from 1 to 500");
+
+    [Fact]
+    public void Cluster_nodes_are_limited_to_elasticaches_500() =>
+        FailsWith("""{ "backplane": { "clusterMode": true, "shards": 200, "replicas": 2 } }""",
+            "backplane.shards = 200: with backplane.replicas = 2 makes 600 nodes (shards × (1 + replicas)); ElastiCache allows at most 500");
+
+    [Fact]
+    public void Cluster_mode_needs_engine_version_7_for_sharded_pub_sub() =>
+        FailsWith("""{ "backplane": { "engine": "redis", "engineVersion": "6.2", "clusterMode": true } }""",
+            "backplane.clusterMode = true: needs backplane.engineVersion 7.0 or newer (is '6.2')");
+
+    [Fact]
     public void Domain_needs_a_certificate() =>
         FailsWith("""{ "loadBalancer": { "domainName": "rt.example.com" } }""",
             "loadBalancer.domainName = 'rt.example.com': needs loadBalancer.certificateArn");

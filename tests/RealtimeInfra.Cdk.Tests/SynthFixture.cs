@@ -48,6 +48,17 @@ public sealed class SynthFixture : IDisposable
             environments["dev"]!["loadBalancer"]!["stickinessSeconds"] = 3600;
         });
         DevStickyWithoutTaskEvents = new SynthesizedApp("dev", sticky);
+
+        // prod with a certificate and the backplane in cluster mode: 4 shards × (1 + 2 replicas) = 12
+        // nodes, more than the 10 metrics one CloudWatch alarm may watch.
+        var clustered = Context("prod", environments =>
+        {
+            environments["prod"]!["loadBalancer"]!["certificateArn"] = CertificateArn;
+            environments["prod"]!["loadBalancer"]!["domainName"] = DomainName;
+            environments["prod"]!["backplane"]!["clusterMode"] = true;
+            environments["prod"]!["backplane"]!["shards"] = ClusteredShards;
+        });
+        ProdClustered = new SynthesizedApp("prod", clustered);
     }
 
     public const string HostedZoneId = "Z0123456789ABCDEFGHIJ";
@@ -55,6 +66,7 @@ public sealed class SynthFixture : IDisposable
     public const string AlarmEmail = "oncall@example.com";
     public const string EcrRepository = "realtime-server";
     public const string EcrTag = "v42";
+    public const int ClusteredShards = 4;
 
     public SynthesizedApp Dev { get; }
     public SynthesizedApp Prod { get; }
@@ -62,6 +74,7 @@ public sealed class SynthFixture : IDisposable
     public SynthesizedApp DevFromEcr { get; }
     public SynthesizedApp ProdWithDomain { get; }
     public SynthesizedApp DevStickyWithoutTaskEvents { get; }
+    public SynthesizedApp ProdClustered { get; }
 
     /// <summary>cdk.json's context plus <c>-c env=NAME</c>, optionally edited.</summary>
     public static Dictionary<string, object> Context(string environment, Action<JsonObject>? edit = null)
@@ -74,7 +87,7 @@ public sealed class SynthFixture : IDisposable
 
     public void Dispose()
     {
-        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevStickyWithoutTaskEvents })
+        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevStickyWithoutTaskEvents, ProdClustered })
         {
             try
             {

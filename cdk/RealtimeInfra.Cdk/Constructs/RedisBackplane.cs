@@ -16,7 +16,16 @@ public sealed record RedisBackplaneProps
     public required string Engine { get; init; }
     public required string EngineVersion { get; init; }
     public required string NodeType { get; init; }
+
+    /// <summary>Replicas of each shard.</summary>
     public required int Replicas { get; init; }
+
+    /// <summary>Cluster mode enabled: the keyspace and pub/sub spread over <see cref="Shards"/> primaries.</summary>
+    public required bool ClusterMode { get; init; }
+
+    /// <summary>Node groups with <see cref="ClusterMode"/>; without it the group is one shard whatever this says.</summary>
+    public required int Shards { get; init; }
+
     public required bool MultiAz { get; init; }
     public required int Port { get; init; }
     public required int SnapshotRetentionDays { get; init; }
@@ -34,7 +43,8 @@ public sealed record RedisBackplaneProps
 /// </summary>
 public sealed class RedisBackplane : Construct, IConnectable
 {
-    private readonly int _nodes;
+    private readonly int _shards;
+    private readonly int _nodesPerShard;
 
     /// <summary>
     /// ElastiCache rejects '/', '"' and '@' in an AUTH token and any whitespace; Secrets Manager
@@ -49,7 +59,9 @@ public sealed class RedisBackplane : Construct, IConnectable
         : base(scope, id)
     {
         Port = props.Port;
-        _nodes = 1 + props.Replicas;
+        ClusterMode = props.ClusterMode;
+        _shards = props.ClusterMode ? props.Shards : 1;
+        _nodesPerShard = 1 + props.Replicas;
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
@@ -84,23 +96,28 @@ public sealed class RedisBackplane : Construct, IConnectable
         // The backplane keeps state that must not vanish under memory pressure: a claim evicted by
         // ElastiCache's default policy (volatile-lru evicts keys with a TTL first) lets a second
         // claimant win the same table. With noeviction a full cache refuses writes instead: the app
-        // answers `unavailable` and the memory alarm fires well before.
-        ParameterGroup = new CfnParameterGroup(this, "ParameterGroup", new CfnParameterGroupProps
+        // answers `unavailable` and the memory alarm fires well before. Cluster mode gets a group of
+        // its own (another logical id), not this one with one more parameter: switching
+        // backplane.clusterMode then never edits cluster-enabled in a group that a running cache uses.
+        var parameters = new Dictionary<string, string> { ["maxmemory-policy"] = "noeviction" };
+        if (props.ClusterMode)
+        {
+            parameters["cluster-enabled"] = "yes";
+        }
+
+        ParameterGroup = new CfnParameterGroup(this, props.ClusterMode ? "ClusterParameterGroup" : "ParameterGroup", new CfnParameterGroupProps
         {
             CacheParameterGroupFamily = ParameterGroupFamily(props.Engine, props.EngineVersion),
-            Description = "RealtimeInfra backplane: never evict (claims, histories and presence are state)",
-            Properties = new Dictionary<string, string> { ["maxmemory-policy"] = "noeviction" },
+            Description = $"RealtimeInfra backplane{(props.ClusterMode ? ", cluster mode" : "")}: never evict (claims, histories and presence are state)",
+            Properties = parameters,
         });
 
-        var automaticFailover = props.Replicas >= 1;
-        ReplicationGroup = new CfnReplicationGroup(this, "ReplicationGroup", new CfnReplicationGroupProps
+        var groupProps = new CfnReplicationGroupProps
         {
             ReplicationGroupDescription = "RealtimeInfra pub/sub backplane and history store",
             Engine = props.Engine,
             EngineVersion = props.EngineVersion,
             CacheNodeType = props.NodeType,
-            NumCacheClusters = 1 + props.Replicas,
-            AutomaticFailoverEnabled = automaticFailover,
             MultiAzEnabled = props.MultiAz,
             CacheSubnetGroupName = subnetGroup.Ref,
             CacheParameterGroupName = ParameterGroup.Ref,
@@ -115,8 +132,30 @@ public sealed class RedisBackplane : Construct, IConnectable
             SnapshotWindow = props.SnapshotWindow,
             PreferredMaintenanceWindow = props.MaintenanceWindow,
             AutoMinorVersionUpgrade = true,
-        });
+        };
+        if (props.ClusterMode)
+        {
+            groupProps.ClusterMode = "enabled";
+            groupProps.NumNodeGroups = props.Shards;
+            groupProps.ReplicasPerNodeGroup = props.Replicas;
+            // ElastiCache requires automatic failover for cluster mode enabled, even with no replica to
+            // promote (then a failed primary's shard is down until ElastiCache replaces the node).
+            groupProps.AutomaticFailoverEnabled = true;
+        }
+        else
+        {
+            groupProps.NumCacheClusters = 1 + props.Replicas;
+            groupProps.AutomaticFailoverEnabled = props.Replicas >= 1;
+        }
+
+        ReplicationGroup = new CfnReplicationGroup(this, "ReplicationGroup", groupProps);
         ReplicationGroup.ApplyRemovalPolicy(props.RemovalPolicy);
+        if (props.ClusterMode)
+        {
+            // Without it, CloudFormation replaces the whole group (new endpoint, every stream lost) when
+            // backplane.shards changes; with it, ElastiCache adds or removes shards while serving.
+            ReplicationGroup.CfnOptions.UpdatePolicy = new CfnUpdatePolicy { UseOnlineResharding = true };
+        }
 
         NagSuppressions.Add(AuthToken,
             new NagSuppression("AwsSolutions-SMG4", "An ElastiCache AUTH token rotates in two replication-group changes (ROTATE, then SET) around a task roll, documented in docs/operations.md; no rotation Lambda is built."));
@@ -129,7 +168,10 @@ public sealed class RedisBackplane : Construct, IConnectable
 
     public CfnReplicationGroup ReplicationGroup { get; }
 
-    /// <summary>The engine settings the app relies on (<c>maxmemory-policy noeviction</c>).</summary>
+    /// <summary>Cluster mode enabled: <see cref="Endpoint"/> is the configuration endpoint.</summary>
+    public bool ClusterMode { get; }
+
+    /// <summary>The engine settings the app relies on (<c>maxmemory-policy noeviction</c>; with cluster mode, <c>cluster-enabled yes</c>).</summary>
     public CfnParameterGroup ParameterGroup { get; }
 
     /// <summary>ElastiCache's parameter group family of an engine and MAJOR.MINOR version (valkey7, valkey8, redis6.x, redis7).</summary>
@@ -146,11 +188,24 @@ public sealed class RedisBackplane : Construct, IConnectable
     /// <summary>Generated AUTH token; inject it as an ECS secret, never as plain environment.</summary>
     public ISecret AuthToken { get; }
 
-    /// <summary>Primary endpoint host name: writes (publish, claims) must go to the primary.</summary>
-    public string Endpoint => ReplicationGroup.AttrPrimaryEndPointAddress;
+    /// <summary>
+    /// The host name the app connects to. One shard: the primary endpoint, since writes (publish,
+    /// claims) must go to the primary. Cluster mode: the configuration endpoint, from which the client
+    /// learns every shard's primary (a cluster-mode group has no primary endpoint).
+    /// </summary>
+    public string Endpoint => ClusterMode ? ReplicationGroup.AttrConfigurationEndPointAddress : ReplicationGroup.AttrPrimaryEndPointAddress;
 
     public int Port { get; }
 
-    /// <summary>The cache nodes' ids (<c>&lt;group&gt;-001</c>, …), the dimension of their CloudWatch metrics.</summary>
-    public IReadOnlyList<string> NodeIds => [.. Enumerable.Range(1, _nodes).Select(i => $"{ReplicationGroup.Ref}-{i:000}")];
+    /// <summary>
+    /// The cache nodes' ids, the <c>CacheClusterId</c> dimension of their CloudWatch metrics: one shard
+    /// has <c>&lt;group&gt;-001</c>, …; cluster mode has <c>&lt;group&gt;-0001-001</c>, … (shard in four digits,
+    /// node in three), the names ElastiCache gives a cluster-mode group's members (its guide's
+    /// describe-replication-groups example lists redis2x2-0001-001 … redis2x2-0002-002). Assumed:
+    /// shards added by online resharding continue the numbering; after shards are removed the
+    /// survivors may keep higher numbers, which this list (0001 to N) then misses.
+    /// </summary>
+    public IReadOnlyList<string> NodeIds => ClusterMode
+        ? [.. from shard in Enumerable.Range(1, _shards) from node in Enumerable.Range(1, _nodesPerShard) select $"{ReplicationGroup.Ref}-{shard:0000}-{node:000}"]
+        : [.. Enumerable.Range(1, _nodesPerShard).Select(node => $"{ReplicationGroup.Ref}-{node:000}")];
 }

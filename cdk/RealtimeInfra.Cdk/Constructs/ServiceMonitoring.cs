@@ -51,6 +51,12 @@ public sealed class ServiceMonitoring : Construct
     /// <summary>Namespace of the app's EMF metrics (<c>EmbeddedMetricsWriter.Namespace</c> in the app).</summary>
     public const string AppNamespace = "Realtime";
 
+    /// <summary>
+    /// CloudWatch's hard limit on the metrics one metric-math alarm references: a cache with more nodes
+    /// (cluster mode) gets one alarm per this many nodes.
+    /// </summary>
+    public const int MaxMetricsPerAlarm = 10;
+
     private static readonly Duration Minute = Duration.Minutes(1);
     private readonly string _serviceName;
     private readonly List<IAlarm> _alarms = [];
@@ -114,8 +120,6 @@ public sealed class ServiceMonitoring : Construct
             Statistic = "Minimum",
             Period = Minute,
         });
-        var cacheCpu = CacheMax("EngineCPUUtilization", props.CacheNodeIds, "Highest engine CPU %");
-        var cacheMemory = CacheMax("DatabaseMemoryUsagePercentage", props.CacheNodeIds, "Highest memory use %");
         var lagP99 = App("DeliveryLag", "p99");
         var dropped = App("Dropped", "Sum");
         var refused = App("ConnectionsRefused", "Sum");
@@ -126,9 +130,9 @@ public sealed class ServiceMonitoring : Construct
             ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, "A task has failed the /readyz health check for three minutes");
         Alarm("RunningTasksBelowMinimum", runningTasks, props.MinTasks, 5, ComparisonOperator.LESS_THAN_THRESHOLD,
             $"Fewer than {props.MinTasks} tasks running for five minutes", TreatMissingData.BREACHING);
-        Alarm("CacheEngineCpu", cacheCpu, props.CacheCpuPercent, 5, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        CacheAlarms("CacheEngineCpu", "EngineCPUUtilization", "Highest engine CPU %", props.CacheNodeIds, props.CacheCpuPercent,
             $"A cache node's engine thread is above {props.CacheCpuPercent} % for five minutes");
-        Alarm("CacheMemory", cacheMemory, props.CacheMemoryPercent, 5, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        CacheAlarms("CacheMemory", "DatabaseMemoryUsagePercentage", "Highest memory use %", props.CacheNodeIds, props.CacheMemoryPercent,
             $"A cache node uses more than {props.CacheMemoryPercent} % of its memory");
         Alarm("DeliveryLagP99", lagP99, props.DeliveryLagP99Milliseconds, 5, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             $"p99 delivery lag at or above {props.DeliveryLagP99Milliseconds} ms for five minutes");
@@ -212,6 +216,22 @@ public sealed class ServiceMonitoring : Construct
             UsingMetrics = metrics.Select((m, i) => (Name: $"n{i}", Metric: m)).ToDictionary(x => x.Name, x => x.Metric),
             Period = Minute,
         });
+    }
+
+    /// <summary>
+    /// The highest value over the cache nodes against <paramref name="threshold"/> for five minutes: one
+    /// alarm (<paramref name="id"/>) up to <see cref="MaxMetricsPerAlarm"/> nodes, then <c>id2</c>, <c>id3</c>, ….
+    /// </summary>
+    private void CacheAlarms(string id, string metric, string label, IReadOnlyList<string> nodes, int threshold, string description)
+    {
+        var batches = nodes.Chunk(MaxMetricsPerAlarm).ToList();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var first = (i * MaxMetricsPerAlarm) + 1;
+            var which = batches.Count == 1 ? "" : $" (cache nodes {first}–{first + batches[i].Length - 1} of {nodes.Count})";
+            Alarm(i == 0 ? id : $"{id}{i + 1}", CacheMax(metric, batches[i], label), threshold, 5,
+                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, description + which);
+        }
     }
 
     private void Alarm(string id, IMetric metric, double threshold, int minutes, ComparisonOperator comparison, string description,

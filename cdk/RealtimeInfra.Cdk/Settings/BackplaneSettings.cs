@@ -10,8 +10,17 @@ public sealed record BackplaneSettings
 
     public string NodeType { get; init; } = "cache.t4g.small";
 
-    /// <summary>Read replicas per shard; one or more enables automatic failover.</summary>
+    /// <summary>Read replicas of each shard; one or more enables automatic failover.</summary>
     public int Replicas { get; init; } = 1;
+
+    /// <summary>
+    /// Off by default: one shard holds everything and is the simplest to run. On, the keyspace and the
+    /// pub/sub load spread over <see cref="Shards"/> primaries (the app uses sharded pub/sub).
+    /// </summary>
+    public bool ClusterMode { get; init; }
+
+    /// <summary>Shards (node groups) with <see cref="ClusterMode"/>; without it the backplane is one shard.</summary>
+    public int Shards { get; init; } = 1;
 
     public bool MultiAz { get; init; } = true;
 

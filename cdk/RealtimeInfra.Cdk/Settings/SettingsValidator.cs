@@ -31,6 +31,15 @@ public static partial class SettingsValidator
     /// </summary>
     public const double MaxScalingTargetShare = 0.8;
 
+    /// <summary>
+    /// ElastiCache's ceiling on the nodes (shards × (1 + replicas)) of one cluster-mode cluster: 90 by
+    /// default, raised on request ("Nodes per cluster") up to 500 for valkey 7.2+ and redis 5.0.6+.
+    /// </summary>
+    public const int MaxClusterNodes = 500;
+
+    /// <summary>Sharded pub/sub (SSUBSCRIBE/SPUBLISH), which the app uses on a cluster, arrived in Redis OSS 7.0.</summary>
+    public static readonly Version MinClusterEngineVersion = new(7, 0);
+
     /// <summary>Values CloudWatch Logs accepts for a retention period (the same table the constructs map them with).</summary>
     public static readonly IReadOnlySet<int> LogRetentionDays = Constructs.Retention.Days.Order().ToHashSet();
 
@@ -97,13 +106,14 @@ public static partial class SettingsValidator
             p.Add($"backplane.engine = '{b.Engine}': must be 'valkey' or 'redis'");
         }
 
+        Version? version = null;
         if (string.IsNullOrWhiteSpace(b.EngineVersion) || !EngineVersionPattern().IsMatch(b.EngineVersion))
         {
             p.Add($"backplane.engineVersion = '{b.EngineVersion}': must be set to MAJOR.MINOR, e.g. 7.2 (valkey) or 7.1 (redis)");
         }
         else
         {
-            var version = Version.Parse(b.EngineVersion);
+            version = Version.Parse(b.EngineVersion);
             var minimum = b.Engine == "valkey" ? new Version(7, 2) : new Version(6, 2);
             if (version < minimum)
             {
@@ -117,6 +127,7 @@ public static partial class SettingsValidator
         }
 
         Range(p, "backplane.replicas", b.Replicas, 0, 5, "ElastiCache allows up to five replicas per shard");
+        ValidateClusterMode(b, version, p);
         Range(p, "backplane.port", b.Port, 1024, 65535, "an unprivileged TCP port");
         Range(p, "backplane.snapshotRetentionDays", b.SnapshotRetentionDays, 0, 35, "ElastiCache keeps snapshots up to 35 days; 0 turns them off");
         if (!SnapshotWindowPattern().IsMatch(b.SnapshotWindow))
@@ -127,6 +138,31 @@ public static partial class SettingsValidator
         if (!MaintenanceWindowPattern().IsMatch(b.MaintenanceWindow))
         {
             p.Add($"backplane.maintenanceWindow = '{b.MaintenanceWindow}': must be ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:04:00-sun:05:00");
+        }
+    }
+
+    private static void ValidateClusterMode(BackplaneSettings b, Version? version, List<string> p)
+    {
+        Range(p, "backplane.shards", b.Shards, 1, MaxClusterNodes, "ElastiCache allows up to 500 shards in a cluster");
+        if (!b.ClusterMode)
+        {
+            if (b.Shards != 1)
+            {
+                p.Add($"backplane.shards = {b.Shards}: needs backplane.clusterMode = true; without cluster mode the backplane is one shard");
+            }
+
+            return;
+        }
+
+        if (version is not null && version < MinClusterEngineVersion)
+        {
+            p.Add($"backplane.clusterMode = true: needs backplane.engineVersion {MinClusterEngineVersion} or newer (is '{b.EngineVersion}'); on a cluster the app publishes with sharded pub/sub (SPUBLISH), new in 7.0");
+        }
+
+        var nodes = b.Shards * (1 + b.Replicas);
+        if (b.Shards is >= 1 and <= MaxClusterNodes && b.Replicas is >= 0 and <= 5 && nodes > MaxClusterNodes)
+        {
+            p.Add($"backplane.shards = {b.Shards}: with backplane.replicas = {b.Replicas} makes {nodes} nodes (shards × (1 + replicas)); ElastiCache allows at most {MaxClusterNodes} in a cluster");
         }
     }
 
@@ -286,7 +322,8 @@ public static partial class SettingsValidator
 
         if (s.Backplane.MultiAz && s.Backplane.Replicas < 1)
         {
-            p.Add($"backplane.multiAz = true: needs backplane.replicas ≥ 1 (is {s.Backplane.Replicas}); Multi-AZ fails over to a replica");
+            var perShard = s.Backplane.ClusterMode ? " in each shard, since with backplane.clusterMode = true replicas counts the replicas of each shard" : "";
+            p.Add($"backplane.multiAz = true: needs backplane.replicas ≥ 1 (is {s.Backplane.Replicas}); Multi-AZ fails over to a replica{perShard}");
         }
 
         if (lb.AccessLogs && s.Region is null)

@@ -31,7 +31,9 @@ public static class AppEnvironment
 
     public static Dictionary<string, string> For(string environment, RealtimeSettings settings, RedisBackplane backplane) => new()
     {
-        // StackExchange.Redis syntax: host:port plus TLS, since the cache only accepts TLS.
+        // StackExchange.Redis syntax: host:port plus TLS, since the cache only accepts TLS. With cluster
+        // mode the host is the configuration endpoint; the client learns from the server that it is a
+        // cluster, so the format does not change.
         [RedisConnectionString] = $"{backplane.Endpoint}:{backplane.Port},ssl=true",
         [HeartbeatSeconds] = settings.App.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         [DrainSeconds] = settings.App.DrainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -26,6 +26,8 @@ public sealed class BackplaneStack : Stack
             EngineVersion = b.EngineVersion,
             NodeType = b.NodeType,
             Replicas = b.Replicas,
+            ClusterMode = b.ClusterMode,
+            Shards = b.Shards,
             MultiAz = b.MultiAz,
             Port = b.Port,
             SnapshotRetentionDays = b.SnapshotRetentionDays,
