@@ -106,6 +106,41 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     public async Task<IReadOnlyList<int>> PrimaryPortsAsync() =>
         [.. (await ClusterNodesAsync().ConfigureAwait(false)).Where(n => n.Primary && !n.Failed && n.HasSlots).Select(n => n.Port).Order()];
 
+    /// <summary>
+    /// Moves the hash slot of <paramref name="key"/>, with its keys, to the primary on <paramref name="toPort"/>
+    /// while clients keep using it, as online resharding does: IMPORTING/MIGRATING, MIGRATE in batches
+    /// (clients meet ASK and TRYAGAIN meanwhile), then the new owner announced to every primary (MOVED).
+    /// </summary>
+    public async Task MigrateSlotAsync(string key, int toPort)
+    {
+        var slot = (await RunCliAsync(["-p", $"{LiveNode.Port}", "cluster", "keyslot", key]).ConfigureAwait(false)).Trim();
+        var fromPort = await PrimaryOfAsync(key).ConfigureAwait(false);
+        var fromId = (await RunCliAsync(["-p", $"{fromPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
+        var toId = (await RunCliAsync(["-p", $"{toPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
+        await RunCliAsync(["-p", $"{toPort}", "cluster", "setslot", slot, "importing", fromId]).ConfigureAwait(false);
+        await RunCliAsync(["-p", $"{fromPort}", "cluster", "setslot", slot, "migrating", toId]).ConfigureAwait(false);
+        while (true)
+        {
+            var keys = (await RunCliAsync(["-p", $"{fromPort}", "cluster", "getkeysinslot", slot, "100"]).ConfigureAwait(false))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (keys.Length == 0)
+            {
+                break;
+            }
+
+            var moved = await RunCliAsync(["-p", $"{fromPort}", "migrate", "127.0.0.1", $"{toPort}", "", "0", "5000", "keys", .. keys]).ConfigureAwait(false);
+            if (!moved.Trim().Equals("OK", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"MIGRATE of slot {slot} failed: {moved}");
+            }
+        }
+
+        foreach (var port in await PrimaryPortsAsync().ConfigureAwait(false))
+        {
+            await RunCliAsync(["-p", $"{port}", "cluster", "setslot", slot, "node", toId]).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Kills one node at once (SIGKILL), as a crashed cache node vanishes.</summary>
     public async Task KillAsync(int port)
     {

@@ -173,8 +173,9 @@ public sealed class RedisBackplane : IBackplane
         }
         catch (RedisServerException e) when (NotServing(e.Message))
         {
-            // A server loading its data after a restart, a demoted primary, a busy script: the
-            // script did not run (or stopped at its first write), so nothing was written.
+            // A server loading its data after a restart, a demoted primary, a busy script, a slot
+            // being moved (TRYAGAIN) or moved (a MOVED the multiplexer did not follow, as it does not
+            // after an ASK): the script did not run (or stopped at its first write), so nothing was written.
             BackplaneLog.CommandFailed(_logger, channel, e.Message);
             throw new BackplaneUnavailableException("the backplane is not serving; nothing was written", e);
         }
@@ -191,12 +192,15 @@ public sealed class RedisBackplane : IBackplane
         }
     }
 
-    /// <summary>"EPOCH:SEQ\nMS\nDATA" for a message, "!EVENT\nDATA" for a passing event (an offset never starts with '!').</summary>
+    /// <summary>Redis errors that refuse a command before it runs: nothing was written.</summary>
     private static bool NotServing(string error) =>
         error.StartsWith("LOADING", StringComparison.Ordinal) || error.StartsWith("READONLY", StringComparison.Ordinal)
         || error.StartsWith("MASTERDOWN", StringComparison.Ordinal) || error.StartsWith("BUSY", StringComparison.Ordinal)
-        || error.StartsWith("TRYAGAIN", StringComparison.Ordinal) || error.StartsWith("CLUSTERDOWN", StringComparison.Ordinal);
+        || error.StartsWith("TRYAGAIN", StringComparison.Ordinal) || error.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
+        || error.StartsWith("MOVED ", StringComparison.Ordinal) || error.StartsWith("ASK ", StringComparison.Ordinal)
+        || error.StartsWith("Key has MOVED", StringComparison.Ordinal);
 
+    /// <summary>"EPOCH:SEQ\nMS\nDATA" for a message, "!EVENT\nDATA" for a passing event (an offset never starts with '!').</summary>
     internal static BackplaneMessage Decode(string channel, byte[] payload)
     {
         var newline = Array.IndexOf(payload, (byte)'\n');

@@ -12,13 +12,12 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 /// </summary>
 /// <remarks>
 /// On a cluster a dead primary's link never comes back: its replica takes over its slots. The
-/// multiplexer learns that only when asked, and re-subscribes a channel only when something touches
-/// its slot; a node that merely listens would stay subscribed to nothing. So after a drop, or a slot
-/// that moved, the node watches the topology until it is whole again (every <see cref="TopologyPoll"/>):
-/// it has the topology read again, lets a down link go once its server serves no slot any more, and
-/// subscribes again every channel that is subscribed nowhere (the SSUBSCRIBE meets MOVED and lands
-/// on the new owner). Only then is the link up and restored; the announcement is repeated once after
-/// <see cref="Settle"/>, in case a re-subscription was answered late.
+/// multiplexer learns that only when it reads the topology again, which a node that merely listens
+/// never makes it do: its channels would stay subscribed to nothing. So after a drop, or a slot that
+/// moved, the node has the topology read again every <see cref="TopologyPoll"/> until it is whole: a
+/// down link is let go once its server serves no slot any more, and every channel is subscribed on
+/// a connected server again. Only then is the link up and restored; the announcement is repeated
+/// once after <see cref="Settle"/>, in case a re-subscription was answered late.
 /// </remarks>
 internal sealed class RedisSubscriptionLink
 {
@@ -134,7 +133,7 @@ internal sealed class RedisSubscriptionLink
                     }
                 }
 
-                if (_down.IsEmpty && await SubscribeOrphansAsync().ConfigureAwait(false) == 0)
+                if (_down.IsEmpty && Orphans() == 0)
                 {
                     break;
                 }
@@ -149,40 +148,13 @@ internal sealed class RedisSubscriptionLink
     }
 
     /// <summary>
-    /// Subscribes again each channel the multiplexer holds on no connected server: a handler added and
-    /// removed at once makes it send SSUBSCRIBE, which finds the slot's owner. Returns how many it found.
+    /// How many of the node's channels the multiplexer holds on no connected server. It subscribes
+    /// them again on the slot's owner once it has read the topology that names it.
     /// </summary>
-    private async Task<int> SubscribeOrphansAsync()
+    private int Orphans()
     {
         var subscriber = _redis.GetSubscriber();
-        var orphans = 0;
-        foreach (var channel in _channels())
-        {
-            if (subscriber.SubscribedEndpoint(channel) is { } endpoint && _redis.GetServer(endpoint).IsConnected)
-            {
-                continue;
-            }
-
-            orphans++;
-            try
-            {
-                await subscriber.SubscribeAsync(channel, Nudge).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException)
-            {
-                // Looked at again next round.
-            }
-            finally
-            {
-                await subscriber.UnsubscribeAsync(channel, Nudge, CommandFlags.FireAndForget).ConfigureAwait(false);
-            }
-        }
-
-        return orphans;
-    }
-
-    private static void Nudge(RedisChannel channel, RedisValue message)
-    {
+        return _channels().Count(channel => subscriber.SubscribedEndpoint(channel) is not { } endpoint || !_redis.GetServer(endpoint).IsConnected);
     }
 
     /// <summary>
