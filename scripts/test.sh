@@ -20,6 +20,7 @@ command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is required (do
 need_package node nodejs
 need_package npm npm
 need_package redis-server redis-server   # integration tests start their own on free loopback ports
+need_package redis-cli redis-tools       # the local Redis Cluster is created and inspected with redis-cli
 need_package haproxy haproxy             # E2E: the load balancer in front of two nodes
 need_package chromium chromium           # E2E: Debian's browser, driven by Playwright (no download)
 need_package dot graphviz                # the architecture diagram test renders docs/architecture.dot

@@ -20,7 +20,14 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     {
         Primaries = primaries;
         ReplicasPerPrimary = replicasPerPrimary;
-        _nodes = [.. Enumerable.Range(0, primaries * (1 + replicasPerPrimary)).Select(_ => new Node(FreePort.Next(), FreePort.Next()))];
+        var ports = new HashSet<int>();
+        while (ports.Count < 2 * primaries * (1 + replicasPerPrimary))
+        {
+            ports.Add(FreePort.Next()); // the OS may hand out a port twice: each node needs two of its own
+        }
+
+        var free = ports.ToList();
+        _nodes = [.. Enumerable.Range(0, free.Count / 2).Select(i => new Node(free[2 * i], free[(2 * i) + 1]))];
     }
 
     public int Primaries { get; }
@@ -34,10 +41,8 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     public string ConnectionString => string.Join(",", _nodes.Select(n => $"127.0.0.1:{n.Port}"));
 
     /// <summary>Node timeout: how long a primary may be silent before its replica takes over.</summary>
-    public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromMilliseconds(1000);
-
-    /// <summary>Processor list for <c>taskset</c> (the benchmark pins the system under test), or null.</summary>
-    public string? CpuList { get; init; }
+    /// <remarks>5 s: short enough for tests that kill a primary, long enough that a loaded 2-core machine does not fail one over by itself.</remarks>
+    public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public async Task StartAsync()
     {
@@ -109,9 +114,35 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     /// <summary>
     /// Moves the hash slot of <paramref name="key"/>, with its keys, to the primary on <paramref name="toPort"/>
     /// while clients keep using it, as online resharding does: IMPORTING/MIGRATING, MIGRATE in batches
-    /// (clients meet ASK and TRYAGAIN meanwhile), then the new owner announced to every primary (MOVED).
+    /// (clients meet ASK and TRYAGAIN meanwhile), then the new owner announced, to it first (MOVED).
     /// </summary>
     public async Task MigrateSlotAsync(string key, int toPort)
+    {
+        var move = await StartMigrationAsync(key, toPort).ConfigureAwait(false);
+        while (true)
+        {
+            var keys = (await RunCliAsync(["-p", $"{move.FromPort}", "cluster", "getkeysinslot", move.Slot, "100"]).ConfigureAwait(false))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (keys.Length == 0)
+            {
+                break;
+            }
+
+            var moved = await RunCliAsync(["-p", $"{move.FromPort}", "migrate", "127.0.0.1", $"{move.ToPort}", "", "0", "5000", "replace", "keys", .. keys]).ConfigureAwait(false);
+            if (!moved.Trim().Equals("OK", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"MIGRATE of slot {move.Slot} failed: {moved}");
+            }
+        }
+
+        foreach (var port in (await PrimaryPortsAsync().ConfigureAwait(false)).OrderBy(p => p == toPort ? 0 : 1))
+        {
+            await RunCliAsync(["-p", $"{port}", "cluster", "setslot", move.Slot, "node", move.ToId]).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Marks <paramref name="key"/>'s slot as migrating to the primary on <paramref name="toPort"/> without moving anything yet.</summary>
+    public async Task<SlotMove> StartMigrationAsync(string key, int toPort)
     {
         var slot = (await RunCliAsync(["-p", $"{LiveNode.Port}", "cluster", "keyslot", key]).ConfigureAwait(false)).Trim();
         var fromPort = await PrimaryOfAsync(key).ConfigureAwait(false);
@@ -119,26 +150,14 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         var toId = (await RunCliAsync(["-p", $"{toPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
         await RunCliAsync(["-p", $"{toPort}", "cluster", "setslot", slot, "importing", fromId]).ConfigureAwait(false);
         await RunCliAsync(["-p", $"{fromPort}", "cluster", "setslot", slot, "migrating", toId]).ConfigureAwait(false);
-        while (true)
-        {
-            var keys = (await RunCliAsync(["-p", $"{fromPort}", "cluster", "getkeysinslot", slot, "100"]).ConfigureAwait(false))
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (keys.Length == 0)
-            {
-                break;
-            }
+        return new SlotMove(slot, fromPort, toPort, toId);
+    }
 
-            var moved = await RunCliAsync(["-p", $"{fromPort}", "migrate", "127.0.0.1", $"{toPort}", "", "0", "5000", "keys", .. keys]).ConfigureAwait(false);
-            if (!moved.Trim().Equals("OK", StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"MIGRATE of slot {slot} failed: {moved}");
-            }
-        }
-
-        foreach (var port in await PrimaryPortsAsync().ConfigureAwait(false))
-        {
-            await RunCliAsync(["-p", $"{port}", "cluster", "setslot", slot, "node", toId]).ConfigureAwait(false);
-        }
+    /// <summary>Calls a migration off: the slot stays where it was, stable on both sides.</summary>
+    public static async Task CancelMigrationAsync(SlotMove move)
+    {
+        await RunCliAsync(["-p", $"{move.FromPort}", "cluster", "setslot", move.Slot, "stable"]).ConfigureAwait(false);
+        await RunCliAsync(["-p", $"{move.ToPort}", "cluster", "setslot", move.Slot, "stable"]).ConfigureAwait(false);
     }
 
     /// <summary>Kills one node at once (SIGKILL), as a crashed cache node vanishes.</summary>
@@ -159,7 +178,17 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Cli} did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new TimeoutException($"{Cli} {string.Join(' ', start.ArgumentList)} did not finish in 30 s");
+        }
+
         return await output.ConfigureAwait(false) + await error.ConfigureAwait(false);
     }
 
@@ -194,7 +223,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
             // As ElastiCache's default: the other shards keep serving while one has no primary.
             "--cluster-require-full-coverage", "no",
             "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--protected-mode", "no", "--loglevel", "warning", "--dir", directory];
-        node.Process = CpuList is null ? ChildProcess.Start(Server, args) : ChildProcess.Start("taskset", ["-c", CpuList, Server, .. args]);
+        node.Process = ChildProcess.Start(Server, args);
     }
 
     private async Task<IReadOnlyList<NodeState>> ClusterNodesAsync()
@@ -221,6 +250,9 @@ public sealed class LocalRedisCluster : IAsyncDisposable
 
         throw new TimeoutException(failure);
     }
+
+    /// <summary>A slot on the move between two primaries.</summary>
+    public sealed record SlotMove(string Slot, int FromPort, int ToPort, string ToId);
 
     private sealed class Node(int port, int busPort)
     {

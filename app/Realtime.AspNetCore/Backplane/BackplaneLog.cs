@@ -26,12 +26,15 @@ internal static partial class BackplaneLog
     [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Channel {Channel} lost messages that cannot be recovered: its subscribers are told (gap up to {Offset})")]
     public static partial void GapAnnounced(ILogger logger, string channel, string? offset);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Reading the history of {Channel} to fill a gap failed; retrying")]
+    public static partial void RecoveryFailed(ILogger logger, string channel, Exception exception);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Backplane is {Mode}")]
     public static partial void Mode(ILogger logger, string mode);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Reading the cluster's topology failed; trying again")]
     public static partial void TopologyCheckFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Reading the history of {Channel} to fill a gap failed; retrying")]
-    public static partial void RecoveryFailed(ILogger logger, string channel, Exception exception);
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "A handler of the backplane's link restore failed")]
+    public static partial void RestoreHandlerFailed(ILogger logger, Exception exception);
 }

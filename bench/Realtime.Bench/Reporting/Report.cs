@@ -65,6 +65,28 @@ public static class Report
             }
         }
 
+        var s4 = results.Where(r => r.Scenario == "S4").ToList();
+        if (s4.Count > 0)
+        {
+            md.AppendLine().AppendLine("### S4 many channels").AppendLine()
+              .AppendLine("| backplane | channels | msg/s | delivered/s | loss | p50 ms | p99 ms | max ms | nodes CPU % | Redis CPU % (each process) | Redis CPU ms per 1,000 (each process) | generator CPU % |")
+              .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|");
+            foreach (var r in s4)
+            {
+                var each = string.Join(" / ", (r.RedisCpuPercents ?? [r.RedisCpuPercent]).Select(c => F(c, "F0")));
+                var cost = string.Join(" / ", r.RedisMsPerThousand.Select(c => F(c, "F1")));
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections:N0} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P99)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {each} | {cost} | {F(r.GeneratorCpuPercent, "F0")} |");
+            }
+
+            md.AppendLine().AppendLine("S4 highest step carried (zero loss, p99 < 1 s) and within 50 ms:").AppendLine();
+            foreach (var group in s4.GroupBy(r => r.Server))
+            {
+                var carried = group.Where(r => r.Carried).MaxBy(r => r.DeliveriesPerSecond);
+                var sustained = group.Where(r => r.Sustained).MaxBy(r => r.DeliveriesPerSecond);
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {group.Key}: carried {(carried is null ? "none" : $"{carried.DeliveriesPerSecond:N0} publishes/s")}; within 50 ms {(sustained is null ? "none" : $"{sustained.DeliveriesPerSecond:N0} publishes/s")}");
+            }
+        }
+
         md.AppendLine().AppendLine("### S3 idle").AppendLine()
           .AppendLine("| server | idle connections on one node | server RSS per connection (KB) |")
           .AppendLine("|---|---:|---:|");

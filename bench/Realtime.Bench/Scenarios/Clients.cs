@@ -6,7 +6,11 @@ namespace Realtime.Bench.Scenarios;
 /// <summary>Opening many client connections without overwhelming the servers' accept queues.</summary>
 public static class Clients
 {
-    public static async Task<List<BenchConnection>> ConnectAsync(ServerKind kind, IReadOnlyList<Uri> nodes, int count, Func<int, string?> channelOf, Latency? latency, CancellationToken cancellationToken)
+    public static Task<List<BenchConnection>> ConnectAsync(ServerKind kind, IReadOnlyList<Uri> nodes, int count, Func<int, string?> channelOf, Latency? latency, CancellationToken cancellationToken) =>
+        ConnectAsync(kind, nodes, count, i => channelOf(i) is { } channel ? [channel] : [], latency, cancellationToken);
+
+    /// <summary>Connection i goes to node i mod nodes and subscribes to each of <paramref name="channelsOf"/>(i).</summary>
+    public static async Task<List<BenchConnection>> ConnectAsync(ServerKind kind, IReadOnlyList<Uri> nodes, int count, Func<int, IReadOnlyList<string>> channelsOf, Latency? latency, CancellationToken cancellationToken)
     {
         var connections = new BenchConnection[count];
         using var gate = new SemaphoreSlim(64);
@@ -22,7 +26,7 @@ public static class Clients
                 }
 
                 await connection.ConnectAsync(nodes[i % nodes.Count], cancellationToken).ConfigureAwait(false);
-                if (channelOf(i) is { } channel)
+                foreach (var channel in channelsOf(i))
                 {
                     await connection.SubscribeAsync(channel, cancellationToken).ConfigureAwait(false);
                 }

@@ -5,7 +5,7 @@ using Realtime.Bench.Servers;
 
 namespace Realtime.Bench.Scenarios;
 
-/// <summary>The three scenarios of DESIGN §8; each runs against one server kind's cluster.</summary>
+/// <summary>The scenarios of DESIGN §8 (S1–S3) and §9 (S4); each runs against one server kind's cluster.</summary>
 public static class Scenarios
 {
     /// <summary>
@@ -113,7 +113,7 @@ public static class Scenarios
     /// Sends <paramref name="rate"/> messages a second for <paramref name="duration"/> (open loop),
     /// waits for stragglers, and reports deliveries, latency and CPU of every process.
     /// </summary>
-    private static async Task<StepResult> MeasureAsync(ServerCluster cluster, string scenario, int connections, double rate, Latency latency, int deliveriesPerMessage, TimeSpan duration, Func<long, long, Task> send, CancellationToken cancellationToken)
+    internal static async Task<StepResult> MeasureAsync(ServerCluster cluster, string scenario, int connections, double rate, Latency latency, int deliveriesPerMessage, TimeSpan duration, Func<long, long, Task> send, CancellationToken cancellationToken)
     {
         // Warm-up at the step's own rate, not measured: JIT, pools and socket buffers settle first.
         latency.Pause();
@@ -150,9 +150,10 @@ public static class Scenarios
         var generator = (Process.GetCurrentProcess().TotalProcessorTime - generatorBefore).TotalSeconds;
         Console.Error.Write("\r" + new string(' ', 100) + "\r");
         var serverCpu = (cpuAfter[0] - cpuBefore[0] + cpuAfter[1] - cpuBefore[1]) / elapsed * 100;
-        var redisCpu = (cpuAfter[2] - cpuBefore[2]) / elapsed * 100;
+        var redisCpus = cpuAfter.Skip(2).Zip(cpuBefore.Skip(2), (after, before) => (after - before) / elapsed * 100).ToArray();
+        var redisCpu = redisCpus.Sum();
         return new StepResult(scenario, cluster.Kind.Name, connections, total / sendingTook.TotalSeconds, expected, Math.Min(latency.Count, expected),
             latency.Count / Math.Max(elapsed, duration.TotalSeconds), latency.Percentile(50), latency.Percentile(90), latency.Percentile(99),
-            latency.Percentile(99.9), latency.Max, serverCpu, redisCpu, generator / elapsed * 100, 0);
+            latency.Percentile(99.9), latency.Max, serverCpu, redisCpu, generator / elapsed * 100, 0, redisCpus);
     }
 }

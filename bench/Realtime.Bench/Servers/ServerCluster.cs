@@ -2,10 +2,20 @@ using Realtime.Testing;
 
 namespace Realtime.Bench.Servers;
 
-/// <summary>One server kind as it runs in production: two nodes on one fresh redis-server, all on loopback.</summary>
+/// <summary>
+/// One server kind as it runs in production: two nodes on one fresh redis-server, all on loopback;
+/// for a kind on a Redis Cluster, on a fresh local cluster of three primaries instead.
+/// </summary>
 public sealed class ServerCluster : IAsyncDisposable
 {
+    /// <summary>
+    /// Shards of the local cluster. No replicas: on a shared 2-core machine their replication would
+    /// take CPU from what is measured, and ElastiCache runs replicas on hosts of their own.
+    /// </summary>
+    public const int ClusterShards = 3;
+
     private readonly List<ChildProcess> _processes = [];
+    private LocalRedisCluster? _redisCluster;
 
     private ServerCluster(ServerKind kind) => Kind = kind;
 
@@ -13,17 +23,33 @@ public sealed class ServerCluster : IAsyncDisposable
 
     public List<(Uri Url, ChildProcess Process)> Nodes { get; } = [];
 
-    public ChildProcess Redis { get; private set; } = null!;
+    /// <summary>The Redis processes: one standalone server, or each primary of the cluster.</summary>
+    public IReadOnlyList<int> RedisProcessIds { get; private set; } = [];
 
     public static async Task<ServerCluster> StartAsync(ServerKind kind, string root)
     {
         var cluster = new ServerCluster(kind);
-        var redisPort = FreePort.Next();
-        cluster.Redis = cluster.Start("redis-server", ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], []);
+        string redis;
+        if (kind.RedisCluster)
+        {
+            // A long node timeout: a saturated machine must not mark a busy primary as failed.
+            cluster._redisCluster = new LocalRedisCluster(ClusterShards, replicasPerPrimary: 0) { NodeTimeout = TimeSpan.FromSeconds(15) };
+            await cluster._redisCluster.StartAsync().ConfigureAwait(false);
+            redis = cluster._redisCluster.ConnectionString;
+            cluster.RedisProcessIds = [.. cluster._redisCluster.Processes.Select(p => p.ProcessId)];
+        }
+        else
+        {
+            var redisPort = FreePort.Next();
+            var server = cluster.Start("redis-server", ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], []);
+            redis = $"127.0.0.1:{redisPort}";
+            cluster.RedisProcessIds = [server.Id];
+        }
+
         for (var i = 0; i < 2; i++)
         {
             var port = FreePort.Next();
-            var (file, args, environment) = kind.Node(root, port, redisPort);
+            var (file, args, environment) = kind.Node(root, port, redis);
             var process = cluster.Start(file, args, environment);
             cluster.Nodes.Add((new Uri($"http://127.0.0.1:{port}/"), process));
         }
@@ -36,8 +62,8 @@ public sealed class ServerCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>CPU seconds used so far by each node and Redis.</summary>
-    public double[] CpuSeconds() => [.. Nodes.Select(n => ProcessStats.CpuSeconds(n.Process.Id)), ProcessStats.CpuSeconds(Redis.Id)];
+    /// <summary>CPU seconds used so far by each node, then by each Redis process.</summary>
+    public double[] CpuSeconds() => [.. Nodes.Select(n => ProcessStats.CpuSeconds(n.Process.Id)), .. RedisProcessIds.Select(ProcessStats.CpuSeconds)];
 
     private ChildProcess Start(string file, string[] args, Dictionary<string, string> environment)
     {
@@ -51,6 +77,11 @@ public sealed class ServerCluster : IAsyncDisposable
         foreach (var process in _processes)
         {
             await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_redisCluster is not null)
+        {
+            await _redisCluster.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

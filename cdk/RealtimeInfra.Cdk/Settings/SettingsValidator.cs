@@ -143,10 +143,10 @@ public static partial class SettingsValidator
 
     private static void ValidateClusterMode(BackplaneSettings b, Version? version, List<string> p)
     {
-        Range(p, "backplane.shards", b.Shards, 1, MaxClusterNodes, "ElastiCache allows up to 500 shards in a cluster");
+        Range(p, "backplane.shards", b.Shards, 1, MaxClusterNodes, "ElastiCache allows up to 500 shards in a cluster (90 nodes until the quota is raised)");
         if (!b.ClusterMode)
         {
-            if (b.Shards != 1)
+            if (b.Shards is > 1 and <= MaxClusterNodes)
             {
                 p.Add($"backplane.shards = {b.Shards}: needs backplane.clusterMode = true; without cluster mode the backplane is one shard");
             }

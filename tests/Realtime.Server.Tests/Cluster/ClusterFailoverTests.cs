@@ -12,7 +12,8 @@ namespace Realtime.Server.Tests.Cluster;
 /// </summary>
 public sealed class ClusterFailoverTests : IAsyncLifetime
 {
-    private readonly LocalRedisCluster _cluster = new();
+    // A short node timeout: the replica takes over about 2–3 s after the kill.
+    private readonly LocalRedisCluster _cluster = new() { NodeTimeout = TimeSpan.FromSeconds(1.5) };
 
     public Task InitializeAsync() => _cluster.StartAsync();
 
@@ -26,10 +27,8 @@ public sealed class ClusterFailoverTests : IAsyncLifetime
         var victim = await _cluster.PrimaryOfAsync(keys.MessagesName(channel));
         var other = await ChannelOnAnotherShardAsync(victim);
 
-        var logs = new LogCapture();
-        await using var a = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "cluster-a", logs: logs);
-        var logsB = new LogCapture();
-        await using var b = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "cluster-b", logs: logsB);
+        await using var a = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "cluster-a");
+        await using var b = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "cluster-b");
         await using var subscriber = await TestClient.ConnectAsync(b.WebSocket);
         await subscriber.SubscribeAsync(channel);
         await subscriber.SubscribeAsync(other);
@@ -51,11 +50,10 @@ public sealed class ClusterFailoverTests : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        var nodesView = await LocalRedisCluster.RunCliAsync(["-p", $"{_cluster.Ports.First(p => p != victim)}", "cluster", "nodes"]);
-        Assert.True(ledger.Acknowledged >= 30, nodesView +  $"publishes on the failed shard resumed ({ledger.Acknowledged} acknowledged, {ledger.Refused} refused) {string.Join("\n", logs.AtLeast(Microsoft.Extensions.Logging.LogLevel.Information).Select(l => l[..Math.Min(l.Length, 250)]).Distinct().Take(40))}");
+        Assert.True(ledger.Acknowledged >= 30, $"publishes on the failed shard resumed ({ledger.Acknowledged} acknowledged, {ledger.Refused} refused)");
         var settled = await Record.ExceptionAsync(() => Eventually.TrueAsync(() => ledger.Count(channel, subscriber.Snapshot()) is { } r && r.Delivered + r.Announced == r.Acknowledged,
             "every acknowledged message delivered or announced", TimeSpan.FromSeconds(30)));
-        Assert.True(settled is null, $"{ledger.Count(channel, subscriber.Snapshot())} {string.Join("\n", logsB.AtLeast(Microsoft.Extensions.Logging.LogLevel.Information).Select(l => l[..Math.Min(l.Length, 200)]).Distinct().Take(40))}");
+        Assert.True(settled is null, $"{ledger.Count(channel, subscriber.Snapshot())}");
         await Task.Delay(300);
 
         var report = ledger.Count(channel, subscriber.Snapshot()).Record("cluster: a primary killed, its replica takes over");

@@ -17,6 +17,11 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 /// </summary>
 public sealed class RedisBackplane : IBackplane
 {
+    /// <summary>How often a script refused with TRYAGAIN (its slot being migrated) is tried, <see cref="TryAgainDelay"/> apart.</summary>
+    internal const int TryAgainAttempts = 10;
+
+    internal static readonly TimeSpan TryAgainDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKeys _keys;
     private readonly ILogger<RedisBackplane> _logger;
@@ -26,8 +31,9 @@ public sealed class RedisBackplane : IBackplane
     // The scripts as a cluster runs them (sharded publish), made once per script.
     private readonly ConcurrentDictionary<string, string> _clusterScripts = new(ReferenceEqualityComparer.Instance);
 
-    // The pub/sub channels subscribed now (the link re-subscribes those a cluster failover orphaned).
-    private readonly ConcurrentDictionary<RedisChannel, byte> _subscribed = new();
+    // The pub/sub channels subscribed now, each with its subscription (the link watches that a cluster
+    // failover leaves none of them subscribed nowhere).
+    private readonly ConcurrentDictionary<RedisChannel, object> _subscribed = new();
 
     // 0 until a connected server tells: 1 standalone, 2 cluster.
     private int _mode;
@@ -149,8 +155,11 @@ public sealed class RedisBackplane : IBackplane
                 BackplaneLog.DeliveryFailed(_logger, channel, e);
             }
         });
-        _subscribed[name] = 0;
-        return new Subscription(queue, () => _subscribed.TryRemove(name, out _));
+        var subscription = new Subscription(queue);
+        _subscribed[name] = subscription;
+        // Only this subscription's entry: a later subscribe of the same channel may have replaced it.
+        subscription.Forget = () => _subscribed.TryRemove(new KeyValuePair<RedisChannel, object>(name, subscription));
+        return subscription;
     }
 
     /// <summary>
@@ -163,7 +172,20 @@ public sealed class RedisBackplane : IBackplane
         try
         {
             var source = Cluster ? _clusterScripts.GetOrAdd(script, RedisScripts.ForCluster) : script;
-            return await _redis.GetDatabase().ScriptEvaluateAsync(source, keys, values).ConfigureAwait(false);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await _redis.GetDatabase().ScriptEvaluateAsync(source, keys, values).ConfigureAwait(false);
+                }
+                catch (RedisServerException e) when (attempt < TryAgainAttempts && e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal))
+                {
+                    // The channel's slot is moving between shards and some of the script's keys are not
+                    // there (the publish id's, say, which rarely exist): nothing ran. Moves of one
+                    // channel's keys take milliseconds, so the request waits for it rather than fail.
+                    await Task.Delay(TryAgainDelay).ConfigureAwait(false);
+                }
+            }
         }
         catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
         {
@@ -262,11 +284,13 @@ public sealed class RedisBackplane : IBackplane
 
     private static bool IsRedisFailure(Exception e) => e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
 
-    private sealed class Subscription(ChannelMessageQueue queue, Action forget) : IAsyncDisposable
+    private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
     {
+        public Action Forget { get; set; } = () => { };
+
         public async ValueTask DisposeAsync()
         {
-            forget();
+            Forget();
             try
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);

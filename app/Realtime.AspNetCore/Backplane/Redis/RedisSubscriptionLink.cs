@@ -25,28 +25,36 @@ internal sealed class RedisSubscriptionLink
     internal static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
     private readonly IConnectionMultiplexer _redis;
-    private readonly Func<bool> _cluster;
+    private readonly Func<bool> _isCluster;
     private readonly Func<IEnumerable<RedisChannel>> _channels;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, EndPoint> _down = new();
     private long _generation;
     private int _watching;
+    private int _watchRequested;
     private int _announcing;
     private int _announceRequested;
 
     /// <param name="channels">The channels the node is subscribed to now.</param>
-    public RedisSubscriptionLink(IConnectionMultiplexer redis, Func<bool> cluster, Func<IEnumerable<RedisChannel>> channels, ILogger logger)
+    public RedisSubscriptionLink(IConnectionMultiplexer redis, Func<bool> isCluster, Func<IEnumerable<RedisChannel>> channels, ILogger logger)
     {
         _redis = redis;
-        _cluster = cluster;
+        _isCluster = isCluster;
         _channels = channels;
         _logger = logger;
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
         _redis.HashSlotMoved += OnHashSlotMoved;
+        _redis.ConfigurationChanged += OnConfigurationChanged;
     }
 
-    public bool IsUp => _down.IsEmpty && Volatile.Read(ref _watching) == 0;
+    /// <summary>
+    /// No pub/sub link down to a server the node needs. A replica's link does not count (nothing is
+    /// subscribed there; one replaced by ElastiCache never comes back), nor, on a cluster, one to a
+    /// server that no longer serves slots. A slot on the move does not make the node unready either:
+    /// every node would turn unready together for what is one channel's hiccup.
+    /// </summary>
+    public bool IsUp => _down.IsEmpty || _down.Values.All(IsReplica);
 
     public long Generation => Interlocked.Read(ref _generation);
 
@@ -65,7 +73,7 @@ internal sealed class RedisSubscriptionLink
             _down[Key(endpoint)] = endpoint;
         }
 
-        if (_cluster())
+        if (_isCluster())
         {
             _ = WatchTopologyAsync();
         }
@@ -87,9 +95,25 @@ internal sealed class RedisSubscriptionLink
     }
 
     /// <summary>A slot moved: its channels must be subscribed on the new owner, and what was published meanwhile looked for.</summary>
-    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e)
+    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e) => TopologyChanged();
+
+    /// <summary>
+    /// The multiplexer read a changed topology, e.g. after the old owner of a slot unsubscribed this
+    /// node from its channels (an unsolicited SUNSUBSCRIBE, which raises nothing else on a node that
+    /// only listens): it subscribes them on the new owner, and what was published meanwhile must be looked for.
+    /// </summary>
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e)
+    {
+        if (_isCluster())
+        {
+            TopologyChanged();
+        }
+    }
+
+    private void TopologyChanged()
     {
         Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _watchRequested, 1);
         _ = WatchTopologyAsync();
     }
 
@@ -108,34 +132,35 @@ internal sealed class RedisSubscriptionLink
         {
             while (true)
             {
+                Volatile.Write(ref _watchRequested, 0);
                 await Task.Delay(TopologyPoll).ConfigureAwait(false);
-                HashSet<string>? serving;
                 try
                 {
-                    serving = await ServingEndpointsAsync().ConfigureAwait(false);
+                    if (await ServingEndpointsAsync().ConfigureAwait(false) is not { } serving)
+                    {
+                        continue; // no server answers yet
+                    }
+
+                    foreach (var (key, _) in _down)
+                    {
+                        if (!serving.Contains(key))
+                        {
+                            _down.TryRemove(key, out _);
+                        }
+                    }
+
+                    if (_down.IsEmpty && Orphans() == 0)
+                    {
+                        break;
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                    return; // the node is shutting down
                 }
                 catch (Exception e)
                 {
                     BackplaneLog.TopologyCheckFailed(_logger, e);
-                    continue;
-                }
-
-                if (serving is null)
-                {
-                    continue; // no server answers yet
-                }
-
-                foreach (var (key, _) in _down)
-                {
-                    if (!serving.Contains(key))
-                    {
-                        _down.TryRemove(key, out _);
-                    }
-                }
-
-                if (_down.IsEmpty && Orphans() == 0)
-                {
-                    break;
                 }
             }
         }
@@ -144,17 +169,23 @@ internal sealed class RedisSubscriptionLink
             Volatile.Write(ref _watching, 0);
         }
 
+        if (!_down.IsEmpty || Volatile.Read(ref _watchRequested) == 1)
+        {
+            _ = WatchTopologyAsync(); // changed again as the last look ended
+            return;
+        }
+
         _ = AnnounceAsync();
     }
 
     /// <summary>
-    /// How many of the node's channels the multiplexer holds on no connected server. It subscribes
-    /// them again on the slot's owner once it has read the topology that names it.
+    /// How many of the node's channels the multiplexer holds on no connected subscription link. It
+    /// subscribes them again on the slot's owner once it has read the topology that names it.
     /// </summary>
     private int Orphans()
     {
         var subscriber = _redis.GetSubscriber();
-        return _channels().Count(channel => subscriber.SubscribedEndpoint(channel) is not { } endpoint || !_redis.GetServer(endpoint).IsConnected);
+        return _channels().Count(channel => subscriber.SubscribedEndpoint(channel) is null || !subscriber.IsConnected(channel));
     }
 
     /// <summary>
@@ -167,7 +198,7 @@ internal sealed class RedisSubscriptionLink
         {
             await _redis.ConfigureAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (RedisException)
         {
             return null;
         }
@@ -242,7 +273,7 @@ internal sealed class RedisSubscriptionLink
         }
 
         Raise();
-        if (_cluster())
+        if (_isCluster())
         {
             await Task.Delay(Settle).ConfigureAwait(false);
             Raise();
@@ -257,7 +288,19 @@ internal sealed class RedisSubscriptionLink
         }
         catch (Exception e)
         {
-            BackplaneLog.DeliveryFailed(_logger, "*", e);
+            BackplaneLog.RestoreHandlerFailed(_logger, e);
+        }
+    }
+
+    private bool IsReplica(EndPoint endpoint)
+    {
+        try
+        {
+            return _redis.GetServer(endpoint).IsReplica;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no longer known to the multiplexer: nothing is subscribed there
         }
     }
 
