@@ -153,6 +153,15 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         return new SlotMove(slot, fromPort, toPort, toId);
     }
 
+    /// <summary>Ends a migration without moving keys (for a slot that has none): the new owner announced, to it first.</summary>
+    public async Task FinishMigrationAsync(SlotMove move)
+    {
+        foreach (var port in (await PrimaryPortsAsync().ConfigureAwait(false)).OrderBy(p => p == move.ToPort ? 0 : 1))
+        {
+            await RunCliAsync(["-p", $"{port}", "cluster", "setslot", move.Slot, "node", move.ToId]).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Calls a migration off: the slot stays where it was, stable on both sides.</summary>
     public static async Task CancelMigrationAsync(SlotMove move)
     {

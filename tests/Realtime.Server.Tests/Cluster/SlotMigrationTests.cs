@@ -65,9 +65,6 @@ public sealed class SlotMigrationTests : IAsyncLifetime
         await Eventually.TrueAsync(async () => await ShardSubscribers(to, name) == 1, "node b subscribed on the new shard");
         Assert.Equal(0, await ShardSubscribers(from, name));
 
-        static async Task<long> ShardSubscribers(int port, string channel) =>
-            long.Parse((await LocalRedisCluster.RunCliAsync(["-p", $"{port}", "pubsub", "shardnumsub", channel])).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(),
-                System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -96,4 +93,69 @@ public sealed class SlotMigrationTests : IAsyncLifetime
         var offset = await publish.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.EndsWith(":2", offset, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A node that only listens, on a quiet channel, when the channel's slot moves: the old owner
+    /// unsubscribes it, and nothing published afterwards would reach it unless it subscribes anew on
+    /// the new owner (the multiplexer may record the channel as moved without subscribing it there).
+    /// </summary>
+    [Fact]
+    public async Task A_listening_node_follows_a_quiet_channel_to_its_new_shard()
+    {
+        var keys = new RedisKeys("rt");
+        var channel = $"chat:{Guid.NewGuid():N}";
+        var name = keys.MessagesName(channel);
+        var from = await _cluster.PrimaryOfAsync(name);
+        var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
+
+        await using var a = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "quiet-a");
+        await using var b = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "quiet-b");
+        await using var subscriber = await TestClient.ConnectAsync(b.WebSocket);
+        await subscriber.SubscribeAsync(channel);
+        await using var publisher = await TestClient.ConnectAsync(a.WebSocket);
+        var ledger = new DeliveryLedger();
+        await ledger.PublishAsync(publisher, channel, count: 3, perSecond: 100);
+        await Eventually.TrueAsync(() => ledger.Count(channel, subscriber.Snapshot()).Delivered == 3, "the first 3 delivered");
+
+        await _cluster.MigrateSlotAsync(name, to);
+        await Eventually.TrueAsync(async () => await ShardSubscribers(to, name) == 1, "node b subscribed on the new shard", TimeSpan.FromSeconds(15));
+
+        await ledger.PublishAsync(publisher, channel, count: 3, perSecond: 100);
+        Assert.Equal(6, ledger.Acknowledged);
+        await Eventually.TrueAsync(() => ledger.Count(channel, subscriber.Snapshot()).Delivered == 6, "the 3 published after the move delivered");
+        var report = ledger.Count(channel, subscriber.Snapshot());
+        Assert.Equal(0, report.Duplicated);
+        Assert.Equal(0, report.OutOfOrder);
+    }
+
+    /// <summary>
+    /// The same at the backplane, with nothing but the subscription on the listening multiplexer and an
+    /// empty slot: the old owner's SUNSUBSCRIBE must end in a subscription on the new owner.
+    /// </summary>
+    [Fact]
+    public async Task A_listening_backplane_is_subscribed_on_the_new_owner_after_a_slot_move()
+    {
+        var keys = new RedisKeys("rt");
+        var channel = $"chat:{Guid.NewGuid():N}";
+        var name = keys.MessagesName(channel);
+        var from = await _cluster.PrimaryOfAsync(name);
+        var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
+        await using var listening = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString);
+        await using var publishing = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString);
+        var listener = new RedisBackplane(listening, new RedisBackplaneSettings(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisBackplane>.Instance);
+        var publisher = new RedisBackplane(publishing, new RedisBackplaneSettings(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisBackplane>.Instance);
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var subscription = await listener.SubscribeAsync(channel, m => received.Enqueue(System.Text.Encoding.UTF8.GetString(m.Data.Span)));
+
+        await _cluster.FinishMigrationAsync(await _cluster.StartMigrationAsync(name, to));
+        await Eventually.TrueAsync(async () => await ShardSubscribers(to, name) == 1, "subscribed on the new owner", TimeSpan.FromSeconds(15));
+
+        var history = new AspNetCore.Backplane.HistoryPolicy(Length: 100, TtlSeconds: 3600);
+        await publisher.PublishAsync(channel, "\"after\""u8.ToArray(), history);
+        await Eventually.TrueAsync(() => received.Contains("\"after\""), "the message published after the move received");
+    }
+
+    private static async Task<long> ShardSubscribers(int port, string channel) =>
+        long.Parse((await LocalRedisCluster.RunCliAsync(["-p", $"{port}", "pubsub", "shardnumsub", channel])).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,11 +1,13 @@
+using System.Net;
 using Realtime.Server.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace Realtime.Server.Tests.Faults;
 
 /// <summary>
-/// A failover to an asynchronous replica that lacks the newest entries: a client that saw them must
-/// be told <c>recovered:false</c> when it resumes against the promoted replica, not replayed over a hole.
+/// A primary with an asynchronous replica. A failover to the replica when it lacks the newest entries:
+/// a client that saw them must be told <c>recovered:false</c> when it resumes against the promoted
+/// replica, not replayed over a hole. A replica that goes away for good costs the node nothing.
 /// </summary>
 public sealed class ReplicaPromotionTests : IAsyncLifetime
 {
@@ -112,5 +114,32 @@ public sealed class ReplicaPromotionTests : IAsyncLifetime
         Assert.Equal(0, report.SilentlyLost); // reused numbers 11..13 are not mistaken for duplicates of the lost 11..15
         Assert.Equal(0, report.Duplicated);
         Assert.True(report.GapFrames >= 1, "the subscriber is told that what it saw of 11..15 is gone");
+    }
+
+    /// <summary>
+    /// A replica the node knows of goes away for good (ElastiCache replaces a failed replica under a
+    /// new address): nothing is subscribed there, so the node stays ready and keeps delivering.
+    /// </summary>
+    [Fact]
+    public async Task A_replica_that_goes_away_leaves_the_node_ready()
+    {
+        await using var node = await TestNode.StartAsync($"{_primary.ConnectionString},{_replica.ConnectionString}", nodeId: "replica-gone");
+        using var http = new HttpClient { BaseAddress = node.Http };
+        await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).IsSuccessStatusCode, "ready with both links");
+
+        await _replica.KillAsync();
+        await Task.Delay(1500); // the multiplexer notices the replica's links are gone
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+            await Task.Delay(200);
+        }
+
+        const string channel = "chat:replica-gone";
+        await using var client = await TestClient.ConnectAsync(node.WebSocket);
+        await client.SubscribeAsync(channel);
+        Assert.Equal("published", (await client.PublishAsync(channel, "1")).Type);
+        await client.NextOfTypeAsync("message");
     }
 }
