@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Realtime.Testing;
@@ -12,7 +11,6 @@ namespace Realtime.Testing;
 public sealed class LocalRedisCluster : IAsyncDisposable
 {
     private const string Server = "redis-server";
-    private const string Cli = "redis-cli";
     private readonly List<Node> _nodes;
     private readonly string _directory = Directory.CreateTempSubdirectory("redis-cluster-").FullName;
 
@@ -56,7 +54,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
             await WaitAsync(() => PingAsync(node.Port), $"redis-server on port {node.Port} did not answer PING").ConfigureAwait(false);
         }
 
-        var create = await RunCliAsync(["--cluster", "create", .. _nodes.Select(n => $"127.0.0.1:{n.Port}"),
+        var create = await RedisCli.RunAsync(["--cluster", "create", .. _nodes.Select(n => $"127.0.0.1:{n.Port}"),
             "--cluster-replicas", ReplicasPerPrimary.ToString(CultureInfo.InvariantCulture), "--cluster-yes"]).ConfigureAwait(false);
         if (!create.Contains("All 16384 slots covered", StringComparison.Ordinal))
         {
@@ -72,7 +70,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         {
             foreach (var node in _nodes.Where(n => n.Process is not null))
             {
-                var info = await RunCliAsync(["-p", $"{node.Port}", "cluster", "info"]).ConfigureAwait(false);
+                var info = await RedisCli.RunAsync(["-p", $"{node.Port}", "cluster", "info"]).ConfigureAwait(false);
                 if (!info.Contains("cluster_state:ok", StringComparison.Ordinal) || !info.Contains("cluster_slots_ok:16384", StringComparison.Ordinal))
                 {
                     return false;
@@ -89,7 +87,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
             // A replica that never finished its first sync cannot take over: its data counts as too old.
             foreach (var replica in live.Where(n => !n.Primary))
             {
-                var replication = await RunCliAsync(["-p", $"{replica.Port}", "info", "replication"]).ConfigureAwait(false);
+                var replication = await RedisCli.RunAsync(["-p", $"{replica.Port}", "info", "replication"]).ConfigureAwait(false);
                 if (!replication.Contains("master_link_status:up", StringComparison.Ordinal))
                 {
                     return false;
@@ -102,7 +100,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     /// <summary>The port of the primary that serves <paramref name="key"/>'s hash slot now.</summary>
     public async Task<int> PrimaryOfAsync(string key)
     {
-        var slot = int.Parse((await RunCliAsync(["-p", $"{LiveNode.Port}", "cluster", "keyslot", key]).ConfigureAwait(false)).Trim(), CultureInfo.InvariantCulture);
+        var slot = int.Parse((await RedisCli.RunAsync(["-p", $"{LiveNode.Port}", "cluster", "keyslot", key]).ConfigureAwait(false)).Trim(), CultureInfo.InvariantCulture);
         var owner = (await ClusterNodesAsync().ConfigureAwait(false)).Single(n => n.Primary && !n.Failed && n.Serves(slot));
         return owner.Port;
     }
@@ -121,52 +119,49 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         var move = await StartMigrationAsync(key, toPort).ConfigureAwait(false);
         while (true)
         {
-            var keys = (await RunCliAsync(["-p", $"{move.FromPort}", "cluster", "getkeysinslot", move.Slot, "100"]).ConfigureAwait(false))
+            var keys = (await RedisCli.RunAsync(["-p", $"{move.FromPort}", "cluster", "getkeysinslot", move.Slot, "100"]).ConfigureAwait(false))
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             if (keys.Length == 0)
             {
                 break;
             }
 
-            var moved = await RunCliAsync(["-p", $"{move.FromPort}", "migrate", "127.0.0.1", $"{move.ToPort}", "", "0", "5000", "replace", "keys", .. keys]).ConfigureAwait(false);
+            var moved = await RedisCli.RunAsync(["-p", $"{move.FromPort}", "migrate", "127.0.0.1", $"{move.ToPort}", "", "0", "5000", "replace", "keys", .. keys]).ConfigureAwait(false);
             if (!moved.Trim().Equals("OK", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"MIGRATE of slot {move.Slot} failed: {moved}");
             }
         }
 
-        foreach (var port in (await PrimaryPortsAsync().ConfigureAwait(false)).OrderBy(p => p == toPort ? 0 : 1))
-        {
-            await RunCliAsync(["-p", $"{port}", "cluster", "setslot", move.Slot, "node", move.ToId]).ConfigureAwait(false);
-        }
+        await FinishMigrationAsync(move).ConfigureAwait(false);
     }
 
     /// <summary>Marks <paramref name="key"/>'s slot as migrating to the primary on <paramref name="toPort"/> without moving anything yet.</summary>
     public async Task<SlotMove> StartMigrationAsync(string key, int toPort)
     {
-        var slot = (await RunCliAsync(["-p", $"{LiveNode.Port}", "cluster", "keyslot", key]).ConfigureAwait(false)).Trim();
+        var slot = (await RedisCli.RunAsync(["-p", $"{LiveNode.Port}", "cluster", "keyslot", key]).ConfigureAwait(false)).Trim();
         var fromPort = await PrimaryOfAsync(key).ConfigureAwait(false);
-        var fromId = (await RunCliAsync(["-p", $"{fromPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
-        var toId = (await RunCliAsync(["-p", $"{toPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
-        await RunCliAsync(["-p", $"{toPort}", "cluster", "setslot", slot, "importing", fromId]).ConfigureAwait(false);
-        await RunCliAsync(["-p", $"{fromPort}", "cluster", "setslot", slot, "migrating", toId]).ConfigureAwait(false);
+        var fromId = (await RedisCli.RunAsync(["-p", $"{fromPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
+        var toId = (await RedisCli.RunAsync(["-p", $"{toPort}", "cluster", "myid"]).ConfigureAwait(false)).Trim();
+        await RedisCli.RunAsync(["-p", $"{toPort}", "cluster", "setslot", slot, "importing", fromId]).ConfigureAwait(false);
+        await RedisCli.RunAsync(["-p", $"{fromPort}", "cluster", "setslot", slot, "migrating", toId]).ConfigureAwait(false);
         return new SlotMove(slot, fromPort, toPort, toId);
     }
 
-    /// <summary>Ends a migration without moving keys (for a slot that has none): the new owner announced, to it first.</summary>
+    /// <summary>Ends a migration whose keys have moved (or a slot that has none): the new owner announced, to it first.</summary>
     public async Task FinishMigrationAsync(SlotMove move)
     {
         foreach (var port in (await PrimaryPortsAsync().ConfigureAwait(false)).OrderBy(p => p == move.ToPort ? 0 : 1))
         {
-            await RunCliAsync(["-p", $"{port}", "cluster", "setslot", move.Slot, "node", move.ToId]).ConfigureAwait(false);
+            await RedisCli.RunAsync(["-p", $"{port}", "cluster", "setslot", move.Slot, "node", move.ToId]).ConfigureAwait(false);
         }
     }
 
     /// <summary>Calls a migration off: the slot stays where it was, stable on both sides.</summary>
     public static async Task CancelMigrationAsync(SlotMove move)
     {
-        await RunCliAsync(["-p", $"{move.FromPort}", "cluster", "setslot", move.Slot, "stable"]).ConfigureAwait(false);
-        await RunCliAsync(["-p", $"{move.ToPort}", "cluster", "setslot", move.Slot, "stable"]).ConfigureAwait(false);
+        await RedisCli.RunAsync(["-p", $"{move.FromPort}", "cluster", "setslot", move.Slot, "stable"]).ConfigureAwait(false);
+        await RedisCli.RunAsync(["-p", $"{move.ToPort}", "cluster", "setslot", move.Slot, "stable"]).ConfigureAwait(false);
     }
 
     /// <summary>Kills one node at once (SIGKILL), as a crashed cache node vanishes.</summary>
@@ -178,27 +173,6 @@ public sealed class LocalRedisCluster : IAsyncDisposable
             await process.DisposeAsync().ConfigureAwait(false);
             node.Process = null;
         }
-    }
-
-    /// <summary>Runs <c>redis-cli -p PORT ARGS</c> and returns what it printed.</summary>
-    public static async Task<string> RunCliAsync(IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo(Cli, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{Cli} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw new TimeoutException($"{Cli} {string.Join(' ', start.ArgumentList)} did not finish in 30 s");
-        }
-
-        return await output.ConfigureAwait(false) + await error.ConfigureAwait(false);
     }
 
     /// <summary>The processes' ids (for CPU figures), primaries and replicas alike.</summary>
@@ -237,12 +211,12 @@ public sealed class LocalRedisCluster : IAsyncDisposable
 
     private async Task<IReadOnlyList<NodeState>> ClusterNodesAsync()
     {
-        var text = await RunCliAsync(["-p", $"{LiveNode.Port}", "cluster", "nodes"]).ConfigureAwait(false);
+        var text = await RedisCli.RunAsync(["-p", $"{LiveNode.Port}", "cluster", "nodes"]).ConfigureAwait(false);
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(NodeState.Parse)];
     }
 
     private static async Task<bool> PingAsync(int port) =>
-        (await RunCliAsync(["-p", $"{port}", "ping"]).ConfigureAwait(false)).Trim() == "PONG";
+        (await RedisCli.RunAsync(["-p", $"{port}", "ping"]).ConfigureAwait(false)).Trim() == "PONG";
 
     private static async Task WaitAsync(Func<Task<bool>> condition, string failure, TimeSpan? timeout = null)
     {

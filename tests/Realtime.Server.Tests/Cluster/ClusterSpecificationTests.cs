@@ -84,10 +84,10 @@ public sealed class ClusterBackplaneTests(RedisClusterFixture redis) : Backplane
             shardsUsed.Add(owner);
             var name = keys.MessagesName(channel);
             Assert.Equal(owner, await redis.Cluster.PrimaryOfAsync(name)); // the channel's slot is its keys' slot
-            Assert.Equal("1", await Count(owner, "shardnumsub", name)); // subscribed on the owning shard
+            Assert.Equal(1, await Count(owner, "shardnumsub", name)); // subscribed on the owning shard
             foreach (var port in primaries)
             {
-                Assert.Equal("0", await Count(port, "numsub", name)); // never as a classic channel
+                Assert.Equal(0, await Count(port, "numsub", name)); // never as a classic channel
             }
         }
 
@@ -97,11 +97,7 @@ public sealed class ClusterBackplaneTests(RedisClusterFixture redis) : Backplane
             await subscription.DisposeAsync();
         }
 
-        static async Task<string> Count(int port, string command, string channel)
-        {
-            var lines = (await LocalRedisCluster.RunCliAsync(["-p", $"{port}", "pubsub", command, channel])).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            return lines[^1].Trim();
-        }
+        static Task<long> Count(int port, string command, string channel) => RedisCli.CountAsync(["-p", $"{port}", "pubsub", command, channel]);
     }
 }
 

@@ -116,9 +116,7 @@ public sealed class RedisFixture : IAsyncLifetime, IRedisUnderTest
 
     public string ConnectionString => Server.ConnectionString;
 
-    public async Task<long> NodesSubscribedAsync(string name) =>
-        long.Parse((await LocalRedisCluster.RunCliAsync(["-p", $"{Server.Port}", "pubsub", "numsub", name])).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(),
-            System.Globalization.CultureInfo.InvariantCulture);
+    public Task<long> NodesSubscribedAsync(string name) => RedisCli.CountAsync(["-p", $"{Server.Port}", "pubsub", "numsub", name]);
 
     public Task InitializeAsync() => Server.StartAsync();
 
@@ -139,9 +137,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime, IRedisUnderTest
     public string ConnectionString => Cluster.ConnectionString;
 
     /// <summary>Counted with SHARDNUMSUB on the primary that owns the channel's slot: the nodes subscribe there, sharded.</summary>
-    public async Task<long> NodesSubscribedAsync(string name) =>
-        long.Parse((await LocalRedisCluster.RunCliAsync(["-p", $"{await Cluster.PrimaryOfAsync(name)}", "pubsub", "shardnumsub", name])).Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(),
-            System.Globalization.CultureInfo.InvariantCulture);
+    public async Task<long> NodesSubscribedAsync(string name) => await RedisCli.CountAsync(["-p", $"{await Cluster.PrimaryOfAsync(name)}", "pubsub", "shardnumsub", name]);
 
     public Task InitializeAsync() => Cluster.StartAsync();
 
