@@ -45,7 +45,6 @@ internal sealed class RedisSubscriptionLink
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
         _redis.HashSlotMoved += OnHashSlotMoved;
-        _redis.ConfigurationChanged += OnConfigurationChanged;
     }
 
     /// <summary>
@@ -95,22 +94,7 @@ internal sealed class RedisSubscriptionLink
     }
 
     /// <summary>A slot moved: its channels must be subscribed on the new owner, and what was published meanwhile looked for.</summary>
-    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e) => TopologyChanged();
-
-    /// <summary>
-    /// The multiplexer read a changed topology, e.g. after the old owner of a slot unsubscribed this
-    /// node from its channels (an unsolicited SUNSUBSCRIBE, which raises nothing else on a node that
-    /// only listens): it subscribes them on the new owner, and what was published meanwhile must be looked for.
-    /// </summary>
-    private void OnConfigurationChanged(object? sender, EndPointEventArgs e)
-    {
-        if (_isCluster())
-        {
-            TopologyChanged();
-        }
-    }
-
-    private void TopologyChanged()
+    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e)
     {
         Interlocked.Increment(ref _generation);
         Volatile.Write(ref _watchRequested, 1);
