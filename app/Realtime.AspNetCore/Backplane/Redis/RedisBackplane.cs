@@ -33,7 +33,7 @@ public sealed class RedisBackplane : IBackplane
 
     // The pub/sub channels subscribed now, each with its subscription (the link watches that a cluster
     // failover leaves none of them subscribed nowhere).
-    private readonly ConcurrentDictionary<RedisChannel, object> _subscribed = new();
+    private readonly ConcurrentDictionary<RedisChannel, Subscription> _subscribed = new();
 
     // 0 until a connected server tells: 1 standalone, 2 cluster.
     private int _mode;
@@ -155,10 +155,8 @@ public sealed class RedisBackplane : IBackplane
                 BackplaneLog.DeliveryFailed(_logger, channel, e);
             }
         });
-        var subscription = new Subscription(queue);
+        var subscription = new Subscription(queue, name, _subscribed);
         _subscribed[name] = subscription;
-        // Only this subscription's entry: a later subscribe of the same channel may have replaced it.
-        subscription.Forget = () => _subscribed.TryRemove(new KeyValuePair<RedisChannel, object>(name, subscription));
         return subscription;
     }
 
@@ -284,13 +282,12 @@ public sealed class RedisBackplane : IBackplane
 
     private static bool IsRedisFailure(Exception e) => e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException;
 
-    private sealed class Subscription(ChannelMessageQueue queue) : IAsyncDisposable
+    private sealed class Subscription(ChannelMessageQueue queue, RedisChannel name, ConcurrentDictionary<RedisChannel, Subscription> subscribed) : IAsyncDisposable
     {
-        public Action Forget { get; set; } = () => { };
-
         public async ValueTask DisposeAsync()
         {
-            Forget();
+            // Only this subscription's entry: a later subscribe of the same channel may have replaced it.
+            subscribed.TryRemove(new KeyValuePair<RedisChannel, Subscription>(name, this));
             try
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);

@@ -28,7 +28,7 @@ internal sealed class RedisSubscriptionLink
     private readonly Func<bool> _isCluster;
     private readonly Func<IEnumerable<RedisChannel>> _channels;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, EndPoint> _down = new();
+    private readonly ConcurrentDictionary<EndPoint, byte> _down = new();
     private long _generation;
     private int _watching;
     private int _watchRequested;
@@ -53,7 +53,7 @@ internal sealed class RedisSubscriptionLink
     /// server that no longer serves slots. A slot on the move does not make the node unready either:
     /// every node would turn unready together for what is one channel's hiccup.
     /// </summary>
-    public bool IsUp => _down.IsEmpty || _down.Values.All(IsReplica);
+    public bool IsUp => _down.IsEmpty || _down.Keys.All(IsReplica);
 
     public long Generation => Interlocked.Read(ref _generation);
 
@@ -69,7 +69,7 @@ internal sealed class RedisSubscriptionLink
         Interlocked.Increment(ref _generation);
         if (e.EndPoint is { } endpoint)
         {
-            _down[Key(endpoint)] = endpoint;
+            _down[endpoint] = 0;
         }
 
         if (_isCluster())
@@ -87,7 +87,7 @@ internal sealed class RedisSubscriptionLink
 
         if (e.EndPoint is { } endpoint)
         {
-            _down.TryRemove(Key(endpoint), out _);
+            _down.TryRemove(endpoint, out _);
         }
 
         _ = AnnounceAsync();
@@ -125,11 +125,11 @@ internal sealed class RedisSubscriptionLink
                         continue; // no server answers yet
                     }
 
-                    foreach (var (key, _) in _down)
+                    foreach (var (endpoint, _) in _down)
                     {
-                        if (!serving.Contains(key))
+                        if (!serving.Contains(endpoint))
                         {
-                            _down.TryRemove(key, out _);
+                            _down.TryRemove(endpoint, out _);
                         }
                     }
 
@@ -176,7 +176,7 @@ internal sealed class RedisSubscriptionLink
     /// The primaries serving slots, as the multiplexer sees the topology after reading it again (its
     /// own copy: CLUSTER NODES itself needs admin mode); null when no server answers.
     /// </summary>
-    private async Task<HashSet<string>?> ServingEndpointsAsync()
+    private async Task<HashSet<EndPoint>?> ServingEndpointsAsync()
     {
         try
         {
@@ -190,7 +190,7 @@ internal sealed class RedisSubscriptionLink
         var configuration = _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica).Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null);
         return configuration is null
             ? null
-            : [.. configuration.Nodes.Where(n => !n.IsReplica && !n.IsFail && n.Slots.Count > 0 && n.EndPoint is not null).Select(n => Key(n.EndPoint!))];
+            : [.. configuration.Nodes.Where(n => !n.IsReplica && !n.IsFail && n.Slots.Count > 0 && n.EndPoint is not null).Select(n => n.EndPoint!)];
     }
 
     /// <summary>
@@ -293,11 +293,4 @@ internal sealed class RedisSubscriptionLink
         type == ConnectionType.Subscription || (type == ConnectionType.Interactive && IsResp3);
 
     private bool IsResp3 => _redis.GetServers().FirstOrDefault()?.Protocol == RedisProtocol.Resp3;
-
-    private static string Key(EndPoint endpoint) => endpoint switch
-    {
-        IPEndPoint ip => $"{ip.Address}:{ip.Port}",
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        _ => endpoint.ToString() ?? "",
-    };
 }
