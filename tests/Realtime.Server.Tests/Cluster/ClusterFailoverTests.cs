@@ -27,13 +27,9 @@ public sealed class ClusterFailoverTests : IAsyncLifetime
         var victim = await _cluster.PrimaryOfAsync(keys.MessagesName(channel));
         var other = await ChannelOnAnotherShardAsync(victim);
 
-        await using var a = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "cluster-a");
-        await using var b = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "cluster-b");
-        await using var subscriber = await TestClient.ConnectAsync(b.WebSocket);
-        await subscriber.SubscribeAsync(channel);
-        await subscriber.SubscribeAsync(other);
-        await using var publisher = await TestClient.ConnectAsync(a.WebSocket);
-        await using var bystander = await TestClient.ConnectAsync(a.WebSocket);
+        await using var nodes = await TwoNodes.StartAsync(_cluster.ConnectionString, "cluster", channel, other);
+        var (subscriber, publisher) = (nodes.Subscriber, nodes.Publisher);
+        await using var bystander = await TestClient.ConnectAsync(nodes.A.WebSocket);
 
         var ledger = new DeliveryLedger();
         var otherLedger = new DeliveryLedger();
@@ -69,7 +65,7 @@ public sealed class ClusterFailoverTests : IAsyncLifetime
         Assert.Equal(0, otherLedger.Count(other, subscriber.Snapshot()).Duplicated);
 
         // The nodes see the cluster whole again once the replica serves the dead primary's slots.
-        using var http = new HttpClient { BaseAddress = b.Http };
+        using var http = new HttpClient { BaseAddress = nodes.B.Http };
         await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).IsSuccessStatusCode, "node b ready again", TimeSpan.FromSeconds(30));
     }
 

@@ -1,41 +1,20 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Backplane.Redis;
 using Realtime.AspNetCore.Features;
 using Realtime.Server.Tests.Backplane;
 using Realtime.Server.Tests.Infrastructure;
 using Realtime.Server.Tests.Stores;
-using StackExchange.Redis;
 
 namespace Realtime.Server.Tests.Cluster;
-
-/// <summary>A Redis backplane on the local Redis Cluster, as a node builds it: the mode is detected from the server.</summary>
-internal sealed class ClusterBackplane : IAsyncDisposable
-{
-    private ClusterBackplane(ConnectionMultiplexer multiplexer)
-    {
-        Multiplexer = multiplexer;
-        Backplane = new RedisBackplane(multiplexer, new RedisBackplaneSettings(), NullLogger<RedisBackplane>.Instance);
-    }
-
-    public ConnectionMultiplexer Multiplexer { get; }
-
-    public RedisBackplane Backplane { get; }
-
-    public static async Task<ClusterBackplane> ConnectAsync(RedisClusterFixture redis) =>
-        new(await ConnectionMultiplexer.ConnectAsync(redis.Cluster.ConnectionString));
-
-    public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();
-}
 
 [Collection(RedisClusterCollection.Name)]
 public sealed class ClusterBackplaneTests(RedisClusterFixture redis) : BackplaneSpecification, IAsyncLifetime
 {
-    private ClusterBackplane _redis = null!;
+    private RedisStores _redis = null!;
 
     protected override IBackplane Backplane => _redis.Backplane;
 
-    public async Task InitializeAsync() => _redis = await ClusterBackplane.ConnectAsync(redis);
+    public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
 
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 
@@ -104,13 +83,13 @@ public sealed class ClusterBackplaneTests(RedisClusterFixture redis) : Backplane
 [Collection(RedisClusterCollection.Name)]
 public sealed class ClusterClaimStoreTests(RedisClusterFixture redis) : ClaimStoreSpecification, IAsyncLifetime
 {
-    private ClusterBackplane _redis = null!;
+    private RedisStores _redis = null!;
 
     protected override IClaimStore Store => new RedisClaimStore(_redis.Backplane);
 
     protected override IBackplane Backplane => _redis.Backplane;
 
-    public async Task InitializeAsync() => _redis = await ClusterBackplane.ConnectAsync(redis);
+    public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
 
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 }
@@ -118,11 +97,11 @@ public sealed class ClusterClaimStoreTests(RedisClusterFixture redis) : ClaimSto
 [Collection(RedisClusterCollection.Name)]
 public sealed class ClusterPresenceStoreTests(RedisClusterFixture redis) : PresenceStoreSpecification, IAsyncLifetime
 {
-    private ClusterBackplane _redis = null!;
+    private RedisStores _redis = null!;
 
     protected override IPresenceStore Store => new RedisPresenceStore(_redis.Backplane, TimeSpan.FromSeconds(25), TimeProvider.System);
 
-    public async Task InitializeAsync() => _redis = await ClusterBackplane.ConnectAsync(redis);
+    public async Task InitializeAsync() => _redis = await RedisStores.ConnectAsync(redis);
 
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 }

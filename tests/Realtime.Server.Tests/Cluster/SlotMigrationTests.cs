@@ -26,11 +26,8 @@ public sealed class SlotMigrationTests : IAsyncLifetime
         var from = await _cluster.PrimaryOfAsync(name);
         var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
 
-        await using var a = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "migrate-a");
-        await using var b = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "migrate-b");
-        await using var subscriber = await TestClient.ConnectAsync(b.WebSocket);
-        await subscriber.SubscribeAsync(channel);
-        await using var publisher = await TestClient.ConnectAsync(a.WebSocket);
+        await using var nodes = await TwoNodes.StartAsync(_cluster.ConnectionString, "migrate", channel);
+        var (subscriber, publisher) = (nodes.Subscriber, nodes.Publisher);
 
         var ledger = new DeliveryLedger();
         await ledger.PublishAsync(publisher, channel, count: 20, perSecond: 200);
@@ -108,11 +105,8 @@ public sealed class SlotMigrationTests : IAsyncLifetime
         var from = await _cluster.PrimaryOfAsync(name);
         var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
 
-        await using var a = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "quiet-a");
-        await using var b = await TestNode.StartAsync(_cluster.ConnectionString, nodeId: "quiet-b");
-        await using var subscriber = await TestClient.ConnectAsync(b.WebSocket);
-        await subscriber.SubscribeAsync(channel);
-        await using var publisher = await TestClient.ConnectAsync(a.WebSocket);
+        await using var nodes = await TwoNodes.StartAsync(_cluster.ConnectionString, "quiet", channel);
+        var (subscriber, publisher) = (nodes.Subscriber, nodes.Publisher);
         var ledger = new DeliveryLedger();
         await ledger.PublishAsync(publisher, channel, count: 3, perSecond: 100);
         await Eventually.TrueAsync(() => ledger.Count(channel, subscriber.Snapshot()).Delivered == 3, "the first 3 delivered");

@@ -7,22 +7,22 @@ using StackExchange.Redis;
 
 namespace Realtime.Server.Tests.Stores;
 
-/// <summary>A Redis backplane on the shared test Redis, for the store specifications.</summary>
+/// <summary>A Redis backplane on a test Redis (standalone or cluster), as a node builds it: the mode is detected from the server.</summary>
 internal sealed class RedisStores : IAsyncDisposable
 {
-    private readonly ConnectionMultiplexer _multiplexer;
-
     private RedisStores(ConnectionMultiplexer multiplexer)
     {
-        _multiplexer = multiplexer;
+        Multiplexer = multiplexer;
         Backplane = new RedisBackplane(multiplexer, new RedisBackplaneSettings(), NullLogger<RedisBackplane>.Instance);
     }
 
+    public ConnectionMultiplexer Multiplexer { get; }
+
     public RedisBackplane Backplane { get; }
 
-    public static async Task<RedisStores> ConnectAsync(RedisFixture redis) => new(await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString));
+    public static async Task<RedisStores> ConnectAsync(IRedisUnderTest redis) => new(await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString));
 
-    public ValueTask DisposeAsync() => _multiplexer.DisposeAsync();
+    public ValueTask DisposeAsync() => Multiplexer.DisposeAsync();
 }
 
 [Collection(RedisCollection.Name)]
