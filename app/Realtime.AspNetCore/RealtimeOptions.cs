@@ -70,6 +70,14 @@ public sealed class RealtimeOptions
     /// <summary>Frames queued for one receiver; a receiver that falls this far behind is closed with 1013.</summary>
     public int SendQueueCapacity { get; set; } = 512;
 
+    /// <summary>
+    /// Publishes one connection may have on their way to the backplane at once: the connection reads
+    /// on while they are in flight (answers still in request order), and waits, holding the client
+    /// back through TCP, when this many are. One round trip per publish would cap a busy publisher
+    /// at 1 / latency.
+    /// </summary>
+    public int MaxRequestsInFlight { get; set; } = 32;
+
     /// <summary>Protocol errors in a row before the connection is closed with 1008.</summary>
     public int MaxConsecutiveErrors { get; set; } = 5;
 

@@ -5,12 +5,15 @@ namespace Realtime.AspNetCore.Application;
 /// <summary>
 /// What the application keeps for one connection: its subscriptions, presence, claims to give up,
 /// rate limits and error count. Touched only from the connection's receive loop (one frame at a
-/// time), so none of it needs locking; the transport below knows nothing of it.
+/// time), so none of it needs locking, except the error count, which the answers of pipelined
+/// publishes also keep; the transport below knows nothing of it.
 /// </summary>
 public sealed class ClientSession(RealtimeConnection connection, RequestDispatcher dispatcher) : IFrameHandler
 {
     private HashSet<string>? _presenceChannels;
     private HashSet<(string Channel, string Resource)>? _claimsToRelease;
+    private RequestPipeline? _pipeline;
+    private int _consecutiveErrors;
 
     public RealtimeConnection Connection => connection;
 
@@ -32,7 +35,19 @@ public sealed class ClientSession(RealtimeConnection connection, RequestDispatch
     public HashSet<(string Channel, string Resource)> ClaimsToRelease => _claimsToRelease ??= [];
 
     /// <summary>Protocol errors in a row.</summary>
-    public int ConsecutiveErrors { get; set; }
+    public int ConsecutiveErrors => Volatile.Read(ref _consecutiveErrors);
+
+    /// <summary>Publishes on their way to the backplane; made on the first publish.</summary>
+    public RequestPipeline Pipeline => _pipeline ??= dispatcher.OpenPipeline(this);
+
+    /// <summary>Completes once every pipelined publish has been answered (at once when there are none).</summary>
+    public ValueTask WhenAnsweredAsync() => _pipeline?.WhenEmptyAsync() ?? default;
+
+    /// <summary>Counts a protocol error; returns how many came in a row.</summary>
+    public int CountError() => Interlocked.Increment(ref _consecutiveErrors);
+
+    /// <summary>A request went through: the run of errors is over.</summary>
+    public void ResetErrors() => Volatile.Write(ref _consecutiveErrors, 0);
 
     /// <summary>Publish rate limit (publishes, claims, releases); made on first use.</summary>
     public TokenBucket? PublishBucket { get; set; }

@@ -10,6 +10,8 @@ namespace Realtime.AspNetCore.Application;
 /// <summary>
 /// Protocol v1 requests: parses each frame, routes it, turns failures into <c>error</c> frames, and
 /// closes a connection that keeps sending garbage (1008). A failed request never affects other connections.
+/// Publishes are pipelined (<see cref="RequestPipeline"/>): the next frame is read while they are
+/// in flight, and every answer still goes out in request order.
 /// </summary>
 public sealed class RequestDispatcher(
     SubscriptionService subscriptions,
@@ -24,9 +26,22 @@ public sealed class RequestDispatcher(
     /// <summary>Each connection gets its own session; this dispatcher serves them all.</summary>
     public IFrameHandler Open(RealtimeConnection connection) => new ClientSession(connection, this);
 
+    /// <summary>The publishes of one session in flight, answered by <see cref="AnswerPublish"/>.</summary>
+    internal RequestPipeline OpenPipeline(ClientSession session) =>
+        new(_options.MaxRequestsInFlight, request => AnswerPublish(session, request));
+
     public async ValueTask HandleAsync(ClientSession session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var parsed = FrameParser.Parse(frame);
+        if (parsed.Frame is { Type: "publish" } publish)
+        {
+            // Started now (the backplane has the command in hand when this returns), answered when done.
+            await session.Pipeline.AddAsync(new InFlightPublish(StartPublish(session, publish, cancellationToken), publish)).ConfigureAwait(false);
+            return;
+        }
+
+        // Anything else is answered after the publishes before it, and sees what they did.
+        await session.WhenAnsweredAsync().ConfigureAwait(false);
         if (parsed.Frame is not { } request)
         {
             ProtocolError(session, parsed.Ref, parsed.ErrorCode!, parsed.ErrorMessage!);
@@ -36,33 +51,77 @@ public sealed class RequestDispatcher(
         try
         {
             await DispatchAsync(session, request, cancellationToken).ConfigureAwait(false);
-            session.ConsecutiveErrors = 0;
-        }
-        catch (RequestException e) when (e.IsProtocolError)
-        {
-            ProtocolError(session, request.Ref, e.Code, e.Message);
-        }
-        catch (RequestException e)
-        {
-            session.TrySend(ServerFrames.Error(request.Ref, e.Code, e.Message, e.Owner));
-        }
-        catch (Exception e) when (BackplaneErrors.Handles(e))
-        {
-            var error = BackplaneErrors.ToRequestException(e, request.Type, hasId: request.Id is not null);
-            session.TrySend(ServerFrames.Error(request.Ref, error.Code, error.Message));
+            session.ResetErrors();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A bug in one request must not take the connection, or anyone else, down with it.
-            ConnectionLog.Failed(logger, session.Id, e);
-            session.TrySend(ServerFrames.Error(request.Ref, ErrorCodes.Internal, "internal error"));
+            Fail(session, request, e);
         }
     }
 
     public async ValueTask ClosedAsync(ClientSession session)
     {
+        // Publishes still in flight finish first: what the connection held is released after them.
+        await session.WhenAnsweredAsync().ConfigureAwait(false);
         await claims.ReleaseOnDisconnectAsync(session).ConfigureAwait(false);
         await subscriptions.ReleaseAllAsync(session).ConfigureAwait(false);
+    }
+
+    /// <summary>The answer to a failed request. A failure never affects other requests or connections.</summary>
+    private void Fail(ClientSession session, ClientFrame request, Exception e)
+    {
+        switch (e)
+        {
+            case RequestException { IsProtocolError: true } protocol:
+                ProtocolError(session, request.Ref, protocol.Code, protocol.Message);
+                break;
+            case RequestException refused:
+                session.TrySend(ServerFrames.Error(request.Ref, refused.Code, refused.Message, refused.Owner));
+                break;
+            case var _ when BackplaneErrors.Handles(e):
+                var error = BackplaneErrors.ToRequestException(e, request.Type, hasId: request.Id is not null);
+                session.TrySend(ServerFrames.Error(request.Ref, error.Code, error.Message));
+                break;
+            default:
+                // A bug in one request must not take the connection, or anyone else, down with it.
+                ConnectionLog.Failed(logger, session.Id, e);
+                session.TrySend(ServerFrames.Error(request.Ref, ErrorCodes.Internal, "internal error"));
+                break;
+        }
+    }
+
+    /// <summary>Answers a publish that has finished; the pipeline calls this in request order.</summary>
+    private void AnswerPublish(ClientSession session, InFlightPublish publish)
+    {
+        var offset = publish.Offset;
+        if (offset.IsCompletedSuccessfully)
+        {
+            session.ResetErrors();
+            session.TrySend(ServerFrames.Published(publish.Request.Ref, publish.Request.Channel!, offset.Result));
+        }
+        else if (!offset.IsCanceled)
+        {
+            Fail(session, publish.Request, offset.Exception!.InnerException!);
+        }
+
+        // Cancelled: the connection was cut off, and nobody is left to answer.
+    }
+
+    /// <summary>
+    /// Runs a publish's checks and hands it to the backplane, synchronously up to the backplane's
+    /// command (so commands leave in request order); a refusal ends in the task, answered in its turn.
+    /// </summary>
+    private async Task<string> StartPublish(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
+    {
+        var channel = Channel(request);
+        if (request.Data is not { } data)
+        {
+            throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
+        }
+
+        // A copy: the receive buffer is reused for the next frame, and a publish that timed out may
+        // still be written by the Redis multiplexer after this request has been answered.
+        return await subscriptions.PublishAsync(session, channel, data.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask DispatchAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
@@ -76,9 +135,6 @@ public sealed class RequestDispatcher(
                 var channel = Channel(request);
                 await subscriptions.UnsubscribeAsync(session, channel).ConfigureAwait(false);
                 session.TrySend(ServerFrames.Unsubscribed(request.Ref, channel));
-                break;
-            case "publish":
-                await PublishAsync(session, request, cancellationToken).ConfigureAwait(false);
                 break;
             case "presence":
                 await PresenceAsync(session, request, cancellationToken).ConfigureAwait(false);
@@ -109,20 +165,6 @@ public sealed class RequestDispatcher(
             default:
                 throw RequestException.Protocol(ErrorCodes.UnknownType, $"unknown type '{Truncate(request.Type)}'");
         }
-    }
-
-    private async ValueTask PublishAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
-    {
-        var channel = Channel(request);
-        if (request.Data is not { } data)
-        {
-            throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
-        }
-
-        // A copy: the receive buffer is reused for the next frame, and a publish that timed out may
-        // still be written by the Redis multiplexer after this request has been answered.
-        var offset = await subscriptions.PublishAsync(session, channel, data.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
-        session.TrySend(ServerFrames.Published(request.Ref, channel, offset));
     }
 
     private async ValueTask PresenceAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
@@ -174,9 +216,9 @@ public sealed class RequestDispatcher(
     private void ProtocolError(ClientSession session, JsonElement? reference, string code, string message)
     {
         session.TrySend(ServerFrames.Error(reference, code, message));
-        if (++session.ConsecutiveErrors >= _options.MaxConsecutiveErrors)
+        if (session.CountError() is var errors && errors >= _options.MaxConsecutiveErrors)
         {
-            ConnectionLog.TooManyErrors(logger, session.Id, session.ConsecutiveErrors);
+            ConnectionLog.TooManyErrors(logger, session.Id, errors);
             session.Connection.Close(CloseCodes.Policy, "too many protocol errors", discardQueue: false);
         }
     }

@@ -33,6 +33,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range("Overload:MemoryLowPercent", o.Overload.MemoryLowPercent, 5, o.Overload.MemoryHighPercent - 1);
         Range(nameof(o.SendQueueCapacity), o.SendQueueCapacity, 1, 1_000_000);
         Range(nameof(o.MaxConsecutiveErrors), o.MaxConsecutiveErrors, 1, 1000);
+        Range(nameof(o.MaxRequestsInFlight), o.MaxRequestsInFlight, 1, 10_000);
         Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);
         Range("Auth:MaxPendingFrames", o.Auth.MaxPendingFrames, 1, 1_000_000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
