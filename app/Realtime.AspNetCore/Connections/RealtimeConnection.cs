@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.AspNetCore.Connections;
@@ -10,39 +9,48 @@ public sealed record ConnectionSettings(int MaxMessageBytes, int SendQueueCapaci
 
 /// <summary>
 /// One WebSocket: a receive loop that reassembles text frames (bounded in size) and hands them to
-/// the frame handler, and a send loop fed by a bounded queue, since a WebSocket allows one send
-/// and one receive at a time. Anyone may queue a frame or ask for a close; only the send loop
-/// writes to the socket. A receiver whose queue is full is closed with 1013 instead of growing memory.
+/// the frame handler, and a bounded send queue, since a WebSocket allows one send and one receive at
+/// a time. Anyone may queue a frame or ask for a close; only the sender writes to the socket. The
+/// sender runs on the thread pool only while frames wait (an idle connection holds no parked loop),
+/// and writes the frames it finds waiting with one flush, so a busy socket costs one transport write
+/// per batch instead of one per frame; a lone frame goes out at once. A receiver whose queue is
+/// full is closed with 1013 instead of growing memory.
 /// </summary>
-public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
+public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWorkItem, IDisposable
 {
     private const int InitialReceiveBuffer = 4 * 1024;
 
+    /// <summary>Most frames and bytes written before a flush: a long backlog still reaches the wire in steady pieces.</summary>
+    private const int MaxBatchFrames = 64;
+    private const int MaxBatchBytes = 64 * 1024;
+
     private readonly WebSocket _socket;
+    private readonly IFrameBatching? _batching;
     private readonly ConnectionSettings _settings;
     private readonly TimeProvider _time;
-    private readonly Channel<ReadOnlyMemory<byte>> _queue;
     private readonly CancellationTokenSource _closeTimeout = new();
+    private readonly Lock _gate = new();
+    private Queue<ReadOnlyMemory<byte>>? _frames;
+    private bool _sending;
+    private bool _completed;
+    private bool _closeSent;
+    private TaskCompletionSource? _room;
+    private TaskCompletionSource? _sent;
     private long _lastReceived;
     private long _queuedBytes;
     private int _closeRequested;
-    private volatile bool _discardQueue;
     private WebSocketCloseStatus _closeStatus = CloseCodes.Normal;
     private string _closeReason = "";
 
-    public RealtimeConnection(string id, WebSocket socket, ConnectionSettings settings, TimeProvider time)
+    /// <param name="batching">The socket's stream, when it can hold writes back for one flush; without it each frame is flushed.</param>
+    public RealtimeConnection(string id, WebSocket socket, ConnectionSettings settings, TimeProvider time, IFrameBatching? batching = null)
     {
         Id = id;
         _socket = socket;
+        _batching = batching;
         _settings = settings;
         _time = time;
         _lastReceived = time.GetTimestamp();
-        _queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(settings.SendQueueCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait, // never used to wait: TryWrite fails instead
-        });
     }
 
     public string Id { get; }
@@ -97,43 +105,82 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
     /// </summary>
     public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
-        if (TryQueue(frame))
+        var deadline = _time.GetTimestamp() + (long)(_settings.CloseTimeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
         {
-            return true;
-        }
+            Task room;
+            lock (_gate)
+            {
+                if (_completed)
+                {
+                    return false;
+                }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.CloseTimeout);
-        try
-        {
-            await _queue.Writer.WriteAsync(frame, timeout.Token).ConfigureAwait(false);
-            Interlocked.Add(ref _queuedBytes, frame.Length);
+                if (Enqueue(frame, out var start))
+                {
+                    if (start)
+                    {
+                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                    }
 
-            return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return TrySend(frame);
-        }
-        catch (ChannelClosedException)
-        {
-            return false;
+                    return true;
+                }
+
+                _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room = _room.Task;
+            }
+
+            var left = TimeSpan.FromSeconds((double)(deadline - _time.GetTimestamp()) / _time.TimestampFrequency);
+            try
+            {
+                await room.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return TrySend(frame);
+            }
         }
     }
 
     /// <summary>
-    /// Queues a frame and counts its bytes: one addition per frame on the fan-out path. The send loop
-    /// may take the frame before it is counted, so the count can dip below zero for a moment; only
-    /// the memory guard reads it, to rank backlogs of many kilobytes.
+    /// Queues a frame and counts its bytes: one addition per frame on the fan-out path. The sender may
+    /// take the frame before it is counted, so the count can dip below zero for a moment; only the
+    /// memory guard reads it, to rank backlogs of many kilobytes.
     /// </summary>
     private bool TryQueue(ReadOnlyMemory<byte> frame)
     {
-        if (!_queue.Writer.TryWrite(frame))
+        bool start;
+        lock (_gate)
         {
+            if (_completed || !Enqueue(frame, out start))
+            {
+                return false;
+            }
+        }
+
+        if (start)
+        {
+            // The sender runs on the pool, never inline: a fan-out to thousands must not write to each socket itself.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Under the gate: adds the frame if there is room; <paramref name="startSender"/> when no sender is running.</summary>
+    private bool Enqueue(ReadOnlyMemory<byte> frame, out bool startSender)
+    {
+        var frames = _frames ??= new Queue<ReadOnlyMemory<byte>>(4);
+        if (frames.Count >= _settings.SendQueueCapacity)
+        {
+            startSender = false;
             return false;
         }
 
+        frames.Enqueue(frame);
         Interlocked.Add(ref _queuedBytes, frame.Length);
+        startSender = !_sending;
+        _sending = true;
         return true;
     }
 
@@ -166,8 +213,37 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
 
         _closeStatus = status;
         _closeReason = reason;
-        _discardQueue = discardQueue;
-        _queue.Writer.TryComplete();
+        bool start;
+        lock (_gate)
+        {
+            _completed = true;
+            _sent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_closeSent)
+            {
+                _sent.TrySetResult(); // the sender has already given up on a broken socket
+            }
+            if (discardQueue && _frames is { Count: > 0 } frames)
+            {
+                foreach (var frame in frames)
+                {
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
+                }
+
+                frames.Clear();
+            }
+
+            // The sender says goodbye after the frames it has (none when discarded).
+            start = !_sending;
+            _sending = true;
+            _room?.TrySetResult();
+            _room = null;
+        }
+
+        if (start)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
         try
         {
             // A peer that neither reads nor answers the close is cut off after the timeout.
@@ -182,7 +258,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
     }
 
     /// <summary>
-    /// Runs both loops until the connection ends. Nothing here follows the host's stopping token: the
+    /// Runs the receive loop until the connection ends, then waits for the sender's goodbye. Nothing here follows the host's stopping token: the
     /// host fires it before the drain runs, and a read or write tied to it would cut every client that
     /// talks during the drain instead of letting the drain say goodbye. A connection ends when the
     /// peer leaves, when it is closed (drain included), or when its close timeout aborts it.
@@ -190,7 +266,6 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
     public async Task RunAsync(IFrameHandler handler)
     {
         using var abortOnTimeout = _closeTimeout.Token.Register(static s => ((WebSocket)s!).Abort(), _socket);
-        var sending = SendLoopAsync();
         try
         {
             await ReceiveLoopAsync(handler, _closeTimeout.Token).ConfigureAwait(false);
@@ -202,7 +277,13 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
         finally
         {
             Close(CloseCodes.Normal, "", discardQueue: true);
-            await sending.ConfigureAwait(false);
+            Task sent;
+            lock (_gate)
+            {
+                sent = _sent!.Task;
+            }
+
+            await sent.ConfigureAwait(false);
             await handler.ClosedAsync().ConfigureAwait(false);
         }
     }
@@ -280,25 +361,63 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
         return larger;
     }
 
-    private async Task SendLoopAsync()
+    void IThreadPoolWorkItem.Execute() => _ = SendQueuedAsync();
+
+    /// <summary>
+    /// Writes what is queued, then returns: started when the first frame of an empty queue (or a
+    /// close) arrives, so an idle connection has no sender waiting. Frames found waiting behind the
+    /// one in hand are written without a flush; the last of them flushes them all.
+    /// </summary>
+    private async Task SendQueuedAsync()
     {
+        var batched = 0;
+        var batchedBytes = 0;
         try
         {
-            var reader = _queue.Reader;
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                while (!_discardQueue && reader.TryRead(out var frame))
+                ReadOnlyMemory<byte> frame;
+                bool more;
+                lock (_gate)
                 {
-                    Interlocked.Add(ref _queuedBytes, -frame.Length);
-                    // No token: it would register and unregister a callback on every send. A send stuck
-                    // on a reader that never reads ends when the close timeout aborts the socket.
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                    if (_frames is not { Count: > 0 } frames)
+                    {
+                        if (!_completed || _closeSent)
+                        {
+                            _sending = false;
+                            return;
+                        }
+
+                        _closeSent = true;
+                        break; // closing, and everything to send before the close is sent
+                    }
+
+                    frame = frames.Dequeue();
+                    batched++;
+                    batchedBytes += frame.Length;
+                    more = frames.Count > 0 && batched < MaxBatchFrames && batchedBytes < MaxBatchBytes;
+                    _room?.TrySetResult();
+                    _room = null;
                 }
 
-                if (_discardQueue)
+                Interlocked.Add(ref _queuedBytes, -frame.Length);
+                if (_batching is not null)
                 {
-                    break;
+                    _batching.DeferFlush = more;
                 }
+
+                // No token: it would register and unregister a callback on every send. A send stuck
+                // on a reader that never reads ends when the close timeout aborts the socket.
+                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                if (!more)
+                {
+                    batched = batchedBytes = 0;
+                }
+            }
+
+            if (_batching is not null)
+            {
+                _batching.DeferFlush = false;
             }
 
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -308,7 +427,17 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IDisposable
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The socket is gone; the receive loop ends with it.
+            // The socket is gone; the receive loop ends with it, and nothing more is sent.
+            lock (_gate)
+            {
+                _completed = _closeSent = true;
+                _frames?.Clear();
+            }
+        }
+
+        lock (_gate)
+        {
+            _sent?.TrySetResult();
         }
     }
 }

@@ -21,9 +21,10 @@ public sealed class WebSocketSessions(
     /// <summary>
     /// Runs the session of an admitted upgrade; its connection slot is given back when it ends. With
     /// <paramref name="awaitsAuthFrame"/> the identity is read from the first frame first: a refusal
-    /// closes with 1008 before anything else is said.
+    /// closes with 1008 before anything else is said. With <paramref name="batching"/> (the socket's
+    /// stream, when it can hold writes back) frames waiting together go out in one flush.
     /// </summary>
-    public async Task RunAsync(WebSocket socket, Identity.Identity? identity, bool awaitsAuthFrame = false)
+    public async Task RunAsync(WebSocket socket, Identity.Identity? identity, bool awaitsAuthFrame = false, IFrameBatching? batching = null)
     {
         if (awaitsAuthFrame)
         {
@@ -56,7 +57,8 @@ public sealed class WebSocketSessions(
             Guid.NewGuid().ToString("N"),
             socket,
             new ConnectionSettings(_options.MaxMessageBytes, _options.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5)),
-            time)
+            time,
+            batching)
         {
             User = identity?.User,
             TokenExpiresAt = identity?.ExpiresAt,

@@ -54,12 +54,13 @@ public sealed class WebSocketHandshakeMiddleware(
         connection.Features.Get<IDecrementConcurrentConnectionCountFeature>()?.ReleaseConnection();
 
         WebSocket socket;
+        var stream = new DuplexPipeStream(connection.Transport);
         try
         {
             await HandshakeResponses.SwitchingProtocolsAsync(connection.Transport.Output, head).ConfigureAwait(false);
             // Protocol-level pings off: the app's own ping is visible to clients and sized to the ALB.
             socket = WebSocket.CreateFromStream(
-                new DuplexPipeStream(connection.Transport),
+                stream,
                 new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         }
         catch
@@ -75,7 +76,7 @@ public sealed class WebSocketHandshakeMiddleware(
 
         using (socket)
         {
-            await sessions.RunAsync(socket, admitted.Identity, admitted.AwaitsAuthFrame).ConfigureAwait(false);
+            await sessions.RunAsync(socket, admitted.Identity, admitted.AwaitsAuthFrame, batching: stream).ConfigureAwait(false);
             if (socket.State == WebSocketState.Aborted)
             {
                 // Cut off (a peer that neither read nor closed): do not wait to flush what is left.
