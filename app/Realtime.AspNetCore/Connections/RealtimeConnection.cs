@@ -246,7 +246,9 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
 
         try
         {
-            // A peer that neither reads nor answers the close is cut off after the timeout.
+            // A peer that neither reads nor answers the close is cut off after the timeout. Registered
+            // only now: an idle connection carries no registration.
+            _closeTimeout.Token.Register(static s => ((WebSocket)s!).Abort(), _socket);
             _closeTimeout.CancelAfter(_settings.CloseTimeout);
         }
         catch (ObjectDisposedException)
@@ -265,7 +267,6 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     /// </summary>
     public async Task RunAsync(IFrameHandler handler)
     {
-        using var abortOnTimeout = _closeTimeout.Token.Register(static s => ((WebSocket)s!).Abort(), _socket);
         try
         {
             await ReceiveLoopAsync(handler, _closeTimeout.Token).ConfigureAwait(false);

@@ -18,6 +18,18 @@ public sealed class WebSocketSessions(
 {
     private readonly RealtimeOptions _options = options.Value;
 
+    private Action<RealtimeConnection>? _slowConsumerHandler;
+
+    /// <summary>One handler for every connection (a lambda here would be one delegate per connection).</summary>
+    private Action<RealtimeConnection> OnSlowConsumer => _slowConsumerHandler ??= c =>
+    {
+        metrics.SlowConsumerClosed();
+        ConnectionLog.SlowConsumer(logger, c.Id);
+    };
+
+    /// <summary>The same for every connection: one instance, not one each.</summary>
+    private readonly ConnectionSettings _settings = new(options.Value.MaxMessageBytes, options.Value.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5));
+
     /// <summary>
     /// Runs the session of an admitted upgrade; its connection slot is given back when it ends. With
     /// <paramref name="awaitsAuthFrame"/> the identity is read from the first frame first: a refusal
@@ -56,18 +68,14 @@ public sealed class WebSocketSessions(
         using var connection = new RealtimeConnection(
             Guid.NewGuid().ToString("N"),
             socket,
-            new ConnectionSettings(_options.MaxMessageBytes, _options.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5)),
+            _settings,
             time,
             batching)
         {
             User = identity?.User,
             TokenExpiresAt = identity?.ExpiresAt,
         };
-        connection.SlowConsumer += c =>
-        {
-            metrics.SlowConsumerClosed();
-            ConnectionLog.SlowConsumer(logger, c.Id);
-        };
+        connection.SlowConsumer += OnSlowConsumer;
 
         connections.Add(connection);
         ConnectionLog.Opened(logger, connection.Id);
