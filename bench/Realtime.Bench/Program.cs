@@ -4,9 +4,11 @@ using Realtime.Bench.Scenarios;
 using Realtime.Bench.Servers;
 
 // The benchmark (DESIGN §8): ours, ASP.NET Core SignalR and Socket.IO, each as two nodes on one
-// redis-server, on loopback, kinds interleaved step by step so machine noise hits all alike.
+// redis-server, on loopback, kinds interleaved step by step so machine noise hits all alike, every
+// scenario run --repeat times (interleaved) and reported as the median with its range. The servers
+// run on --server-cpus (taskset); bench/run.sh starts this generator on the other CPUs.
 //   bench/run.sh [--smoke]        (builds what it needs, then runs this)
-//   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll run [--smoke] [--servers realtime,signalr,socketio] [--out DIR]
+//   dotnet bench/Realtime.Bench/bin/Release/net10.0/Realtime.Bench.dll run [--smoke] [--servers realtime,signalr,socketio] [--only S1,…] [--repeat N] [--server-cpus 0] [--out DIR]
 if (args is ["report", var directory])
 {
     Report.Rewrite(directory);
@@ -15,7 +17,7 @@ if (args is ["report", var directory])
 
 if (args.Length == 0 || args[0] != "run")
 {
-    Console.Error.WriteLine("usage: Realtime.Bench run [--smoke] [--servers realtime,signalr,socketio] [--only S1,S2,S3,S4] [--repeat N] [--out DIR]");
+    Console.Error.WriteLine("usage: Realtime.Bench run [--smoke] [--servers realtime,signalr,socketio] [--only S1,S2,S3,S4,S5,S6] [--repeat N] [--server-cpus LIST] [--out DIR]");
     return 2;
 }
 
@@ -24,51 +26,71 @@ var root = FindRoot();
 var selected = Option("--servers")?.Split(',') ?? ServerKind.All.Select(k => k.Name).ToArray();
 var kinds = ServerKind.All.Where(k => selected.Contains(k.Name)).ToList();
 var output = Option("--out") ?? Path.Combine(root, "bench", "results", smoke ? "smoke" : "full");
-var only = Option("--only")?.Split(',') ?? ["S1", "S2", "S3", "S4"];
+var only = Option("--only")?.Split(',') ?? ["S1", "S2", "S3", "S4", "S5", "S6"];
 var repeat = int.Parse(Option("--repeat") ?? (smoke ? "1" : "3"), CultureInfo.InvariantCulture);
+var pinning = new CpuPinning(Option("--server-cpus"));
 
-var s1Rates = smoke ? new[] { 10, 50 } : [10, 20, 50, 100, 200, 500, 1000, 2000];
+var s1Rates = smoke ? new[] { 10, 50 } : [10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 var s1Subscribers = smoke ? 100 : 1000;
 var stepDuration = TimeSpan.FromSeconds(smoke ? 2 : 10);
 var s2Connections = smoke ? 200 : 2000;
 var s3Connections = smoke ? 500 : 5000;
 var s4Rates = smoke ? new[] { 500, 1000 } : [1000, 2000, 5000, 10000, 15000, 20000];
 var s4Channels = smoke ? 1000 : 10_000;
+var s5Connections = smoke ? 2000 : 20_000;
+var s6Rates = smoke ? new[] { 1000, 5000 } : [1000, 2000, 5000, 10_000, 20_000];
 var results = new List<StepResult>();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-Console.Error.WriteLine($"benchmark ({(smoke ? "smoke" : "full")} scale): {string.Join(", ", kinds.Select(k => k.Name))}");
+Console.Error.WriteLine($"benchmark ({(smoke ? "smoke" : "full")} scale, {repeat} run(s), servers on CPUs {pinning.ServerCpus ?? "any"}, generator on CPUs {GeneratorCpus()}): {string.Join(", ", kinds.Select(k => k.Name))}");
 var clusters = new List<ServerCluster>();
 try
 {
     foreach (var kind in kinds)
     {
-        clusters.Add(await ServerCluster.StartAsync(kind, root));
+        clusters.Add(await ServerCluster.StartAsync(kind, root, pinning));
     }
 
-    // S1: rising rates; a kind stops once a step fails (loss, or p99 above 50 ms).
-    var stopped = new HashSet<string>();
-    for (var step = 0; step < s1Rates.Length && only.Contains("S1"); step++)
+    for (var run = 0; run < repeat; run++)
     {
-        foreach (var cluster in Rotate(clusters, step).Where(c => !stopped.Contains(c.Kind.Name)))
+        // S1: rising rates; a kind's ramp stops once a step is no longer carried (loss, or p99 of a
+        // second or more); the report gives the highest step within 50 ms and the highest carried.
+        var stopped = new HashSet<string>();
+        for (var step = 0; step < s1Rates.Length && only.Contains("S1"); step++)
         {
-            var result = await Scenarios.FanOutAsync(cluster, s1Subscribers, s1Rates[step], stepDuration, cancel.Token);
-            Print(result);
-            results.Add(result);
-            if (!result.Sustained)
+            foreach (var cluster in Rotate(clusters, step + run).Where(c => !stopped.Contains(c.Kind.Name)))
             {
-                stopped.Add(cluster.Kind.Name);
+                var result = await Scenarios.FanOutAsync(cluster, s1Subscribers, s1Rates[step], stepDuration, cancel.Token) with { Run = run };
+                Print(result);
+                results.Add(result);
+                if (!result.Carried)
+                {
+                    stopped.Add(cluster.Kind.Name);
+                }
             }
         }
-    }
 
-    // S2 tails are noisy: every kind runs it `repeat` times, interleaved; the report shows each run and the median.
-    for (var run = 0; run < repeat && only.Contains("S2"); run++)
-    {
-        foreach (var cluster in Rotate(clusters, run))
+        // S6: one publisher connection at rising rates; a kind stops once it no longer keeps up.
+        stopped.Clear();
+        for (var step = 0; step < s6Rates.Length && only.Contains("S6"); step++)
         {
-            var result = await Scenarios.RoomsAsync(cluster, s2Connections, 10, stepDuration, cancel.Token);
+            foreach (var cluster in Rotate(clusters, step + run).Where(c => !stopped.Contains(c.Kind.Name)))
+            {
+                var result = await Scenarios.BusyPublisherAsync(cluster, s6Rates[step], stepDuration, cancel.Token) with { Run = run };
+                Print(result);
+                results.Add(result);
+                if (!result.KeptUp)
+                {
+                    stopped.Add(cluster.Kind.Name);
+                }
+            }
+        }
+
+        // S2, the kinds in turn.
+        foreach (var cluster in Rotate(clusters, run).Where(_ => only.Contains("S2")))
+        {
+            var result = await Scenarios.RoomsAsync(cluster, s2Connections, 10, stepDuration, cancel.Token) with { Run = run };
             Print(result);
             results.Add(result);
         }
@@ -92,7 +114,7 @@ if (only.Contains("S4") && kinds.Contains(ServerKind.Realtime))
     {
         foreach (var kind in new[] { ServerKind.Realtime, ServerKind.RealtimeOnCluster })
         {
-            var cluster = await ServerCluster.StartAsync(kind, root);
+            var cluster = await ServerCluster.StartAsync(kind, root, pinning);
             backplanes.Add(cluster);
             loads.Add(await ManyChannelsLoad.OpenAsync(cluster, s4Channels, channelsPerConnection: 5, publishers: 50, cancel.Token));
         }
@@ -126,17 +148,29 @@ if (only.Contains("S4") && kinds.Contains(ServerKind.Realtime))
     }
 }
 
-// S3 on fresh clusters: memory that earlier scenarios grew must not count.
-foreach (var kind in kinds.Where(_ => only.Contains("S3")))
+// S3 and S5 on fresh clusters, each run: memory that earlier scenarios grew must not count.
+for (var run = 0; run < repeat; run++)
 {
-    await using var cluster = await ServerCluster.StartAsync(kind, root);
-    var result = await Scenarios.IdleAsync(cluster, s3Connections, TimeSpan.FromSeconds(smoke ? 3 : 10), cancel.Token);
-    Print(result);
-    results.Add(result);
+    foreach (var kind in Rotate(kinds, run).Where(_ => only.Contains("S3")))
+    {
+        await using var cluster = await ServerCluster.StartAsync(kind, root, pinning);
+        var result = await Scenarios.IdleAsync(cluster, s3Connections, TimeSpan.FromSeconds(smoke ? 3 : 10), cancel.Token) with { Run = run };
+        Print(result);
+        results.Add(result);
+    }
+
+    foreach (var kind in Rotate(kinds, run).Where(_ => only.Contains("S5")))
+    {
+        // Room for every connection: ours derives its limit from the open-file limit, at most 20,000.
+        await using var cluster = await ServerCluster.StartAsync(kind, root, pinning, new Dictionary<string, string> { ["Realtime__MaxConnections"] = $"{s5Connections + 1000}" });
+        var result = await Scenarios.ManyConnectionsAsync(cluster, s5Connections, TimeSpan.FromSeconds(smoke ? 5 : 20), cancel.Token) with { Run = run };
+        Print(result);
+        results.Add(result);
+    }
 }
 
 var header = string.Create(CultureInfo.InvariantCulture,
-    $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(smoke ? "smoke" : "full")} scale, {Environment.ProcessorCount} cores, .NET {Environment.Version}.");
+    $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(smoke ? "smoke" : "full")} scale, {repeat} interleaved run(s), servers on CPUs {pinning.ServerCpus ?? "any"}, generator on CPUs {GeneratorCpus()}, .NET {Environment.Version}.");
 Report.Write(output, header, results);
 Console.WriteLine(Report.Markdown(header, results));
 Console.Error.WriteLine($"results: {output}/results.md, results.json, s1-latency.svg");
@@ -145,7 +179,14 @@ return 0;
 static IEnumerable<T> Rotate<T>(IReadOnlyList<T> items, int by) => items.Skip(by % items.Count).Concat(items.Take(by % items.Count));
 
 static void Print(StepResult r) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"  {r.Scenario} {r.Server,-9} {r.OfferedMessagesPerSecond,7:F0} msg/s  {r.DeliveriesPerSecond,10:N0} deliveries/s  loss {r.Loss,7:P2}  p50 {r.P50,8:F1}  p99 {r.P99,8:F1} ms  server CPU {r.ServerCpuPercent:F0} %  redis CPU {string.Join("/", (r.RedisCpuPercents ?? []).Select(c => c.ToString("F0", CultureInfo.InvariantCulture)))} %  rss/conn {r.RssPerConnectionKb:F1} KB"));
+    $"  {r.Scenario} {r.Server,-9} {r.OfferedMessagesPerSecond,7:F0} msg/s  {r.DeliveriesPerSecond,10:N0} deliveries/s  loss {r.Loss,7:P2}  p50 {r.P50,8:F1}  p99 {r.P99,8:F1} ms  server CPU {r.ServerCpuPercent:F0} %  redis CPU {string.Join("/", (r.RedisCpuPercents ?? []).Select(c => c.ToString("F0", CultureInfo.InvariantCulture)))} %  rss/conn {r.RssPerConnectionKb:F1} KB  CPU/1k {r.CpuMsPerThousand:F1} ms{(double.IsNaN(r.RssMb) ? "" : $"  rss {r.RssMb:F0} MB  connects/s {r.ConnectsPerSecond:F0}")}"));
+
+// The CPUs this process may run on (bench/run.sh pins it), as taskset prints them.
+static string GeneratorCpus()
+{
+    var allowed = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+    return allowed?.Split(':', 2)[1].Trim() ?? "any";
+}
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 

@@ -23,9 +23,19 @@ public abstract class BenchConnection : IAsyncDisposable
     /// <summary>Called with the sender's timestamp (Stopwatch ticks) of every message delivered to this connection.</summary>
     public Action<long>? OnMessage { get; set; }
 
-    public async Task ConnectAsync(Uri server, CancellationToken cancellationToken)
+    /// <param name="invoker">Opens the TCP connection (one bound to a chosen source address); the default otherwise.</param>
+    public async Task ConnectAsync(Uri server, CancellationToken cancellationToken, HttpMessageInvoker? invoker = null)
     {
-        await _socket.ConnectAsync(new UriBuilder(Endpoint(server)) { Scheme = "ws" }.Uri, cancellationToken).ConfigureAwait(false);
+        var uri = new UriBuilder(Endpoint(server)) { Scheme = "ws" }.Uri;
+        if (invoker is null)
+        {
+            await _socket.ConnectAsync(uri, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _socket.ConnectAsync(uri, invoker, cancellationToken).ConfigureAwait(false);
+        }
+
         _receiving = Task.Run(() => ReceiveLoopAsync(cancellationToken), CancellationToken.None);
         await HandshakeAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -23,7 +23,8 @@ public static class Report
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "results.json"), JsonSerializer.Serialize(results, Json));
         File.WriteAllText(Path.Combine(directory, "results.md"), Markdown(header, results));
-        File.WriteAllText(Path.Combine(directory, "s1-latency.svg"), Chart(results.Where(r => r.Scenario == "S1").ToList()));
+        // The first run's ramp: runs measure the same rates, and one line per server reads best.
+        File.WriteAllText(Path.Combine(directory, "s1-latency.svg"), Chart(results.Where(r => r.Scenario == "S1" && r.Run == 0).ToList()));
     }
 
     public static string Markdown(string header, IReadOnlyList<StepResult> results)
@@ -32,38 +33,24 @@ public static class Report
         string F(double value, string format = "F1") => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
 
         md.AppendLine("### S1 fan-out").AppendLine()
-          .AppendLine("| server | subscribers | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | generator CPU % |")
-          .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+          .AppendLine("| run | server | subscribers | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | CPU ms per 1,000 deliveries | generator CPU % |")
+          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.Where(r => r.Scenario == "S1"))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.GeneratorCpuPercent, "F0")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} | {F(r.GeneratorCpuPercent, "F0")} |");
         }
 
-        md.AppendLine().AppendLine("S1 best sustained (zero loss, p99 ≤ 50 ms):").AppendLine();
-        foreach (var group in results.Where(r => r.Scenario == "S1").GroupBy(r => r.Server))
-        {
-            var best = group.Where(r => r.Sustained).MaxBy(r => r.DeliveriesPerSecond);
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {group.Key}: {(best is null ? "none" : $"{best.DeliveriesPerSecond:N0} deliveries/s at {best.OfferedMessagesPerSecond:F0} msg/s")}");
-        }
+        md.Append(Medians.S1(results));
 
         md.AppendLine().AppendLine("### S2 rooms").AppendLine()
-          .AppendLine("| server | connections | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | generator CPU % |")
-          .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+          .AppendLine("| run | server | connections | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | CPU ms per 1,000 deliveries | generator CPU % |")
+          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.Where(r => r.Scenario == "S2"))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.GeneratorCpuPercent, "F0")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} | {F(r.GeneratorCpuPercent, "F0")} |");
         }
 
-        var s2 = results.Where(r => r.Scenario == "S2").GroupBy(r => r.Server).ToList();
-        if (s2.Any(g => g.Count() > 1))
-        {
-            md.AppendLine().AppendLine("S2 medians over the runs:").AppendLine();
-            foreach (var group in s2)
-            {
-                var p99 = group.Select(r => r.P99).Order().ToList();
-                md.AppendLine(CultureInfo.InvariantCulture, $"- {group.Key}: p99 median {p99[p99.Count / 2]:F1} ms (runs: {string.Join(", ", group.Select(r => r.P99.ToString("F1", CultureInfo.InvariantCulture)))}), loss {group.Max(r => r.Loss):P2} at most");
-            }
-        }
+        md.Append(Medians.S2(results));
 
         var s4 = results.Where(r => r.Scenario == "S4").ToList();
         if (s4.Count > 0)
@@ -88,11 +75,41 @@ public static class Report
         }
 
         md.AppendLine().AppendLine("### S3 idle").AppendLine()
-          .AppendLine("| server | idle connections on one node | server RSS per connection (KB) |")
-          .AppendLine("|---|---:|---:|");
+          .AppendLine("| run | server | idle connections on one node | server RSS per connection (KB) |")
+          .AppendLine("|---:|---|---:|---:|");
         foreach (var r in results.Where(r => r.Scenario == "S3"))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Server} | {r.Connections} | {F(r.RssPerConnectionKb)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections} | {F(r.RssPerConnectionKb)} |");
+        }
+
+        md.Append(Medians.S3(results));
+
+        var s6 = results.Where(r => r.Scenario == "S6").ToList();
+        if (s6.Count > 0)
+        {
+            md.AppendLine().AppendLine("### S6 one busy publisher").AppendLine()
+              .AppendLine("| run | server | asked msg/s | sent msg/s | delivered/s | loss | p50 ms | p99 ms | max ms | nodes CPU % | redis CPU % | CPU ms per 1,000 deliveries |")
+              .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in s6)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {F(r.TargetRate, "F0")} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P99)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} |");
+            }
+
+            md.Append(Medians.S6(results));
+        }
+
+        var s5 = results.Where(r => r.Scenario == "S5").ToList();
+        if (s5.Count > 0)
+        {
+            md.AppendLine().AppendLine("### S5 many connections on one node").AppendLine()
+              .AppendLine("| run | server | connections | connects/s | node RSS MB | RSS per connection KB | deliveries/s | loss | p50 ms | p99 ms | max ms | node CPU % | CPU ms per 1,000 deliveries |")
+              .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in s5)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections:N0} | {F(r.ConnectsPerSecond, "F0")} | {F(r.RssMb, "F0")} | {F(r.RssPerConnectionKb)} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P99)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} |");
+            }
+
+            md.Append(Medians.S5(results));
         }
 
         return md.ToString();

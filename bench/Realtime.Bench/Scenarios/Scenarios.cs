@@ -32,6 +32,31 @@ public static class Scenarios
         }
     }
 
+    /// <summary>
+    /// S6 one busy publisher: a single connection on node 1 publishes at <paramref name="rate"/> into
+    /// one channel read by a subscriber on node 2. What bounds it is how many publishes one
+    /// connection can have on their way to Redis, not fan-out.
+    /// </summary>
+    public static async Task<StepResult> BusyPublisherAsync(ServerCluster cluster, int rate, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var channel = $"s6-{Guid.NewGuid():N}";
+        var latency = new Latency();
+        var nodes = cluster.Nodes.Select(n => n.Url).ToList();
+        var receivers = await Clients.ConnectAsync(cluster.Kind, [nodes[^1]], 1, _ => channel, latency, cancellationToken).ConfigureAwait(false);
+        var publisher = cluster.Kind.Client();
+        await publisher.ConnectAsync(nodes[0], cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WarmUpAsync(publisher, channel, latency, 1, cancellationToken).ConfigureAwait(false);
+            return await MeasureAsync(cluster, "S6", 1, rate, latency, 1, duration, async (n, sent) =>
+                await publisher.PublishAsync(channel, sent, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await Clients.CloseAsync([publisher, .. receivers]).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>S2 rooms: rooms of ten over both nodes; every connection publishes once a second into its room.</summary>
     public static async Task<StepResult> RoomsAsync(ServerCluster cluster, int connections, int roomSize, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -72,6 +97,43 @@ public static class Scenarios
         finally
         {
             await Clients.CloseAsync(idle).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// S5 many connections on one node: <paramref name="connections"/> subscribers of one channel,
+    /// opened from several source addresses; how fast they open, the node's memory with all of them,
+    /// and a fan-out of one message a second to every one of them.
+    /// </summary>
+    public static async Task<StepResult> ManyConnectionsAsync(ServerCluster cluster, int connections, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var node = cluster.Nodes[0];
+        var channel = $"s5-{Guid.NewGuid():N}";
+        var latency = new Latency();
+        await Task.Delay(2000, cancellationToken).ConfigureAwait(false);
+        var before = ProcessStats.RssBytes(node.Process.Id);
+        var connecting = Stopwatch.StartNew();
+        var subscribers = await Clients.ConnectAsync(cluster.Kind, [node.Url], connections, _ => channel, latency, cancellationToken, sourceAddresses: 4).ConfigureAwait(false);
+        var connectsPerSecond = connections / connecting.Elapsed.TotalSeconds;
+        var publisher = cluster.Kind.Client();
+        await publisher.ConnectAsync(node.Url, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WarmUpAsync(publisher, channel, latency, connections, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(3000, cancellationToken).ConfigureAwait(false);
+            var rss = ProcessStats.RssBytes(node.Process.Id);
+            var result = await MeasureAsync(cluster, "S5", connections, 1, latency, connections, duration, async (n, sent) =>
+                await publisher.PublishAsync(channel, sent, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return result with
+            {
+                ConnectsPerSecond = connectsPerSecond,
+                RssMb = rss / 1024.0 / 1024,
+                RssPerConnectionKb = (rss - before) / 1024.0 / connections,
+            };
+        }
+        finally
+        {
+            await Clients.CloseAsync([publisher, .. subscribers]).ConfigureAwait(false);
         }
     }
 
@@ -154,6 +216,6 @@ public static class Scenarios
         var redisCpu = redisCpus.Sum();
         return new StepResult(scenario, cluster.Kind.Name, connections, total / sendingTook.TotalSeconds, expected, Math.Min(latency.Count, expected),
             latency.Count / Math.Max(elapsed, duration.TotalSeconds), latency.Percentile(50), latency.Percentile(90), latency.Percentile(99),
-            latency.Percentile(99.9), latency.Max, serverCpu, redisCpu, generator / elapsed * 100, 0, redisCpus);
+            latency.Percentile(99.9), latency.Max, serverCpu, redisCpu, generator / elapsed * 100, 0, redisCpus) { TargetRate = rate };
     }
 }

@@ -17,7 +17,13 @@ public sealed class ServerCluster : IAsyncDisposable
     private readonly List<ChildProcess> _processes = [];
     private LocalRedisCluster? _redisCluster;
 
-    private ServerCluster(ServerKind kind) => Kind = kind;
+    private readonly CpuPinning _pinning;
+
+    private ServerCluster(ServerKind kind, CpuPinning pinning)
+    {
+        Kind = kind;
+        _pinning = pinning;
+    }
 
     public ServerKind Kind { get; }
 
@@ -26,9 +32,9 @@ public sealed class ServerCluster : IAsyncDisposable
     /// <summary>The Redis processes: one standalone server, or each primary of the cluster.</summary>
     public IReadOnlyList<int> RedisProcessIds { get; private set; } = [];
 
-    public static async Task<ServerCluster> StartAsync(ServerKind kind, string root)
+    public static async Task<ServerCluster> StartAsync(ServerKind kind, string root, CpuPinning pinning, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var cluster = new ServerCluster(kind);
+        var cluster = new ServerCluster(kind, pinning);
         string redis;
         if (kind.RedisCluster)
         {
@@ -37,6 +43,10 @@ public sealed class ServerCluster : IAsyncDisposable
             await cluster._redisCluster.StartAsync().ConfigureAwait(false);
             redis = cluster._redisCluster.ConnectionString;
             cluster.RedisProcessIds = [.. cluster._redisCluster.Processes.Select(p => p.ProcessId)];
+            foreach (var id in cluster.RedisProcessIds)
+            {
+                pinning.Apply(id);
+            }
         }
         else
         {
@@ -50,6 +60,11 @@ public sealed class ServerCluster : IAsyncDisposable
         {
             var port = FreePort.Next();
             var (file, args, environment) = kind.Node(root, port, redis);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                environment[key] = value;
+            }
+
             var process = cluster.Start(file, args, environment);
             cluster.Nodes.Add((new Uri($"http://127.0.0.1:{port}/"), process));
         }
@@ -67,7 +82,8 @@ public sealed class ServerCluster : IAsyncDisposable
 
     private ChildProcess Start(string file, string[] args, Dictionary<string, string> environment)
     {
-        var process = ChildProcess.Start(file, args, environment.ToDictionary(e => e.Key, e => (string?)e.Value));
+        var (command, arguments) = _pinning.Wrap(file, args);
+        var process = ChildProcess.Start(command, arguments, environment.ToDictionary(e => e.Key, e => (string?)e.Value));
         _processes.Add(process);
         return process;
     }
