@@ -90,21 +90,31 @@ public sealed class RequestDispatcher(
         }
     }
 
-    /// <summary>Answers a publish that has finished; the pipeline calls this in request order.</summary>
+    /// <summary>
+    /// Answers a publish that has finished; the pipeline calls this in request order, on whichever
+    /// thread completed it, so nothing may escape: it would take the process down.
+    /// </summary>
     private void AnswerPublish(ClientSession session, InFlightPublish publish)
     {
-        var offset = publish.Offset;
-        if (offset.IsCompletedSuccessfully)
+        try
         {
-            session.ResetErrors();
-            session.TrySend(ServerFrames.Published(publish.Request.Ref, publish.Request.Channel!, offset.Result));
-        }
-        else if (!offset.IsCanceled)
-        {
-            Fail(session, publish.Request, offset.Exception!.InnerException!);
-        }
+            var offset = publish.Offset;
+            if (offset.IsCompletedSuccessfully)
+            {
+                session.ResetErrors();
+                session.TrySend(ServerFrames.Published(publish.Request.Ref, publish.Request.Channel!, offset.Result));
+            }
+            else if (!offset.IsCanceled)
+            {
+                Fail(session, publish.Request, offset.Exception!.InnerException!);
+            }
 
-        // Cancelled: the connection was cut off, and nobody is left to answer.
+            // Cancelled: the connection was cut off, and nobody is left to answer.
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.Failed(logger, session.Id, e);
+        }
     }
 
     /// <summary>

@@ -8,4 +8,7 @@ namespace Realtime.AspNetCore.Connections;
 public interface IFrameBatching
 {
     bool DeferFlush { get; set; }
+
+    /// <summary>Hands what was written to the transport (the sender's last resort when it stops mid-batch).</summary>
+    Task FlushAsync(CancellationToken cancellationToken);
 }

@@ -34,6 +34,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     private bool _sending;
     private bool _completed;
     private bool _closeSent;
+    private bool _senderDone;
     private TaskCompletionSource? _room;
     private TaskCompletionSource? _sent;
     private long _lastReceived;
@@ -217,11 +218,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
         lock (_gate)
         {
             _completed = true;
-            _sent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_closeSent)
-            {
-                _sent.TrySetResult(); // the sender has already given up on a broken socket
-            }
+            SentLocked();
             if (discardQueue && _frames is { Count: > 0 } frames)
             {
                 foreach (var frame in frames)
@@ -281,7 +278,8 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
             Task sent;
             lock (_gate)
             {
-                sent = _sent!.Task;
+                // Made here too: another thread may have won the close and not made it yet.
+                sent = SentLocked();
             }
 
             await sent.ConfigureAwait(false);
@@ -373,6 +371,8 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     {
         var batched = 0;
         var batchedBytes = 0;
+        var unflushed = false;
+        var broken = false;
         try
         {
             while (true)
@@ -396,7 +396,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
                     frame = frames.Dequeue();
                     batched++;
                     batchedBytes += frame.Length;
-                    more = frames.Count > 0 && batched < MaxBatchFrames && batchedBytes < MaxBatchBytes;
+                    more = _batching is not null && frames.Count > 0 && batched < MaxBatchFrames && batchedBytes < MaxBatchBytes;
                     _room?.TrySetResult();
                     _room = null;
                 }
@@ -409,6 +409,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
 
                 // No token: it would register and unregister a callback on every send. A send stuck
                 // on a reader that never reads ends when the close timeout aborts the socket.
+                unflushed = more;
                 await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                 if (!more)
                 {
@@ -424,21 +425,80 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 await _socket.CloseOutputAsync(_closeStatus, _closeReason, CancellationToken.None).ConfigureAwait(false);
+                unflushed = false;
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception e)
         {
-            // The socket is gone; the receive loop ends with it, and nothing more is sent.
-            lock (_gate)
+            // The socket is gone (or, for anything else, made to be): the receive loop ends with it,
+            // and nothing more is sent. Never left to fail a task nobody awaits, which would leave
+            // the connection waiting for its goodbye for ever.
+            broken = true;
+            if (e is not (WebSocketException or OperationCanceledException or IOException or ObjectDisposedException))
             {
-                _completed = _closeSent = true;
-                _frames?.Clear();
+                _socket.Abort();
             }
         }
 
+        await FlushHeldBackAsync(unflushed).ConfigureAwait(false);
         lock (_gate)
         {
+            if (broken)
+            {
+                // Closing from here on, so a frame offered later is refused quietly, not taken for a slow reader.
+                Interlocked.Exchange(ref _closeRequested, 1);
+                _completed = _closeSent = true;
+                foreach (var frame in _frames ?? [])
+                {
+                    Interlocked.Add(ref _queuedBytes, -frame.Length);
+                }
+
+                _frames?.Clear();
+                _room?.TrySetResult();
+                _room = null;
+            }
+
+            _senderDone = true;
             _sent?.TrySetResult();
+        }
+    }
+
+    /// <summary>Under the gate: completes once the sender has said goodbye, or given up on a broken socket.</summary>
+    private Task SentLocked()
+    {
+        _sent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_senderDone)
+        {
+            _sent.TrySetResult();
+        }
+
+        return _sent.Task;
+    }
+
+    /// <summary>
+    /// The sender stopped after a write it held back (mid-batch, the socket then closed or broke): what
+    /// the WebSocket wrote meanwhile, its own close frame after a protocol error included, still goes out.
+    /// </summary>
+    private async ValueTask FlushHeldBackAsync(bool unflushed)
+    {
+        if (_batching is null)
+        {
+            return;
+        }
+
+        _batching.DeferFlush = false;
+        if (!unflushed || _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            return; // nothing held, or the WebSocket may still write, and a write flushes it
+        }
+
+        try
+        {
+            await _batching.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The transport is gone too.
         }
     }
 }
