@@ -37,7 +37,9 @@ var s2Connections = smoke ? 200 : 2000;
 var s3Connections = smoke ? 500 : 5000;
 var s4Rates = smoke ? new[] { 500, 1000 } : [1000, 2000, 5000, 10000, 15000, 20000];
 var s4Channels = smoke ? 1000 : 10_000;
-var s5Connections = smoke ? 2000 : 20_000;
+// 20,000 when the open-file limit allows (the node needs one per connection plus its reserve of
+// about 1,000; the generator one per connection); otherwise what fits, in thousands.
+var s5Connections = Math.Min(smoke ? 2000 : 20_000, (OpenFileLimit() - 1200) / 1000 * 1000);
 var s6Rates = smoke ? new[] { 1000, 5000 } : [1000, 2000, 5000, 10_000, 20_000];
 var results = new List<StepResult>();
 using var cancel = new CancellationTokenSource();
@@ -62,8 +64,7 @@ try
             foreach (var cluster in Rotate(clusters, step + run).Where(c => !stopped.Contains(c.Kind.Name)))
             {
                 var result = await Scenarios.FanOutAsync(cluster, s1Subscribers, s1Rates[step], stepDuration, cancel.Token) with { Run = run };
-                Print(result);
-                results.Add(result);
+                Keep(result);
                 if (!result.Carried)
                 {
                     stopped.Add(cluster.Kind.Name);
@@ -78,8 +79,7 @@ try
             foreach (var cluster in Rotate(clusters, step + run).Where(c => !stopped.Contains(c.Kind.Name)))
             {
                 var result = await Scenarios.BusyPublisherAsync(cluster, s6Rates[step], stepDuration, cancel.Token) with { Run = run };
-                Print(result);
-                results.Add(result);
+                Keep(result);
                 if (!result.KeptUp)
                 {
                     stopped.Add(cluster.Kind.Name);
@@ -91,8 +91,7 @@ try
         foreach (var cluster in Rotate(clusters, run).Where(_ => only.Contains("S2")))
         {
             var result = await Scenarios.RoomsAsync(cluster, s2Connections, 10, stepDuration, cancel.Token) with { Run = run };
-            Print(result);
-            results.Add(result);
+            Keep(result);
         }
     }
 }
@@ -125,8 +124,7 @@ if (only.Contains("S4") && kinds.Contains(ServerKind.Realtime))
             foreach (var load in Rotate(loads, step).Where(l => !stopped.Contains(l.Server)))
             {
                 var result = await load.StepAsync(s4Rates[step], stepDuration, cancel.Token);
-                Print(result);
-                results.Add(result);
+                Keep(result);
                 if (!result.Carried)
                 {
                     stopped.Add(load.Server);
@@ -153,19 +151,21 @@ for (var run = 0; run < repeat; run++)
 {
     foreach (var kind in Rotate(kinds, run).Where(_ => only.Contains("S3")))
     {
-        await using var cluster = await ServerCluster.StartAsync(kind, root, pinning);
-        var result = await Scenarios.IdleAsync(cluster, s3Connections, TimeSpan.FromSeconds(smoke ? 3 : 10), cancel.Token) with { Run = run };
-        Print(result);
-        results.Add(result);
+        await RecordAsync("S3", kind, async () =>
+        {
+            await using var cluster = await ServerCluster.StartAsync(kind, root, pinning);
+            return await Scenarios.IdleAsync(cluster, s3Connections, TimeSpan.FromSeconds(smoke ? 3 : 10), cancel.Token) with { Run = run };
+        });
     }
 
     foreach (var kind in Rotate(kinds, run).Where(_ => only.Contains("S5")))
     {
-        // Room for every connection: ours derives its limit from the open-file limit, at most 20,000.
-        await using var cluster = await ServerCluster.StartAsync(kind, root, pinning, new Dictionary<string, string> { ["Realtime__MaxConnections"] = $"{s5Connections + 1000}" });
-        var result = await Scenarios.ManyConnectionsAsync(cluster, s5Connections, TimeSpan.FromSeconds(smoke ? 5 : 20), cancel.Token) with { Run = run };
-        Print(result);
-        results.Add(result);
+        await RecordAsync("S5", kind, async () =>
+        {
+            // Room for every connection: ours derives its limit from the open-file limit, at most 20,000.
+            await using var cluster = await ServerCluster.StartAsync(kind, root, pinning, new Dictionary<string, string> { ["Realtime__MaxConnections"] = $"{s5Connections + 50}" });
+            return await Scenarios.ManyConnectionsAsync(cluster, s5Connections, TimeSpan.FromSeconds(smoke ? 5 : 20), cancel.Token) with { Run = run };
+        });
     }
 }
 
@@ -175,6 +175,35 @@ Report.Write(output, header, results);
 Console.WriteLine(Report.Markdown(header, results));
 Console.Error.WriteLine($"results: {output}/results.md, results.json, s1-latency.svg");
 return 0;
+
+// Every measured step is printed and written at once (results.md says "partial" until the end).
+void Keep(StepResult result)
+{
+    Print(result);
+    results.Add(result);
+    Report.Write(output, "(partial: the run is still going)", results);
+}
+
+// One scenario of one kind on a cluster of its own: a kind that fails to start or breaks down is
+// reported and skipped, and what was measured so far is written at once, never lost with the run.
+async Task RecordAsync(string scenario, ServerKind kind, Func<Task<StepResult>> measure)
+{
+    try
+    {
+        Keep(await measure());
+    }
+    catch (Exception e) when (e is not OperationCanceledException)
+    {
+        Console.Error.WriteLine($"  {scenario} {kind.Name}: failed: {e.Message}");
+    }
+}
+
+static int OpenFileLimit()
+{
+    var line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+    var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+    return soft == "unlimited" ? int.MaxValue : int.Parse(soft, CultureInfo.InvariantCulture);
+}
 
 static IEnumerable<T> Rotate<T>(IReadOnlyList<T> items, int by) => items.Skip(by % items.Count).Concat(items.Take(by % items.Count));
 

@@ -50,6 +50,9 @@ public sealed record StepResult(
     /// </summary>
     public double CpuMsPerThousand => DeliveriesPerSecond > 0 ? (ServerCpuPercent + RedisCpuPercent) / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN;
 
+    /// <summary>The nodes' share of <see cref="CpuMsPerThousand"/> (without Redis), in ms per 1,000 deliveries.</summary>
+    public double NodeCpuMsPerThousand => DeliveriesPerSecond > 0 ? ServerCpuPercent / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN;
+
     /// <summary>Redis CPU per 1,000 messages delivered, in ms, for each Redis process: what a publish costs the backplane, far steadier than latency on a shared machine.</summary>
     public double[] RedisMsPerThousand => [.. (RedisCpuPercents ?? [RedisCpuPercent]).Select(c => DeliveriesPerSecond > 0 ? c / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN)];
 }
