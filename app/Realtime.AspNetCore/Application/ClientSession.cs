@@ -34,9 +34,6 @@ public sealed class ClientSession(RealtimeConnection connection, RequestDispatch
     /// <summary>Claims to release when the connection closes. Made on first use.</summary>
     public HashSet<(string Channel, string Resource)> ClaimsToRelease => _claimsToRelease ??= [];
 
-    /// <summary>Protocol errors in a row.</summary>
-    public int ConsecutiveErrors => Volatile.Read(ref _consecutiveErrors);
-
     /// <summary>Publishes on their way to the backplane; made on the first publish.</summary>
     public RequestPipeline Pipeline => _pipeline ??= dispatcher.OpenPipeline(this);
 

@@ -33,17 +33,6 @@ public sealed class RequestPipeline
         _onCompleted = AnswerFinished;
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_inFlight)
-            {
-                return _inFlight.Count;
-            }
-        }
-    }
-
     /// <summary>
     /// Takes a started publish. Completes at once unless the pipeline is full; then when there is room
     /// again. Only the receive loop calls this (one caller at a time).
