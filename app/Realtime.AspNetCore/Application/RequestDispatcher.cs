@@ -61,8 +61,8 @@ public sealed class RequestDispatcher(
 
     public async ValueTask ClosedAsync(ClientSession session)
     {
-        // Publishes still in flight finish first: what the connection held is released after them.
-        await session.WhenAnsweredAsync().ConfigureAwait(false);
+        // Publishes still in flight need nothing the connection held: their commands are with Redis
+        // already, and an answer to a closed connection is dropped.
         await claims.ReleaseOnDisconnectAsync(session).ConfigureAwait(false);
         await subscriptions.ReleaseAllAsync(session).ConfigureAwait(false);
     }

@@ -33,7 +33,6 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     private Queue<ReadOnlyMemory<byte>>? _frames;
     private bool _sending;
     private bool _completed;
-    private bool _closeSent;
     private bool _senderDone;
     private TaskCompletionSource? _room;
     private TaskCompletionSource? _sent;
@@ -107,28 +106,11 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var deadline = _time.GetTimestamp() + (long)(_settings.CloseTimeout.TotalSeconds * _time.TimestampFrequency);
-        while (true)
+        while (!TryQueue(frame, out var room))
         {
-            Task room;
-            lock (_gate)
+            if (room is null)
             {
-                if (_completed)
-                {
-                    return false;
-                }
-
-                if (Enqueue(frame, out var start))
-                {
-                    if (start)
-                    {
-                        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-                    }
-
-                    return true;
-                }
-
-                _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                room = _room.Task;
+                return false; // closing
             }
 
             var left = TimeSpan.FromSeconds((double)(deadline - _time.GetTimestamp()) / _time.TimestampFrequency);
@@ -141,49 +123,51 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
                 return TrySend(frame);
             }
         }
+
+        return true;
     }
+
+    private bool TryQueue(ReadOnlyMemory<byte> frame) => TryQueue(frame, out _);
 
     /// <summary>
     /// Queues a frame and counts its bytes: one addition per frame on the fan-out path. The sender may
     /// take the frame before it is counted, so the count can dip below zero for a moment; only the
-    /// memory guard reads it, to rank backlogs of many kilobytes.
+    /// memory guard reads it, to rank backlogs of many kilobytes. Not queued: <paramref name="room"/>
+    /// completes when the sender next makes room, or is null when the connection is closing.
     /// </summary>
-    private bool TryQueue(ReadOnlyMemory<byte> frame)
+    private bool TryQueue(ReadOnlyMemory<byte> frame, out Task? room)
     {
-        bool start;
+        room = null;
         lock (_gate)
         {
-            if (_completed || !Enqueue(frame, out start))
+            if (_completed)
             {
                 return false;
             }
+
+            var frames = _frames ??= new Queue<ReadOnlyMemory<byte>>(4);
+            if (frames.Count >= _settings.SendQueueCapacity)
+            {
+                room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                return false;
+            }
+
+            frames.Enqueue(frame);
+            Interlocked.Add(ref _queuedBytes, frame.Length);
+            if (_sending)
+            {
+                return true;
+            }
+
+            _sending = true;
         }
 
-        if (start)
-        {
-            // The sender runs on the pool, never inline: a fan-out to thousands must not write to each socket itself.
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
-
+        StartSender();
         return true;
     }
 
-    /// <summary>Under the gate: adds the frame if there is room; <paramref name="startSender"/> when no sender is running.</summary>
-    private bool Enqueue(ReadOnlyMemory<byte> frame, out bool startSender)
-    {
-        var frames = _frames ??= new Queue<ReadOnlyMemory<byte>>(4);
-        if (frames.Count >= _settings.SendQueueCapacity)
-        {
-            startSender = false;
-            return false;
-        }
-
-        frames.Enqueue(frame);
-        Interlocked.Add(ref _queuedBytes, frame.Length);
-        startSender = !_sending;
-        _sending = true;
-        return true;
-    }
+    /// <summary>The sender runs on the pool, never inline: a fan-out to thousands must not write to each socket itself.</summary>
+    private void StartSender() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
     /// <summary>
     /// Asks the client to go elsewhere (a drain, a rebalance): <c>reconnect</c>, then close 1012 once
@@ -218,7 +202,6 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
         lock (_gate)
         {
             _completed = true;
-            SentLocked();
             if (discardQueue && _frames is { Count: > 0 } frames)
             {
                 foreach (var frame in frames)
@@ -238,7 +221,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
 
         if (start)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            StartSender();
         }
 
         try
@@ -257,8 +240,8 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     }
 
     /// <summary>
-    /// Runs the receive loop until the connection ends, then waits for the sender's goodbye. Nothing here follows the host's stopping token: the
-    /// host fires it before the drain runs, and a read or write tied to it would cut every client that
+    /// Runs the receive loop until the connection ends, then waits for the sender's goodbye. Nothing
+    /// here follows the host's stopping token: the host fires it before the drain runs, and a read or write tied to it would cut every client that
     /// talks during the drain instead of letting the drain say goodbye. A connection ends when the
     /// peer leaves, when it is closed (drain included), or when its close timeout aborts it.
     /// </summary>
@@ -278,8 +261,9 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
             Task sent;
             lock (_gate)
             {
-                // Made here too: another thread may have won the close and not made it yet.
-                sent = SentLocked();
+                // The sender's goodbye, unless said already (or given up on a broken socket). Made here,
+                // not by Close: another thread may have won the close and not reached the gate yet.
+                sent = _senderDone ? Task.CompletedTask : (_sent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
             await sent.ConfigureAwait(false);
@@ -383,13 +367,12 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
                 {
                     if (_frames is not { Count: > 0 } frames)
                     {
-                        if (!_completed || _closeSent)
+                        if (!_completed)
                         {
                             _sending = false;
                             return;
                         }
 
-                        _closeSent = true;
                         break; // closing, and everything to send before the close is sent
                     }
 
@@ -447,7 +430,7 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
             {
                 // Closing from here on, so a frame offered later is refused quietly, not taken for a slow reader.
                 Interlocked.Exchange(ref _closeRequested, 1);
-                _completed = _closeSent = true;
+                _completed = true;
                 foreach (var frame in _frames ?? [])
                 {
                     Interlocked.Add(ref _queuedBytes, -frame.Length);
@@ -461,18 +444,6 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
             _senderDone = true;
             _sent?.TrySetResult();
         }
-    }
-
-    /// <summary>Under the gate: completes once the sender has said goodbye, or given up on a broken socket.</summary>
-    private Task SentLocked()
-    {
-        _sent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_senderDone)
-        {
-            _sent.TrySetResult();
-        }
-
-        return _sent.Task;
     }
 
     /// <summary>

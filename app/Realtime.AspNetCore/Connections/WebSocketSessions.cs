@@ -18,6 +18,9 @@ public sealed class WebSocketSessions(
 {
     private readonly RealtimeOptions _options = options.Value;
 
+    /// <summary>The same for every connection: one instance, not one each.</summary>
+    private readonly ConnectionSettings _settings = new(options.Value.MaxMessageBytes, options.Value.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5));
+
     private Action<RealtimeConnection>? _slowConsumerHandler;
 
     /// <summary>One handler for every connection (a lambda here would be one delegate per connection).</summary>
@@ -26,9 +29,6 @@ public sealed class WebSocketSessions(
         metrics.SlowConsumerClosed();
         ConnectionLog.SlowConsumer(logger, c.Id);
     };
-
-    /// <summary>The same for every connection: one instance, not one each.</summary>
-    private readonly ConnectionSettings _settings = new(options.Value.MaxMessageBytes, options.Value.SendQueueCapacity, CloseTimeout: TimeSpan.FromSeconds(5));
 
     /// <summary>
     /// Runs the session of an admitted upgrade; its connection slot is given back when it ends. With
