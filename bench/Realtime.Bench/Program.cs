@@ -58,33 +58,19 @@ try
     {
         // S1: rising rates; a kind's ramp stops once a step is no longer carried (loss, or p99 of a
         // second or more); the report gives the highest step within 50 ms and the highest carried.
-        var stopped = new HashSet<string>();
-        for (var step = 0; step < s1Rates.Length && only.Contains("S1"); step++)
+        if (only.Contains("S1"))
         {
-            foreach (var cluster in Rotate(clusters, step + run).Where(c => !stopped.Contains(c.Kind.Name)))
-            {
-                var result = await Scenarios.FanOutAsync(cluster, s1Subscribers, s1Rates[step], stepDuration, cancel.Token) with { Run = run };
-                Keep(result);
-                if (!result.Carried)
-                {
-                    stopped.Add(cluster.Kind.Name);
-                }
-            }
+            await RampAsync(clusters, s1Rates, run, c => c.Kind.Name,
+                async (cluster, rate) => await Scenarios.FanOutAsync(cluster, s1Subscribers, rate, stepDuration, cancel.Token) with { Run = run },
+                r => r.Carried);
         }
 
         // S6: one publisher connection at rising rates; a kind stops once it no longer keeps up.
-        stopped.Clear();
-        for (var step = 0; step < s6Rates.Length && only.Contains("S6"); step++)
+        if (only.Contains("S6"))
         {
-            foreach (var cluster in Rotate(clusters, step + run).Where(c => !stopped.Contains(c.Kind.Name)))
-            {
-                var result = await Scenarios.BusyPublisherAsync(cluster, s6Rates[step], stepDuration, cancel.Token) with { Run = run };
-                Keep(result);
-                if (!result.KeptUp)
-                {
-                    stopped.Add(cluster.Kind.Name);
-                }
-            }
+            await RampAsync(clusters, s6Rates, run, c => c.Kind.Name,
+                async (cluster, rate) => await Scenarios.BusyPublisherAsync(cluster, rate, stepDuration, cancel.Token) with { Run = run },
+                r => r.KeptUp);
         }
 
         // S2, the kinds in turn.
@@ -118,19 +104,7 @@ if (only.Contains("S4") && kinds.Contains(ServerKind.Realtime))
             loads.Add(await ManyChannelsLoad.OpenAsync(cluster, s4Channels, channelsPerConnection: 5, publishers: 50, cancel.Token));
         }
 
-        var stopped = new HashSet<string>();
-        for (var step = 0; step < s4Rates.Length; step++)
-        {
-            foreach (var load in Rotate(loads, step).Where(l => !stopped.Contains(l.Server)))
-            {
-                var result = await load.StepAsync(s4Rates[step], stepDuration, cancel.Token);
-                Keep(result);
-                if (!result.Carried)
-                {
-                    stopped.Add(load.Server);
-                }
-            }
-        }
+        await RampAsync(loads, s4Rates, 0, l => l.Server, (load, rate) => load.StepAsync(rate, stepDuration, cancel.Token), r => r.Carried);
     }
     finally
     {
@@ -175,6 +149,25 @@ Report.Write(output, header, results);
 Console.WriteLine(Report.Markdown(header, results));
 Console.Error.WriteLine($"results: {output}/results.md, results.json, s1-latency.svg");
 return 0;
+
+// Rising rates, the items taking turns at each step (the order rotated by the step and `offset`);
+// an item's ramp stops at its first step that does not `hold`.
+async Task RampAsync<T>(IReadOnlyList<T> items, int[] rates, int offset, Func<T, string> name, Func<T, int, Task<StepResult>> measure, Func<StepResult, bool> hold)
+{
+    var stopped = new HashSet<string>();
+    for (var step = 0; step < rates.Length; step++)
+    {
+        foreach (var item in Rotate(items, step + offset).Where(i => !stopped.Contains(name(i))))
+        {
+            var result = await measure(item, rates[step]);
+            Keep(result);
+            if (!hold(result))
+            {
+                stopped.Add(name(item));
+            }
+        }
+    }
+}
 
 // Every measured step is printed and written at once (results.md says "partial" until the end).
 void Keep(StepResult result)

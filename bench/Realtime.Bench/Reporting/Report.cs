@@ -30,26 +30,10 @@ public static class Report
     public static string Markdown(string header, IReadOnlyList<StepResult> results)
     {
         var md = new StringBuilder().AppendLine(header).AppendLine();
-        string F(double value, string format = "F1") => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
-
-        md.AppendLine("### S1 fan-out").AppendLine()
-          .AppendLine("| run | server | subscribers | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | CPU ms per 1,000 deliveries | generator CPU % |")
-          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results.Where(r => r.Scenario == "S1"))
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} | {F(r.GeneratorCpuPercent, "F0")} |");
-        }
-
+        LoadSteps(md, "### S1 fan-out", "subscribers", results.Where(r => r.Scenario == "S1"));
         md.Append(Medians.S1(results));
-
-        md.AppendLine().AppendLine("### S2 rooms").AppendLine()
-          .AppendLine("| run | server | connections | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | CPU ms per 1,000 deliveries | generator CPU % |")
-          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in results.Where(r => r.Scenario == "S2"))
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} | {F(r.GeneratorCpuPercent, "F0")} |");
-        }
-
+        md.AppendLine();
+        LoadSteps(md, "### S2 rooms", "connections", results.Where(r => r.Scenario == "S2"));
         md.Append(Medians.S2(results));
 
         var s4 = results.Where(r => r.Scenario == "S4").ToList();
@@ -114,6 +98,20 @@ public static class Report
 
         return md.ToString();
     }
+
+    /// <summary>Every step of a load scenario (S1, S2), one row each.</summary>
+    private static void LoadSteps(StringBuilder md, string title, string connections, IEnumerable<StepResult> steps)
+    {
+        md.AppendLine(title).AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"| run | server | {connections} | msg/s | deliveries/s | loss | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU % | redis CPU % | CPU ms per 1,000 deliveries | generator CPU % |")
+          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in steps)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {r.Connections} | {F(r.OfferedMessagesPerSecond, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.P999)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.RedisCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} | {F(r.GeneratorCpuPercent, "F0")} |");
+        }
+    }
+
+    private static string F(double value, string format = "F1") => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>p50 and p99 (log scale) against the offered rate, one colour per server.</summary>
     public static string Chart(IReadOnlyList<StepResult> s1)
