@@ -20,11 +20,7 @@ public sealed class SlotMigrationTests : IAsyncLifetime
     [Fact]
     public async Task A_channel_whose_slot_moves_keeps_delivering_on_its_new_shard()
     {
-        var keys = new RedisKeys("rt");
-        var channel = $"chat:{Guid.NewGuid():N}";
-        var name = keys.MessagesName(channel);
-        var from = await _cluster.PrimaryOfAsync(name);
-        var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
+        var (channel, name, from, to) = await ChannelToMoveAsync();
 
         await using var nodes = await TwoNodes.StartAsync(_cluster.ConnectionString, "migrate", channel);
         var (subscriber, publisher) = (nodes.Subscriber, nodes.Publisher);
@@ -73,14 +69,12 @@ public sealed class SlotMigrationTests : IAsyncLifetime
     [Fact]
     public async Task A_publish_during_a_slot_move_waits_for_it_instead_of_failing()
     {
-        var keys = new RedisKeys("rt");
-        var channel = $"chat:{Guid.NewGuid():N}";
+        var (channel, name, _, to) = await ChannelToMoveAsync();
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString);
         var backplane = new RedisBackplane(redis, new RedisBackplaneSettings(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisBackplane>.Instance);
         var history = new AspNetCore.Backplane.HistoryPolicy(Length: 100, TtlSeconds: 3600);
         await backplane.PublishAsync(channel, "1"u8.ToArray(), history);
-        var from = await _cluster.PrimaryOfAsync(keys.MessagesName(channel));
-        var move = await _cluster.StartMigrationAsync(keys.MessagesName(channel), (await _cluster.PrimaryPortsAsync()).First(p => p != from));
+        var move = await _cluster.StartMigrationAsync(name, to);
 
         var publish = backplane.PublishAsync(channel, "2"u8.ToArray(), history).AsTask();
         await Task.Delay(300);
@@ -99,11 +93,7 @@ public sealed class SlotMigrationTests : IAsyncLifetime
     [Fact]
     public async Task A_listening_node_follows_a_quiet_channel_to_its_new_shard()
     {
-        var keys = new RedisKeys("rt");
-        var channel = $"chat:{Guid.NewGuid():N}";
-        var name = keys.MessagesName(channel);
-        var from = await _cluster.PrimaryOfAsync(name);
-        var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
+        var (channel, name, _, to) = await ChannelToMoveAsync();
 
         await using var nodes = await TwoNodes.StartAsync(_cluster.ConnectionString, "quiet", channel);
         var (subscriber, publisher) = (nodes.Subscriber, nodes.Publisher);
@@ -129,11 +119,7 @@ public sealed class SlotMigrationTests : IAsyncLifetime
     [Fact]
     public async Task A_listening_backplane_is_subscribed_on_the_new_owner_after_a_slot_move()
     {
-        var keys = new RedisKeys("rt");
-        var channel = $"chat:{Guid.NewGuid():N}";
-        var name = keys.MessagesName(channel);
-        var from = await _cluster.PrimaryOfAsync(name);
-        var to = (await _cluster.PrimaryPortsAsync()).First(p => p != from);
+        var (channel, name, _, to) = await ChannelToMoveAsync();
         await using var listening = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString);
         await using var publishing = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString);
         var listener = new RedisBackplane(listening, new RedisBackplaneSettings(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisBackplane>.Instance);
@@ -147,6 +133,15 @@ public sealed class SlotMigrationTests : IAsyncLifetime
         var history = new AspNetCore.Backplane.HistoryPolicy(Length: 100, TtlSeconds: 3600);
         await publisher.PublishAsync(channel, "\"after\""u8.ToArray(), history);
         await Eventually.TrueAsync(() => received.Contains("\"after\""), "the message published after the move received");
+    }
+
+    /// <summary>A fresh channel, its pub/sub name, the primary that holds its slot and another to move it to.</summary>
+    private async Task<(string Channel, string Name, int From, int To)> ChannelToMoveAsync()
+    {
+        var channel = $"chat:{Guid.NewGuid():N}";
+        var name = new RedisKeys("rt").MessagesName(channel);
+        var from = await _cluster.PrimaryOfAsync(name);
+        return (channel, name, from, (await _cluster.PrimaryPortsAsync()).First(p => p != from));
     }
 
     private static Task<long> ShardSubscribers(int port, string channel) => RedisCli.CountAsync(["-p", $"{port}", "pubsub", "shardnumsub", channel]);
