@@ -48,11 +48,14 @@ public sealed record StepResult(
     /// CPU of every server process (both nodes and Redis, user + system) per 1,000 deliveries, in ms:
     /// the cost of the work itself, which a shared machine's noise moves far less than tail latency.
     /// </summary>
-    public double CpuMsPerThousand => DeliveriesPerSecond > 0 ? (ServerCpuPercent + RedisCpuPercent) / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN;
+    public double CpuMsPerThousand => MsPerThousand(ServerCpuPercent + RedisCpuPercent);
 
     /// <summary>The nodes' share of <see cref="CpuMsPerThousand"/> (without Redis), in ms per 1,000 deliveries.</summary>
-    public double NodeCpuMsPerThousand => DeliveriesPerSecond > 0 ? ServerCpuPercent / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN;
+    public double NodeCpuMsPerThousand => MsPerThousand(ServerCpuPercent);
 
     /// <summary>Redis CPU per 1,000 messages delivered, in ms, for each Redis process: what a publish costs the backplane, far steadier than latency on a shared machine.</summary>
-    public double[] RedisMsPerThousand => [.. (RedisCpuPercents ?? [RedisCpuPercent]).Select(c => DeliveriesPerSecond > 0 ? c / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN)];
+    public double[] RedisMsPerThousand => [.. (RedisCpuPercents ?? [RedisCpuPercent]).Select(MsPerThousand)];
+
+    /// <summary>A CPU share (percent of a core over the step) as ms of CPU per 1,000 deliveries.</summary>
+    private double MsPerThousand(double cpuPercent) => DeliveriesPerSecond > 0 ? cpuPercent / 100 / DeliveriesPerSecond * 1_000_000 : double.NaN;
 }
