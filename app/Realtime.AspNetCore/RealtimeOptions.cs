@@ -113,6 +113,9 @@ public sealed class RealtimeOptions
 
     public Identity.AuthOptions Auth { get; set; } = new();
 
+    /// <summary>The app's own logic: hooks in C# and the HTTP proxy (docs/extending.md).</summary>
+    public Extensibility.HookOptions Hooks { get; set; } = new();
+
     public Overload.OverloadOptions Overload { get; set; } = new();
 
     public Backplane.Redis.RedisOptions Redis { get; set; } = new();

@@ -129,6 +129,26 @@ public sealed class RealtimeClient : IAsyncDisposable
         (await RequestAsync(new JsonObject { ["type"] = "claims", ["channel"] = channel }, cancellationToken).ConfigureAwait(false)).GetProperty("claims");
 
     /// <summary>
+    /// Calls the app's RPC <paramref name="method"/> (a handler in the server's C#, or its backend
+    /// through the proxy) and returns the reply's <c>data</c> (<see cref="JsonValueKind.Null"/> when
+    /// there is none). Not retried when the outcome is unknown: an RPC need not be idempotent.
+    /// Throws <see cref="RealtimeException"/> with the app's code when it refuses, <c>unknown_method</c>,
+    /// <c>hook_failed</c> or <c>hook_timeout</c>.
+    /// </summary>
+    public async Task<JsonElement> RpcAsync(string method, JsonNode? data = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        var frame = new JsonObject { ["type"] = "rpc", ["method"] = method };
+        if (data is not null)
+        {
+            frame["data"] = data.DeepClone();
+        }
+
+        var reply = await RequestAsync(frame, cancellationToken).ConfigureAwait(false);
+        return reply.TryGetProperty("data", out var result) ? result : default;
+    }
+
+    /// <summary>
     /// Gives the server a new token for the same user before the current one expires (else the
     /// connection is closed with 1008). Returns when it expires, as the server read it.
     /// </summary>

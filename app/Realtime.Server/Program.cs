@@ -1,4 +1,5 @@
 using Realtime.AspNetCore.Hosting;
+using Realtime.Server.Booking;
 
 // `--health`: the container health check. The runtime image has no shell or curl.
 if (args.Contains(HealthProbe.Flag))
@@ -12,6 +13,8 @@ if (args.Contains(HealthProbe.Flag))
 var published = Directory.Exists(Path.Combine(AppContext.BaseDirectory, "wwwroot"));
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = published ? AppContext.BaseDirectory : null });
 builder.AddRealtimeServer();
+// The demo restaurant's rules (Booking/): your app's hooks and RPCs go here (docs/extending.md).
+builder.Services.AddBookingDemo();
 
 var app = builder.Build();
 app.UseRealtime();

@@ -1,6 +1,7 @@
 // Unit tests of the browser client (app/Realtime.Server/wwwroot/realtime.js) on Node's test runner,
 // with a scripted WebSocket: backoff, resume bookkeeping, gaps, which closes reconnect, the
-// retries of publishes and claims whose outcome is unknown, and how the token travels (auth frame or URL).
+// retries of publishes and claims whose outcome is unknown, RPCs (never retried), and how the token
+// travels (auth frame or URL).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { RealtimeClient, RealtimeError, backoffDelay } from '../../app/Realtime.Server/wwwroot/realtime.js';
@@ -626,5 +627,82 @@ test('a claim answered unknown_outcome is claimed again; conflict still rejects 
   await assert.rejects(taken, (e) => e.code === 'conflict' && e.owner === 'bob');
   await tick(50);
   assert.equal(socket.sent.filter((f) => f.type === 'claim').length, 3);
+  client.close();
+});
+
+test('rpc sends method and data and resolves with the data of the result', async () => {
+  const { client, socket } = await connectedClient();
+  const called = client.rpc('tables', { night: 'tonight' });
+  const [frame] = await sentFrames(socket, 'rpc', 1);
+  assert.deepEqual(frame, { type: 'rpc', method: 'tables', data: { night: 'tonight' }, ref: frame.ref });
+  const layout = { channel: 'booking:tonight', seatings: ['18:00', '19:30', '21:00'], tables: [1, 2, 3] };
+  socket.receive({ type: 'result', ref: frame.ref, method: 'tables', data: layout });
+  assert.deepEqual(await called, layout);
+
+  const bare = client.rpc('ping');
+  const [, second] = await sentFrames(socket, 'rpc', 2);
+  assert.deepEqual(second, { type: 'rpc', method: 'ping', ref: second.ref }, 'no data: none sent');
+  socket.receive({ type: 'result', ref: second.ref, method: 'ping' });
+  assert.equal(await bare, null, 'a result without data resolves with null');
+
+  const falsy = client.rpc('count');
+  const [, , third] = await sentFrames(socket, 'rpc', 3);
+  socket.receive({ type: 'result', ref: third.ref, method: 'count', data: 0 });
+  assert.equal(await falsy, 0);
+  client.close();
+});
+
+test('an rpc refused by the app rejects with its code and message; unknown_method likewise', async () => {
+  const { client, socket } = await connectedClient();
+  const booking = client.rpc('book', { table: 3, time: '19:30' });
+  const [frame] = await sentFrames(socket, 'rpc', 1);
+  socket.receive({ type: 'error', ref: frame.ref, code: 'one_table_per_seating', message: 'You already have table 3 at 19:30' });
+  await assert.rejects(booking, (e) => e instanceof RealtimeError && e.code === 'one_table_per_seating' && e.message === 'You already have table 3 at 19:30');
+
+  const unknown = client.rpc('nope');
+  const [, second] = await sentFrames(socket, 'rpc', 2);
+  socket.receive({ type: 'error', ref: second.ref, code: 'unknown_method', message: 'no method nope' });
+  await assert.rejects(unknown, (e) => e instanceof RealtimeError && e.code === 'unknown_method');
+  client.close();
+});
+
+test('an rpc is never sent again: not after unknown_outcome, a timeout, or a reconnect', async () => {
+  const { client, socket } = await connectedClient({ requestTimeoutMs: 30 });
+  const unknown = client.rpc('charge', { amount: 5 });
+  const [frame] = await sentFrames(socket, 'rpc', 1);
+  socket.receive({ type: 'error', ref: frame.ref, code: 'unknown_outcome', message: 'the reply was lost' });
+  await assert.rejects(unknown, (e) => e.code === 'unknown_outcome');
+
+  await assert.rejects(client.rpc('charge', { amount: 6 }), (e) => e.code === 'timeout');
+  await tick(50);
+  assert.equal(socket.sent.filter((f) => f.type === 'rpc').length, 2, 'one frame each, no resend');
+
+  const dropped = client.rpc('charge', { amount: 7 });
+  await sentFrames(socket, 'rpc', 3);
+  socket.closeFromServer(1006);
+  await assert.rejects(dropped, (e) => e.code === 'disconnected');
+  await tick(30);
+  const second = ScriptedSocket.all[1];
+  assert.ok(second, 'reconnected');
+  await welcome(second);
+  assert.equal(client.state, 'open');
+  await tick(50);
+  assert.deepEqual(second.sent.filter((f) => f.type === 'rpc'), [], 'nothing resent on the new connection');
+  assert.equal(socket.sent.filter((f) => f.type === 'rpc').length, 3);
+  client.close();
+});
+
+test('the welcome keeps the data the app attached', async () => {
+  const client = newClient();
+  const welcomes = [];
+  client.addEventListener('welcome', (e) => welcomes.push(e.detail.welcome));
+  const connected = client.connect();
+  const socket = ScriptedSocket.all[0];
+  socket.open();
+  socket.receive({ type: 'welcome', connection: 'c-1', node: 'node-a', heartbeat: 25, maxMessageBytes: 65536, data: { plan: 'gold' } });
+  const welcome = await connected;
+  assert.deepEqual(welcome.data, { plan: 'gold' });
+  assert.deepEqual(client.welcome.data, { plan: 'gold' });
+  assert.deepEqual(welcomes[0].data, { plan: 'gold' });
   client.close();
 });

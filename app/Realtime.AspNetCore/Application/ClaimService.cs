@@ -2,6 +2,7 @@ using Realtime.AspNetCore.Backplane;
 using Realtime.AspNetCore.Channels;
 using Realtime.AspNetCore.Protocol;
 using Realtime.AspNetCore.Features;
+using Realtime.AspNetCore.Extensibility;
 
 namespace Realtime.AspNetCore.Application;
 
@@ -10,7 +11,7 @@ namespace Realtime.AspNetCore.Application;
 /// append an event to the channel, so both obey the rules of a publish there (read access, the
 /// namespace's publish policy, the connection's publish rate), checked before Redis is asked.
 /// </summary>
-public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions, Microsoft.Extensions.Options.IOptions<RealtimeOptions> options)
+public sealed class ClaimService(IClaimStore store, ChannelRules rules, SubscriptionService subscriptions, HookCalls hooks, Microsoft.Extensions.Options.IOptions<RealtimeOptions> options)
 {
     private readonly int _maxListed = options.Value.MaxClaimsListed;
 
@@ -19,6 +20,8 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         var resource = ValidResource(request.Resource);
         subscriptions.EnsureMayWrite(session, channel);
         var ttl = Ttl(request, channel);
+        // The app's say comes before Redis is asked: a refused claim is never written.
+        await hooks.BeforeClaimAsync(session, channel, resource, ttl, cancellationToken).ConfigureAwait(false);
         ClaimOutcome outcome;
         try
         {
@@ -42,6 +45,12 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
             session.ClaimsToRelease.Add((channel, resource));
         }
 
+        if (outcome.Status == ClaimStatus.Done)
+        {
+            // A claim its owner held already stored nothing new.
+            hooks.Stored(session, StoredKind.Claim, channel, outcome.Offset, resource);
+        }
+
         return outcome;
     }
 
@@ -49,11 +58,12 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
     {
         var resource = ValidResource(request.Resource);
         subscriptions.EnsureMayWrite(session, channel);
+        await hooks.BeforeReleaseAsync(session, channel, resource, cancellationToken).ConfigureAwait(false);
         var outcome = await store.ReleaseAsync(channel, resource, session.Owner, subscriptions.History(channel), cancellationToken).ConfigureAwait(false);
         session.ClaimsToRelease.Remove((channel, resource));
         return outcome.Status switch
         {
-            ClaimStatus.Done => outcome,
+            ClaimStatus.Done => Told(session, channel, resource, outcome),
             ClaimStatus.HeldByOther => throw new RequestException(ErrorCodes.Forbidden, $"'{resource}' is claimed by someone else", owner: outcome.Owner),
             _ => throw new RequestException(ErrorCodes.Conflict, $"'{resource}' is not claimed"),
         };
@@ -81,7 +91,11 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         {
             try
             {
-                await store.ReleaseAsync(channel, resource, session.Owner, subscriptions.History(channel)).ConfigureAwait(false);
+                var outcome = await store.ReleaseAsync(channel, resource, session.Owner, subscriptions.History(channel)).ConfigureAwait(false);
+                if (outcome.Status == ClaimStatus.Done)
+                {
+                    Told(session, channel, resource, outcome);
+                }
             }
             catch (Exception e) when (e is BackplaneUnavailableException or BackplaneOutcomeUnknownException)
             {
@@ -90,6 +104,12 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
         }
 
         session.ClaimsToRelease.Clear();
+    }
+
+    private ClaimOutcome Told(ClientSession session, string channel, string resource, ClaimOutcome released)
+    {
+        hooks.Stored(session, StoredKind.Release, channel, released.Offset, resource);
+        return released;
     }
 
     /// <summary>The claim's lifetime: as asked, up to the namespace's maximum, else the namespace's default.</summary>

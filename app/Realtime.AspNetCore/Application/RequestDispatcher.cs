@@ -17,6 +17,7 @@ public sealed class RequestDispatcher(
     SubscriptionService subscriptions,
     PresenceService presence,
     ClaimService claims,
+    HookCalls hooks,
     TokenValidator tokens,
     IOptions<RealtimeOptions> options,
     ILogger<RequestDispatcher> logger) : IFrameHandlerFactory
@@ -33,7 +34,7 @@ public sealed class RequestDispatcher(
     public async ValueTask HandleAsync(ClientSession session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var parsed = FrameParser.Parse(frame);
-        if (parsed.Frame is { Type: "publish" } publish)
+        if (parsed.Frame is { Type: "publish" } publish && !hooks.InterceptsPublish(publish.Channel))
         {
             // Started now (the backplane has the command in hand when this returns), answered when done.
             await session.Pipeline.AddAsync(new InFlightPublish(StartPublish(session, publish, cancellationToken), publish)).ConfigureAwait(false);
@@ -138,6 +139,13 @@ public sealed class RequestDispatcher(
     {
         switch (request.Type)
         {
+            case "publish":
+                // Only where the app's hooks check or hear of publishes (the others are pipelined).
+                await PublishThroughHooksAsync(session, request, cancellationToken).ConfigureAwait(false);
+                break;
+            case "rpc":
+                await RpcAsync(session, request, cancellationToken).ConfigureAwait(false);
+                break;
             case "subscribe":
                 await subscriptions.SubscribeAsync(session, request, Channel(request), cancellationToken).ConfigureAwait(false);
                 break;
@@ -175,6 +183,40 @@ public sealed class RequestDispatcher(
             default:
                 throw RequestException.Protocol(ErrorCodes.UnknownType, $"unknown type '{Truncate(request.Type)}'");
         }
+    }
+
+    /// <summary>
+    /// A publish the app's hooks see: checked like any publish, then by the hooks (which may replace
+    /// the data), then stored, and told to the namespace's event receivers. One at a time: a later
+    /// publish's quicker hook must not store it before an earlier one.
+    /// </summary>
+    private async ValueTask PublishThroughHooksAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
+    {
+        var channel = Channel(request);
+        if (request.Data is not { } sent)
+        {
+            throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
+        }
+
+        subscriptions.EnsureMayWrite(session, channel);
+        // A copy: the receive buffer is reused for the next frame (see StartPublish).
+        var data = await hooks.BeforePublishAsync(session, channel, sent.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
+        var offset = await subscriptions.PublishAsync(channel, data, request.Id, cancellationToken).ConfigureAwait(false);
+        hooks.Stored(session, Extensibility.StoredKind.Publish, channel, offset, data: data);
+        session.TrySend(ServerFrames.Published(request.Ref, channel, offset));
+    }
+
+    /// <summary>An RPC: answered by the app's handler in C#, or its backend through the proxy.</summary>
+    private async ValueTask RpcAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
+    {
+        if (!ChannelName.IsValid(request.Method))
+        {
+            throw RequestException.Protocol(ErrorCodes.BadRequest, $"rpc needs 'method' matching {ChannelName.Rule}");
+        }
+
+        subscriptions.EnsureMayCall(session);
+        var result = await hooks.RpcAsync(session, request.Method!, request.Data, cancellationToken).ConfigureAwait(false);
+        session.TrySend(ServerFrames.Result(request.Ref, request.Method!, result));
     }
 
     private async ValueTask PresenceAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)

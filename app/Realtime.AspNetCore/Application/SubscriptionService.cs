@@ -17,6 +17,7 @@ public sealed class SubscriptionService(
     ChannelRules rules,
     IBackplane backplane,
     PresenceService presence,
+    HookCalls hooks,
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
     TimeProvider time)
@@ -54,6 +55,9 @@ public sealed class SubscriptionService(
         {
             throw new RequestException(ErrorCodes.TooManySubscriptions, $"at most {_options.MaxSubscriptionsPerConnection} subscriptions per connection");
         }
+
+        // The app's say, before the channel is joined: a refusal leaves no trace.
+        await hooks.BeforeSubscribeAsync(session, channel, cancellationToken).ConfigureAwait(false);
 
         var namespaceRules = rules.For(channel);
         var wantsPresence = request.Presence && namespaceRules.Presence;
@@ -137,6 +141,16 @@ public sealed class SubscriptionService(
         if (!WrittenChannels(session).TryUse(channel))
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
+        }
+    }
+
+    /// <summary>An RPC costs the app's backend a call: it takes from the same rate as publishes.</summary>
+    public void EnsureMayCall(ClientSession session)
+    {
+        session.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
+        if (!session.PublishBucket.TryTake())
+        {
+            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims, releases and RPCs per second");
         }
     }
 

@@ -50,4 +50,7 @@ public sealed class NamespaceOptions
 
     /// <summary>The longest <c>ttl</c> a claim may ask for; more is refused with <c>bad_request</c>.</summary>
     public int MaxClaimTtlSeconds { get; set; } = 24 * 3600;
+
+    /// <summary>The namespace's requests checked by a backend over HTTP (apps not written in C#).</summary>
+    public NamespaceProxyOptions Proxy { get; set; } = new();
 }

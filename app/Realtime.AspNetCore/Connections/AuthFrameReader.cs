@@ -66,12 +66,30 @@ public sealed class AuthFrameReader(Identity.TokenValidator tokens)
     }
 
     /// <summary>Close 1008 with the reason; a peer that is gone already is fine.</summary>
-    public static async Task CloseAsync(WebSocket socket, string reason)
+    /// <summary>A close frame's reason holds at most 123 bytes of UTF-8: longer ones are cut (at a character).</summary>
+    public static string FitCloseReason(string reason)
+    {
+        const int Max = 123;
+        if (System.Text.Encoding.UTF8.GetByteCount(reason) <= Max)
+        {
+            return reason;
+        }
+
+        var cut = reason.Length;
+        while (System.Text.Encoding.UTF8.GetByteCount(reason.AsSpan(0, cut)) > Max - 3 || char.IsHighSurrogate(reason[cut - 1]))
+        {
+            cut--;
+        }
+
+        return reason[..cut] + "…";
+    }
+
+    public static async Task CloseAsync(WebSocket socket, string reason, WebSocketCloseStatus status = CloseCodes.Policy)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseOutputAsync(CloseCodes.Policy, reason, timeout.Token).ConfigureAwait(false);
+            await socket.CloseOutputAsync(status, FitCloseReason(reason), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {

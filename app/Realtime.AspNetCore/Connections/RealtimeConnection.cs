@@ -58,6 +58,9 @@ public sealed class RealtimeConnection : Channels.IFrameReceiver, IThreadPoolWor
     /// <summary>The signed-in user, or null for an anonymous connection.</summary>
     public string? User { get; init; }
 
+    /// <summary>What the app's connect hook attached to this connection (sent in <c>welcome</c>, given to every later hook).</summary>
+    public System.Text.Json.JsonElement? ConnectData { get; init; }
+
     /// <summary>When the connection's token expires; it is closed with 1008 then unless refreshed.</summary>
     public DateTimeOffset? TokenExpiresAt { get; set; }
 

@@ -10,6 +10,8 @@ public sealed class WebSocketSessions(
     ConnectionManager connections,
     IFrameHandlerFactory handlers,
     AuthFrameReader authFrames,
+    Extensibility.HookRegistry hooks,
+    Extensibility.HookInvoker hookInvoker,
     NodeIdentity node,
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
@@ -65,8 +67,22 @@ public sealed class WebSocketSessions(
             identity = outcome.Identity;
         }
 
+        var id = Guid.NewGuid().ToString("N");
+        System.Text.Json.JsonElement? connectData = null;
+        if (hooks.HasConnect)
+        {
+            var (admitted, data) = await AskConnectHooksAsync(socket, id, identity).ConfigureAwait(false);
+            if (!admitted)
+            {
+                connections.Release();
+                return;
+            }
+
+            connectData = data;
+        }
+
         using var connection = new RealtimeConnection(
-            Guid.NewGuid().ToString("N"),
+            id,
             socket,
             _settings,
             time,
@@ -74,6 +90,7 @@ public sealed class WebSocketSessions(
         {
             User = identity?.User,
             TokenExpiresAt = identity?.ExpiresAt,
+            ConnectData = connectData,
         };
         connection.SlowConsumer += OnSlowConsumer;
 
@@ -81,13 +98,35 @@ public sealed class WebSocketSessions(
         ConnectionLog.Opened(logger, connection.Id);
         try
         {
-            connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes, connection.User));
+            connection.TrySend(ServerFrames.Welcome(connection.Id, node.Id, _options.HeartbeatSeconds, _options.MaxMessageBytes, connection.User, connection.ConnectData));
             await connection.RunAsync(handlers.Open(connection)).ConfigureAwait(false);
         }
         finally
         {
             connections.Remove(connection);
             ConnectionLog.Closed(logger, connection.Id);
+        }
+    }
+
+    /// <summary>
+    /// The app's connect hooks, before <c>welcome</c>. A refusal closes with 1008 and the app's
+    /// <c>code: message</c>; a hook that failed or ran out of time with 1013 (try again later) and
+    /// <c>hook_failed</c> or <c>hook_timeout</c>. Frames the client sent meanwhile wait in the socket.
+    /// </summary>
+    private async Task<(bool Admitted, System.Text.Json.JsonElement? Data)> AskConnectHooksAsync(WebSocket socket, string id, Identity.Identity? identity)
+    {
+        var context = new Extensibility.ConnectContext { ConnectionId = id, User = identity?.User, Node = node.Id };
+        try
+        {
+            return (true, await hookInvoker.RunAsync(hooks.Connect, context, null, CancellationToken.None).ConfigureAwait(false));
+        }
+        catch (RequestException e)
+        {
+            var failed = e.Code is ErrorCodes.HookFailed or ErrorCodes.HookTimeout;
+            var reason = failed ? e.Code : $"{e.Code}: {e.Message}";
+            ConnectionLog.UpgradeRefused(logger, StatusCodes.Status403Forbidden, reason);
+            await AuthFrameReader.CloseAsync(socket, reason, failed ? CloseCodes.TryAgainLater : CloseCodes.Policy).ConfigureAwait(false);
+            return (false, null);
         }
     }
 }

@@ -21,6 +21,8 @@ public sealed class RealtimeMetrics : IDisposable
     private readonly Counter<long> _refused;
     private readonly Counter<long> _shed;
     private readonly Counter<long> _rebalanced;
+    private readonly Counter<long> _hookFailures;
+    private readonly Counter<long> _eventsLost;
     private readonly Histogram<double> _lag;
     private long _connections;
     private long _publishedTotal;
@@ -33,6 +35,9 @@ public sealed class RealtimeMetrics : IDisposable
     private long _refusedTotal;
     private long _shedTotal;
     private long _rebalancedTotal;
+    private long _hookFailuresTotal;
+    private long _eventsDeliveredTotal;
+    private long _eventsLostTotal;
 
     public RealtimeMetrics(IMeterFactory meters)
     {
@@ -48,6 +53,8 @@ public sealed class RealtimeMetrics : IDisposable
         _refused = _meter.CreateCounter<long>("realtime.connections.refused", "{connection}", "Connections refused for lack of room (reason: limit, pending_auth, memory, accept)");
         _rebalanced = _meter.CreateCounter<long>("realtime.connections.rebalanced", "{connection}", "Connections asked to reconnect elsewhere because this node held more than its share");
         _shed = _meter.CreateCounter<long>("realtime.connections.shed", "{connection}", "Slow receivers closed with 1013 to free memory under pressure");
+        _hookFailures = _meter.CreateCounter<long>("realtime.hooks.failed", "{call}", "Calls of the app's hooks or proxy that failed or ran out of time (kind, reason: timeout, failure); their requests were refused, nothing was written");
+        _eventsLost = _meter.CreateCounter<long>("realtime.hooks.events.lost", "{event}", "Stored events the app was not told of (reason: queue_full, gave_up, shutdown)");
         _lag = _meter.CreateHistogram<double>("realtime.delivery.lag", "ms", "From the backplane accepting a message to queuing it for local receivers");
     }
 
@@ -62,6 +69,9 @@ public sealed class RealtimeMetrics : IDisposable
     public long RefusedTotal => Interlocked.Read(ref _refusedTotal);
     public long ShedTotal => Interlocked.Read(ref _shedTotal);
     public long RebalancedTotal => Interlocked.Read(ref _rebalancedTotal);
+    public long HookFailuresTotal => Interlocked.Read(ref _hookFailuresTotal);
+    public long EventsDeliveredTotal => Interlocked.Read(ref _eventsDeliveredTotal);
+    public long EventsLostTotal => Interlocked.Read(ref _eventsLostTotal);
 
     /// <summary>Delivery lags since the EMF writer last took them.</summary>
     public LagSamples Lag { get; } = new();
@@ -131,6 +141,22 @@ public sealed class RealtimeMetrics : IDisposable
     {
         Interlocked.Increment(ref _rebalancedTotal);
         _rebalanced.Add(1);
+    }
+
+    /// <summary>A hook or proxy call failed (<paramref name="timedOut"/>: it ran out of time); its request was refused.</summary>
+    public void HookFailed(string kind, bool timedOut)
+    {
+        Interlocked.Increment(ref _hookFailuresTotal);
+        _hookFailures.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("reason", timedOut ? "timeout" : "failure"));
+    }
+
+    /// <summary>A stored event reached every receiver of its namespace.</summary>
+    public void EventDelivered() => Interlocked.Increment(ref _eventsDeliveredTotal);
+
+    public void EventLost(string reason)
+    {
+        Interlocked.Increment(ref _eventsLostTotal);
+        _eventsLost.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 
     public void Dispose() => _meter.Dispose();

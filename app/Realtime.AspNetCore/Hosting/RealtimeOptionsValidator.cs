@@ -37,6 +37,11 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);
         Range("Auth:MaxPendingFrames", o.Auth.MaxPendingFrames, 1, 1_000_000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
+        Range("Hooks:TimeoutMs", o.Hooks.TimeoutMs, 1, 60_000);
+        Range("Hooks:EventQueueCapacity", o.Hooks.EventQueueCapacity, 1, 10_000_000);
+        Range("Hooks:EventMaxAttempts", o.Hooks.EventMaxAttempts, 1, 1000);
+        Range("Hooks:BreakerMinimumCalls", o.Hooks.BreakerMinimumCalls, 2, 100_000);
+        Range("Hooks:BreakerOpenSeconds", o.Hooks.BreakerOpenSeconds, 1, 3600);
         Range(nameof(o.MaxReplayBytes), o.MaxReplayBytes, 1024, 1024 * 1024 * 1024);
         Range(nameof(o.PublishIdWindowSeconds), o.PublishIdWindowSeconds, 1, 24 * 3600);
         Range(nameof(o.MaxClaimsListed), o.MaxClaimsListed, 1, 100_000);
@@ -61,6 +66,26 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
             if (!Enum.IsDefined(rules.Publish))
             {
                 failures.Add($"Realtime:Namespaces:{ns}:Publish = {rules.Publish}: must be Clients or Server");
+            }
+
+            foreach (var (kind, endpoint) in rules.Proxy.All())
+            {
+                var key = $"Namespaces:{ns}:Proxy:{kind}";
+                Range($"{key}:TimeoutMs", endpoint.TimeoutMs, 1, 60_000);
+                if (string.IsNullOrWhiteSpace(endpoint.Url))
+                {
+                    continue;
+                }
+
+                if (!(Uri.TryCreate(endpoint.Url, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+                {
+                    failures.Add($"Realtime:{key}:Url = '{endpoint.Url}': must be an absolute http or https URL");
+                }
+
+                if (kind == nameof(Channels.NamespaceProxyOptions.Connect) && !string.Equals(ns, Channels.ChannelRules.DefaultNamespace, StringComparison.OrdinalIgnoreCase))
+                {
+                    failures.Add($"Realtime:{key}:Url: a connection belongs to no channel; set the connect proxy on Realtime:Namespaces:default");
+                }
             }
 
             if (rules.Private && rules.AllowAnonymous)

@@ -10,6 +10,7 @@ using Realtime.AspNetCore.Overload;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Realtime.AspNetCore.Diagnostics;
 using Realtime.AspNetCore.Application;
+using Realtime.AspNetCore.Extensibility;
 
 namespace Realtime.AspNetCore.Hosting;
 
@@ -59,6 +60,7 @@ public static class RealtimeServerExtensions
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<ClaimService>();
+        services.AddRealtimeHookServices();
         // Lower layers (Protocol up to Features) take their own part of the validated options, never the whole.
         services.AddSingleton(s => Options.Create(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Auth));
         services.AddSingleton<TokenValidator>();
@@ -105,6 +107,9 @@ public static class RealtimeServerExtensions
             .Configure<IOptions<RealtimeOptions>>((bearer, realtime) => TokenValidator.Configure(bearer, realtime.Value.Auth));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
 
+        // First: hosted services stop in reverse order, and the events of the last connections'
+        // releases must still find the outbox running.
+        services.AddHostedService(s => s.GetRequiredService<EventOutbox>());
         services.AddHostedService<HeartbeatService>();
         services.AddSingleton<NodeDrain>();
         services.AddHostedService<DrainOnShutdown>();
@@ -136,6 +141,8 @@ public static class RealtimeServerExtensions
         endpoints.MapServerApi();
 
         var services = endpoints.ServiceProvider;
+        // Built now, so a broken registration (two handlers for one RPC method) stops start-up.
+        services.GetRequiredService<HookRegistry>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RealtimeServerExtensions));
         var node = services.GetRequiredService<NodeIdentity>().Id;
         var backplane = services.GetRequiredService<BackplaneKind>().Name;

@@ -33,6 +33,9 @@ public sealed class ClientFrame
     /// <summary>The publish's idempotency key (publish): the same id on the same channel within the window is stored once.</summary>
     public string? Id { get; init; }
 
+    /// <summary>The method called (rpc).</summary>
+    public string? Method { get; init; }
+
     /// <summary>A fresh access token (refresh). Never logged.</summary>
     public string? Token { get; init; }
 }

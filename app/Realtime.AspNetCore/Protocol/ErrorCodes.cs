@@ -18,4 +18,13 @@ public static class ErrorCodes
     /// <summary>The request reached the backplane but its answer was lost: it may have been applied. Retry with the same publish id.</summary>
     public const string UnknownOutcome = "unknown_outcome";
     public const string Internal = "internal";
+
+    /// <summary>No RPC handler (in C# or behind the proxy) for the method.</summary>
+    public const string UnknownMethod = "unknown_method";
+
+    /// <summary>The app's hook threw, or its backend failed or is paused (circuit open): nothing was written.</summary>
+    public const string HookFailed = "hook_failed";
+
+    /// <summary>The app's hook or backend did not answer in time: nothing was written.</summary>
+    public const string HookTimeout = "hook_timeout";
 }

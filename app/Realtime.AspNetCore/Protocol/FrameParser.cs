@@ -50,7 +50,7 @@ public static class FrameParser
             return ParseResult.Error(ErrorCodes.BadRequest, "a frame must be one JSON object");
         }
 
-        string? type = null, channel = null, since = null, resource = null, token = null, id = null;
+        string? type = null, channel = null, since = null, resource = null, token = null, id = null, method = null;
         bool presence = false, releaseOnDisconnect = false;
         double? ttl = null;
         JsonElement? reference = null;
@@ -93,6 +93,9 @@ public static class FrameParser
                     break;
                 case "id":
                     id = ReadString(ref reader, "id", ref problem);
+                    break;
+                case "method":
+                    method = ReadString(ref reader, "method", ref problem);
                     break;
                 case "token":
                     token = ReadString(ref reader, "token", ref problem);
@@ -148,6 +151,7 @@ public static class FrameParser
             ReleaseOnDisconnect = releaseOnDisconnect,
             Token = token,
             Id = id,
+            Method = method,
         });
     }
 

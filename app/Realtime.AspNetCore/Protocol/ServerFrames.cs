@@ -17,8 +17,12 @@ public static class ServerFrames
     /// <summary>Sent to every connection of a draining node before close 1012.</summary>
     public static readonly ReadOnlyMemory<byte> Reconnect = Serialize(new ReconnectFrame(), ProtocolJsonContext.Default.ReconnectFrame);
 
-    public static ReadOnlyMemory<byte> Welcome(string connection, string node, int heartbeatSeconds, int maxMessageBytes, string? user) =>
-        Serialize(new WelcomeFrame(connection, node, heartbeatSeconds, maxMessageBytes, user), ProtocolJsonContext.Default.WelcomeFrame);
+    public static ReadOnlyMemory<byte> Welcome(string connection, string node, int heartbeatSeconds, int maxMessageBytes, string? user, JsonElement? data = null) =>
+        Serialize(new WelcomeFrame(connection, node, heartbeatSeconds, maxMessageBytes, user, data), ProtocolJsonContext.Default.WelcomeFrame);
+
+    /// <summary>An RPC's reply: <c>data</c> is always there (JSON null when the handler gave none).</summary>
+    public static ReadOnlyMemory<byte> Result(JsonElement? reference, string method, JsonElement data) =>
+        Serialize(new ResultFrame(reference, method, data), ProtocolJsonContext.Default.ResultFrame);
 
     public static ReadOnlyMemory<byte> Subscribed(JsonElement? reference, string channel, string? offset, bool recovered) =>
         Serialize(new SubscribedFrame(reference, channel, offset, recovered), ProtocolJsonContext.Default.SubscribedFrame);
@@ -115,7 +119,7 @@ public static class ServerFrames
         JsonSerializer.SerializeToUtf8Bytes(frame, type);
 }
 
-public sealed record WelcomeFrame(string Connection, string Node, int Heartbeat, int MaxMessageBytes, string? User)
+public sealed record WelcomeFrame(string Connection, string Node, int Heartbeat, int MaxMessageBytes, string? User, JsonElement? Data)
 {
     [JsonPropertyOrder(-1)]
     public string Type => "welcome";
@@ -179,6 +183,12 @@ public sealed record ReleasedFrame(JsonElement? Ref, string Channel, string Reso
     public string Type => "released";
 }
 
+public sealed record ResultFrame(JsonElement? Ref, string Method, JsonElement Data)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "result";
+}
+
 public sealed record RefreshedFrame(JsonElement? Ref, long Expires)
 {
     [JsonPropertyOrder(-1)]
@@ -203,5 +213,6 @@ public sealed record PublishAccepted(string Channel, string Offset);
 [JsonSerializable(typeof(ClaimedFrame))]
 [JsonSerializable(typeof(ReleasedFrame))]
 [JsonSerializable(typeof(RefreshedFrame))]
+[JsonSerializable(typeof(ResultFrame))]
 [JsonSerializable(typeof(PublishAccepted))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -1,10 +1,9 @@
 // The table-booking demo: every table is a claim in `booking:tonight`; the chat is `chat:tonight`.
+// The layout (seatings and tables) comes from the server's `tables` RPC once connected.
 import { RealtimeClient } from './realtime.js';
 
 const BOOKINGS = 'booking:tonight';
 const CHAT = 'chat:tonight';
-const SEATINGS = ['18:00', '19:30', '21:00'];
-const TABLES = Array.from({ length: 12 }, (_, i) => i + 1);
 const resource = (table, time) => `t${String(table).padStart(2, '0')}@${time}`;
 
 const params = new URLSearchParams(location.search);
@@ -32,13 +31,15 @@ function notice(text, kind) {
   element.className = kind;
 }
 
-function buildGrid() {
+/** Builds the grid from the server's layout; until then it is empty, and render() has no button to update. */
+function buildGrid({ seatings, tables }) {
   const grid = $('tables');
-  grid.append(Object.assign(document.createElement('span'), { className: 'label' }));
-  for (const time of SEATINGS) grid.append(Object.assign(document.createElement('span'), { className: 'label', textContent: time }));
-  for (const table of TABLES) {
+  grid.replaceChildren(Object.assign(document.createElement('span'), { className: 'label' }));
+  grid.style.gridTemplateColumns = `auto repeat(${seatings.length}, 1fr)`;
+  for (const time of seatings) grid.append(Object.assign(document.createElement('span'), { className: 'label', textContent: time }));
+  for (const table of tables) {
     grid.append(Object.assign(document.createElement('span'), { className: 'label', textContent: `Table ${table}` }));
-    for (const time of SEATINGS) {
+    for (const time of seatings) {
       const button = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Book' });
       button.dataset.table = resource(table, time);
       button.setAttribute('aria-label', `Table ${table} at ${time}`);
@@ -69,6 +70,18 @@ async function book(table, time) {
   render();
 }
 
+let layoutLoad; // the `tables` RPC in flight or done: the grid is built once
+/** Asks the server for the layout and builds the grid; a failure is shown and asked again on the next open. */
+function loadLayout() {
+  layoutLoad ??= client.rpc('tables')
+    .then((layout) => { buildGrid(layout); render(); })
+    .catch((error) => {
+      layoutLoad = undefined;
+      notice(`Could not load the tables: ${error.message}`, 'sorry');
+    });
+  return layoutLoad;
+}
+
 async function reloadBookings() {
   taken.clear();
   for (const claim of await client.claims(BOOKINGS)) taken.set(claim.resource, claim.owner);
@@ -88,7 +101,11 @@ client.addEventListener('state', (e) => {
   status.textContent = e.detail.state;
 });
 client.addEventListener('welcome', (e) => { $('node').textContent = e.detail.welcome.node; });
-client.addEventListener('state', (e) => { if (e.detail.state === 'open') reloadBookings().catch(() => {}); });
+client.addEventListener('state', (e) => {
+  if (e.detail.state !== 'open') return;
+  reloadBookings().catch(() => {});
+  loadLayout(); // once, or again after a failed attempt
+});
 
 $('chat-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -103,7 +120,6 @@ $('chat-form').addEventListener('submit', async (event) => {
   }
 });
 
-buildGrid();
 await client.subscribe(BOOKINGS, (event) => {
   if (event.event === 'claimed') taken.set(event.resource, event.owner);
   if (event.event === 'released') taken.delete(event.resource);
@@ -112,3 +128,4 @@ await client.subscribe(BOOKINGS, (event) => {
 await client.subscribe(CHAT, addChatLine);
 await client.connect();
 window.realtimeDemo = { client, name }; // for tests and the curious
+await loadLayout(); // already asked by the first 'open': this waits for the grid

@@ -9,6 +9,8 @@ export interface Welcome {
   heartbeat: number;
   maxMessageBytes: number;
   user?: string;
+  /** Whatever the server app's connect hook attached to this connection (absent when it attached nothing). */
+  data?: unknown;
 }
 
 export interface Message<T = unknown> {
@@ -74,7 +76,7 @@ export interface ClientOptions {
   maxBackoffMs?: number;
   WebSocket?: typeof WebSocket;
   random?: () => number;
-  /** Resends of a publish or claim whose outcome is unknown (`unknown_outcome`, or a timeout). Default 3. */
+  /** Resends of a publish or claim whose outcome is unknown (`unknown_outcome`, or a timeout). Default 3. Never of an `rpc`. */
   publishRetries?: number;
 }
 
@@ -105,7 +107,10 @@ export interface SubscribeOptions {
 }
 
 export declare class RealtimeError extends Error {
-  /** A server error code (docs/protocol.md, e.g. `conflict`, `unknown_outcome`), or `timeout` / `disconnected`. */
+  /**
+   * A server error code (docs/protocol.md, e.g. `conflict`, `unknown_outcome`, `unknown_method`), an
+   * app's own code from a refused `rpc` (`[a-z][a-z0-9_]*`), or `timeout` / `disconnected`.
+   */
   code: string;
   /** Who holds the resource, on `conflict`. */
   owner?: string;
@@ -138,6 +143,12 @@ export declare class RealtimeClient extends EventTarget {
   release(channel: string, resource: string): Promise<{ type: 'released'; channel: string; resource: string; offset: string }>;
   claims(channel: string): Promise<{ resource: string; owner: string }[]>;
   refresh(token: string): Promise<{ type: 'refreshed'; expires: number }>;
+  /**
+   * Calls the server app's `method`; resolves with the result's `data` (null when it has none). Rejects
+   * with `unknown_method`, `hook_failed`, `hook_timeout`, or the app's own code and message. Never
+   * retried, even when the outcome is unknown: an RPC may not be safe to repeat.
+   */
+  rpc<T = unknown>(method: string, data?: unknown): Promise<T>;
   addEventListener(type: 'gap', listener: (event: CustomEvent<GapEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
 }

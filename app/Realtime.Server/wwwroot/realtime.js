@@ -120,6 +120,7 @@ export class Subscription {
  * `claims`, `error` {error}.
  * `publish` and `claim` retry by themselves when the outcome is unknown (`unknown_outcome`, or no
  * reply in time): a publish keeps its idempotency key `id`, a claim repeated by its owner is claimed again.
+ * `rpc` (a call of the app's server-side method) never does: it may not be safe to repeat.
  */
 export class RealtimeClient extends EventTarget {
   constructor(url, options = {}) {
@@ -232,6 +233,19 @@ export class RealtimeClient extends EventTarget {
   release(channel, resource) { return this._request({ type: 'release', channel, resource }); }
 
   async claims(channel) { return (await this._request({ type: 'claims', channel })).claims; }
+
+  /**
+   * Calls the server app's `method` with `data` (optional, any JSON); resolves with the `data` of the
+   * `result` reply (null when it has none). Rejects with a RealtimeError: `unknown_method` (no handler
+   * for `method`), `hook_failed` / `hook_timeout` (the app's hook threw, or did not answer in time:
+   * nothing was done), or the app's own code and message when its hook refused (e.g. `no_such_table`).
+   * Never retried, not even when the outcome is unknown (`unknown_outcome`, `timeout`, `disconnected`):
+   * unlike a publish or a claim, an RPC may not be safe to repeat, so the caller decides.
+   */
+  async rpc(method, data) {
+    const reply = await this._request({ type: 'rpc', method, data });
+    return reply.data ?? null;
+  }
 
   /** Hands the server a fresh token before the current one expires. */
   refresh(token) { return this._request({ type: 'refresh', token }); }

@@ -21,18 +21,21 @@ public sealed class DependencyTests
     /// </summary>
     public static TheoryData<string, string[]> Rules => new()
     {
-        { "Protocol", ["RealtimeOptions", "Diagnostics", "Backplane", "Identity", "Channels", "Features", "Connections", "Overload", "Application", "Hosting"] },
-        { "Diagnostics", ["RealtimeOptions", "Protocol", "Backplane", "Identity", "Channels", "Features", "Connections", "Overload", "Application", "Hosting"] },
-        { "Backplane", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Channels", "Features", "Connections", "Overload", "Application", "Hosting"] },
-        { "Features", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting"] },
-        { "Backplane.Redis", ["RealtimeOptions", "Backplane.InMemory", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting"] },
-        { "Backplane.InMemory", ["RealtimeOptions", "Backplane.Redis", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting"] },
-        { "Identity", ["RealtimeOptions", "Backplane", "Channels", "Features", "Connections", "Overload", "Application", "Hosting"] },
-        { "Channels", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Features", "Connections", "Overload", "Application", "Hosting"] },
+        { "Protocol", ["RealtimeOptions", "Diagnostics", "Backplane", "Identity", "Channels", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Diagnostics", ["RealtimeOptions", "Protocol", "Backplane", "Identity", "Channels", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Backplane", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Channels", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Features", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Backplane.Redis", ["RealtimeOptions", "Backplane.InMemory", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Backplane.InMemory", ["RealtimeOptions", "Backplane.Redis", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Identity", ["RealtimeOptions", "Backplane", "Channels", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Channels", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
         { "Connections", ["Backplane", "Features", "Overload", "Application", "Hosting"] },
         { "Connections.Handshake", ["Backplane", "Features", "Overload", "Application", "Hosting"] },
-        { "Overload", ["Backplane", "Identity", "Channels", "Features", "Application", "Hosting"] },
+        { "Overload", ["Backplane", "Identity", "Channels", "Features", "Application", "Hosting", "Extensibility"] },
         { "Application", ["Backplane.Redis", "Backplane.InMemory", "Hosting"] },
+        // The app's hooks see contexts, never the server's machinery: what they may touch is what the contexts give.
+        { "Extensibility", ["RealtimeOptions", "Backplane", "Backplane.Redis", "Backplane.InMemory", "Identity", "Features", "Connections", "Overload", "Application", "Hosting"] },
+        { "Extensibility.Proxy", ["RealtimeOptions", "Backplane", "Backplane.Redis", "Backplane.InMemory", "Identity", "Features", "Connections", "Overload", "Application", "Hosting"] },
     };
 
     [Theory]

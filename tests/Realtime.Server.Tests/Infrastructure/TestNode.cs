@@ -38,7 +38,8 @@ public sealed class TestNode : IAsyncDisposable
     public string Id => Services.GetRequiredService<NodeIdentity>().Id;
 
     /// <param name="port">A port chosen beforehand (a node that joins later at an address its clients already know); any free one otherwise.</param>
-    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null, LogCapture? logs = null, int port = 0)
+    /// <param name="services">The app's own registrations (its hooks), as its Program.cs would add them.</param>
+    public static async Task<TestNode> StartAsync(string? redis, Dictionary<string, string?>? settings = null, string? nodeId = null, LogCapture? logs = null, int port = 0, Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         var configuration = new Dictionary<string, string?>
@@ -64,6 +65,7 @@ public sealed class TestNode : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.AddRealtimeServer();
+        services?.Invoke(builder.Services);
         // Kept, not printed: a passing run stays quiet, and a test can still read what its node said.
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs ?? new LogCapture());

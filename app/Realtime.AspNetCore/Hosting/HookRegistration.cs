@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Realtime.AspNetCore.Application;
+using Realtime.AspNetCore.Extensibility;
+using Realtime.AspNetCore.Extensibility.Proxy;
+
+namespace Realtime.AspNetCore.Hosting;
+
+/// <summary>The services behind the app's hooks and the HTTP proxy.</summary>
+internal static class HookServicesRegistration
+{
+    public static IServiceCollection AddRealtimeHookServices(this IServiceCollection services)
+    {
+        services.AddSingleton(s => Options.Create(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Hooks));
+        services.AddSingleton<HookInvoker>();
+        services.AddSingleton<HookProxyClient>();
+        services.AddSingleton(s => new HookRegistry(
+            s,
+            s.GetServices<Extensibility.HookRegistration>(),
+            s.GetServices<RpcRegistration>(),
+            s.GetServices<IConnectHook>(),
+            s.GetRequiredService<HookProxyClient>(),
+            s.GetRequiredService<IOptions<HookOptions>>().Value,
+            s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Namespaces));
+        services.AddSingleton<EventOutbox>();
+        services.AddSingleton<HookCalls>();
+
+        // One client for every backend; the resilience pipeline is kept per backend (its authority),
+        // so one failing backend opens its own circuit only. Outer: the breaker, which counts a
+        // 5xx, a refused connection and a timeout as failures (a 4xx is the app's answer, not a
+        // failure). Inner: the endpoint's time limit, handed over in the call's resilience context.
+        services.AddHttpClient(HookProxyClient.ClientName)
+            .AddResilienceHandler(HookProxyClient.ClientName, (pipeline, context) =>
+            {
+                var hooks = context.ServiceProvider.GetRequiredService<IOptions<HookOptions>>().Value;
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = hooks.BreakerMinimumCalls,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromSeconds(hooks.BreakerOpenSeconds),
+                });
+                pipeline.AddTimeout(new HttpTimeoutStrategyOptions
+                {
+                    TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(HookProxyClient.TimeoutKey, TimeSpan.FromSeconds(1))),
+                });
+            })
+            .SelectPipelineByAuthority();
+        return services;
+    }
+}
