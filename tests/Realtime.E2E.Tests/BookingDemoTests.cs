@@ -48,6 +48,38 @@ public sealed class BookingDemoTests(PublishedServer server, BrowserFixture brow
     }
 
     [Fact]
+    public async Task The_restaurants_hooks_refuse_a_second_table_in_a_seating_and_a_table_that_does_not_exist()
+    {
+        var anna = await browser.OpenDemoAsync(_cluster, "n1", "anna");
+        var ben = await browser.OpenDemoAsync(_cluster, "n2", "ben");
+        await BrowserFixture.WithScreenshotsOnFailure(nameof(The_restaurants_hooks_refuse_a_second_table_in_a_seating_and_a_table_that_does_not_exist), async () =>
+        {
+            // The grid is tonight's layout as the server's tables RPC gives it.
+            var tables = await anna.EvaluateAsync<int>("() => realtimeDemo.client.rpc('tables').then(layout => layout.tables.length)");
+            var seatings = await anna.EvaluateAsync<int>("() => realtimeDemo.client.rpc('tables').then(layout => layout.seatings.length)");
+            await Expect(anna.Locator("#tables button")).ToHaveCountAsync(tables * seatings);
+
+            await anna.Locator("[data-table='t03@19:30']").ClickAsync();
+            await Expect(anna.Locator("#notice")).ToContainTextAsync("Booked!");
+            await anna.Locator("[data-table='t05@19:30']").ClickAsync();
+            await Expect(anna.Locator("#notice")).ToHaveTextAsync("Could not book: You already have table 3 at 19:30: one table per guest per seating.");
+            await Expect(anna.Locator("[data-table='t05@19:30']")).ToHaveAttributeAsync("data-taken", "");
+
+            // The refused claim was never written: ben, on the other node, can still book that table.
+            await ben.Locator("[data-table='t05@19:30']").ClickAsync();
+            await Expect(ben.Locator("#notice")).ToContainTextAsync("Booked!");
+            await Expect(anna.Locator("[data-table='t05@19:30']")).ToHaveAttributeAsync("data-taken", "other");
+
+            var code = await anna.EvaluateAsync<string>("() => realtimeDemo.client.claim('booking:tonight', 't99@19:30').then(() => 'claimed', e => e.code)");
+            Assert.Equal("no_such_table", code);
+
+            // Another seating is another matter.
+            await anna.Locator("[data-table='t05@21:00']").ClickAsync();
+            await Expect(anna.Locator("#notice")).ToContainTextAsync("Booked!");
+        }, anna, ben);
+    }
+
+    [Fact]
     public async Task A_chat_message_from_one_page_appears_on_the_page_on_the_other_node()
     {
         var anna = await browser.OpenDemoAsync(_cluster, "n1", "anna");

@@ -48,6 +48,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{cluster.Url}?name={name}");
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("open", new() { Timeout = 15_000 });
+        // The grid is drawn from the tables RPC once the page is connected.
+        await Assertions.Expect(page.Locator("#tables button").First).ToBeVisibleAsync();
         return page;
     }
 

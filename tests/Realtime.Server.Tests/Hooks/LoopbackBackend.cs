@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Realtime.Server.Tests.Hooks;
+
+/// <summary>
+/// The app's backend for the HTTP proxy: a real Kestrel on loopback that answers as the request
+/// names (like <see cref="ScriptedHooks"/>: accept, refuse → 409 with a code, replace → data,
+/// slow → 2 s, fail → 500, garbage → not JSON). <c>/events</c> records stored events, failing the
+/// first <see cref="FailEventsFirst"/> with 503; <c>/broken</c> always answers 500.
+/// </summary>
+public sealed class LoopbackBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _brokenHits;
+
+    private LoopbackBackend(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    public ConcurrentQueue<(JsonElement Body, string? Secret)> Calls { get; } = new();
+
+    public ConcurrentQueue<JsonElement> Events { get; } = new();
+
+    public int FailEventsFirst { get; set; }
+
+    public int BrokenHits => Volatile.Read(ref _brokenHits);
+
+    public static async Task<LoopbackBackend> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var backend = new LoopbackBackend(app);
+        app.MapPost("/check", backend.CheckAsync);
+        app.MapPost("/events", backend.EventAsync);
+        app.MapPost("/broken", () => { Interlocked.Increment(ref backend._brokenHits); return Results.StatusCode(500); });
+        await app.StartAsync();
+        backend.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        return backend;
+    }
+
+    public string At(string path) => new Uri(Url, path).ToString();
+
+    private async Task<IResult> CheckAsync(HttpRequest request)
+    {
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        Calls.Enqueue((body, request.Headers["X-Realtime-Secret"].FirstOrDefault()));
+        switch (ModeOf(body))
+        {
+            case "refuse":
+                return Results.Json(new { code = "taken_by_app", message = "The backend says no." }, statusCode: 409);
+            case "refusebare":
+                return Results.StatusCode(403);
+            case "replace":
+                return Results.Json(new { data = new { by = "backend", kind = body.GetProperty("kind").GetString() } });
+            case "slow":
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                return Results.Ok();
+            case "fail":
+                return Results.StatusCode(500);
+            case "garbage":
+                return Results.Text("<html>oops</html>", "text/html");
+            default:
+                return Results.Ok();
+        }
+    }
+
+    private async Task<IResult> EventAsync(HttpRequest request)
+    {
+        var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+        if (FailEventsFirst > 0)
+        {
+            FailEventsFirst--;
+            return Results.StatusCode(503);
+        }
+
+        Events.Enqueue(body);
+        return Results.NoContent();
+    }
+
+    /// <summary>The method's part after ':', the resource's before '-', else the channel's second part.</summary>
+    private static string ModeOf(JsonElement body)
+    {
+        if (body.TryGetProperty("method", out var method))
+        {
+            return method.GetString()!.Split(':').Last();
+        }
+
+        if (body.TryGetProperty("resource", out var resource))
+        {
+            return resource.GetString()!.Split('-')[0];
+        }
+
+        return body.TryGetProperty("channel", out var channel) ? ScriptedHooks.ModeOf(channel.GetString()!) : "accept";
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
