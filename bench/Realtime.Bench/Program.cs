@@ -17,7 +17,7 @@ if (args is ["report", var directory])
 
 if (args.Length == 0 || args[0] != "run")
 {
-    Console.Error.WriteLine("usage: Realtime.Bench run [--smoke] [--servers realtime,signalr,socketio] [--only S1,S2,S3,S4,S5,S6] [--repeat N] [--server-cpus LIST] [--out DIR]");
+    Console.Error.WriteLine("usage: Realtime.Bench run [--smoke] [--servers realtime,signalr,socketio] [--only S1,S2,S3,S4,S5,S6,H] [--repeat N] [--server-cpus LIST] [--out DIR]");
     return 2;
 }
 
@@ -26,7 +26,7 @@ var root = FindRoot();
 var selected = Option("--servers")?.Split(',') ?? ServerKind.All.Select(k => k.Name).ToArray();
 var kinds = ServerKind.All.Where(k => selected.Contains(k.Name)).ToList();
 var output = Option("--out") ?? Path.Combine(root, "bench", "results", smoke ? "smoke" : "full");
-var only = Option("--only")?.Split(',') ?? ["S1", "S2", "S3", "S4", "S5", "S6"];
+var only = Option("--only")?.Split(',') ?? ["S1", "S2", "S3", "S4", "S5", "S6", "H"];
 var repeat = int.Parse(Option("--repeat") ?? (smoke ? "1" : "3"), CultureInfo.InvariantCulture);
 var pinning = new CpuPinning(Option("--server-cpus"));
 
@@ -41,6 +41,7 @@ var s4Channels = smoke ? 1000 : 10_000;
 // about 1,000; the generator one per connection); otherwise what fits, in thousands.
 var s5Connections = Math.Min(smoke ? 2000 : 20_000, (OpenFileLimit() - 1200) / 1000 * 1000);
 var s6Rates = smoke ? new[] { 1000, 5000 } : [1000, 2000, 5000, 10_000, 20_000];
+var hRate = smoke ? 200 : 1000;
 var results = new List<StepResult>();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -116,6 +117,21 @@ if (only.Contains("S4") && kinds.Contains(ServerKind.Realtime))
         foreach (var cluster in backplanes)
         {
             await cluster.DisposeAsync();
+        }
+    }
+}
+
+// H: the price of a publish hook (ours only), on a cluster whose nodes know the proxy's backend;
+// the variants take turns, their order rotated each run.
+if (only.Contains("H") && kinds.Contains(ServerKind.Realtime))
+{
+    using var backend = new HookBackend();
+    await using var cluster = await ServerCluster.StartAsync(ServerKind.Realtime, root, pinning, HookCost.NodeSettings(backend));
+    for (var run = 0; run < repeat; run++)
+    {
+        foreach (var variant in Rotate(HookCost.Variants, run))
+        {
+            await RecordAsync("H", ServerKind.Realtime, async () => await HookCost.MeasureAsync(cluster, variant, hRate, stepDuration, cancel.Token) with { Run = run });
         }
     }
 }

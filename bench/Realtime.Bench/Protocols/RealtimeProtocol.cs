@@ -5,11 +5,14 @@ public sealed class RealtimeProtocol : BenchConnection
 {
     protected override Uri Endpoint(Uri server) => new(server, "/ws");
 
+    /// <summary>Fields written before the timestamp in each publish's data (H's chat hook wants a name and text).</summary>
+    public string DataPrefix { get; init; } = "";
+
     public override Task SubscribeAsync(string channel, CancellationToken cancellationToken) =>
         SendAsync($$"""{"type":"subscribe","channel":"{{channel}}"}""", cancellationToken);
 
     public override Task PublishAsync(string channel, long timestamp, CancellationToken cancellationToken) =>
-        SendAsync($$$"""{"type":"publish","channel":"{{{channel}}}","data":{"t":{{{timestamp}}}}}""", cancellationToken);
+        SendAsync($$$"""{"type":"publish","channel":"{{{channel}}}","data":{{{{DataPrefix}}}"t":{{{timestamp}}}}}""", cancellationToken);
 
     protected override void OnFrame(ReadOnlySpan<byte> frame)
     {

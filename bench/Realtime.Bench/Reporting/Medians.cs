@@ -118,6 +118,32 @@ public static class Medians
         return md.Append(RatioLines("S6 rate kept", kept)).ToString();
     }
 
+    /// <summary>H: each variant's medians, and its p50/p99 against no hook, run by run.</summary>
+    public static string Hooks(IReadOnlyList<StepResult> results)
+    {
+        var h = results.Where(r => r.Scenario == "H").ToList();
+        var p50 = PerRun(h, steps => steps[0].P50);
+        var p99 = PerRun(h, steps => steps[0].P99);
+        var cpu = PerRun(h, steps => steps[0].CpuMsPerThousand);
+        var md = new StringBuilder().AppendLine().AppendLine("H over the runs: median (lowest–highest)").AppendLine()
+            .AppendLine("| hook | p50 ms | p99 ms | CPU ms per 1,000 deliveries | p50 ÷ none | p99 ÷ none |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var variant in Servers(h))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {variant} | {Summary(p50, variant, "F2")} | {Summary(p99, variant, "F2")} | {Summary(cpu, variant, "F2")} | {RatioTo(p50, variant, "none")} | {RatioTo(p99, variant, "none")} |");
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>The median of <paramref name="server"/>'s figure over <paramref name="baseline"/>'s in the same run.</summary>
+    private static string RatioTo(Dictionary<(string Server, int Run), double> figure, string server, string baseline)
+    {
+        var ratios = figure.Where(f => f.Key.Server == server && figure.TryGetValue((baseline, f.Key.Run), out var b) && b > 0)
+            .Select(f => f.Value / figure[(baseline, f.Key.Run)]).ToList();
+        return ratios.Count == 0 ? "–" : Median(ratios).ToString("F2", CultureInfo.InvariantCulture) + " ×";
+    }
+
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Where(v => !double.IsNaN(v)).Order().ToList();

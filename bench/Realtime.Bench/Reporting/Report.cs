@@ -82,6 +82,20 @@ public static class Report
             md.Append(Medians.S6(results));
         }
 
+        var h = results.Where(r => r.Scenario == "H").ToList();
+        if (h.Count > 0)
+        {
+            md.AppendLine().AppendLine("### H the price of a publish hook (ours)").AppendLine()
+              .AppendLine("| run | hook | asked msg/s | delivered/s | loss | p50 ms | p90 ms | p99 ms | max ms | nodes CPU % | CPU ms per 1,000 deliveries |")
+              .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in h)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run + 1} | {r.Server} | {F(r.TargetRate, "F0")} | {F(r.DeliveriesPerSecond, "N0")} | {r.Loss:P2} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.Max)} | {F(r.ServerCpuPercent, "F0")} | {F(r.CpuMsPerThousand, "F2")} |");
+            }
+
+            md.Append(Medians.Hooks(results));
+        }
+
         var s5 = results.Where(r => r.Scenario == "S5").ToList();
         if (s5.Count > 0)
         {
