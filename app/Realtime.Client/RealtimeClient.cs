@@ -418,8 +418,11 @@ public sealed class RealtimeClient : IAsyncDisposable
         _opened.TrySetResult(welcome);
     }
 
-    /// <summary>Why a resubscribe may fail and succeed on the next connection: the node could not serve it now.</summary>
-    private static readonly HashSet<string> ResumeRetryCodes = ["unavailable", "unknown_outcome", "timeout", "rate_limited", "disconnected"];
+    /// <summary>
+    /// Why a resubscribe may fail and succeed on the next connection: the node, or the app's
+    /// subscribe hook (<c>hook_failed</c>, <c>hook_timeout</c>), could not serve it now.
+    /// </summary>
+    internal static readonly HashSet<string> ResumeRetryCodes = ["unavailable", "unknown_outcome", "timeout", "rate_limited", "disconnected", "hook_failed", "hook_timeout"];
 
     private async Task SubscribeOnServerAsync(string channel, bool presence, string? since, CancellationToken cancellationToken, bool duringResume = false)
     {

@@ -385,7 +385,10 @@ test('a socket that drops while its subscriptions resume does not report open', 
   client.close();
 });
 
-test('a resume answered unavailable leaves that node and resumes again from the same offset, not open before', async () => {
+// unavailable: the node's backplane is down; hook_failed / hook_timeout: the app's subscribe hook could
+// not answer now. Nothing was done in each case, so the resume is tried again elsewhere.
+for (const code of ['unavailable', 'hook_failed', 'hook_timeout'])
+test(`a resume answered ${code} leaves that node and resumes again from the same offset, not open before`, async () => {
   const client = newClient();
   const states = [];
   const errors = [];
@@ -404,7 +407,7 @@ test('a resume answered unavailable leaves that node and resumes again from the 
   await tick();
   const refused = second.last('subscribe');
   assert.equal(refused.since, 'e:7');
-  second.receive({ type: 'error', ref: refused.ref, code: 'unavailable', message: 'the backplane is unavailable; try again' });
+  second.receive({ type: 'error', ref: refused.ref, code, message: 'not now; try again' });
   await tick();
   assert.equal(second.readyState, 3, 'the client left the node that could not serve its resume');
   assert.equal(client.state, 'reconnecting');

@@ -224,6 +224,25 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
     }
 
     [Fact]
+    public void The_apps_own_settings_reach_the_task_and_its_secret_settings_come_from_secrets_manager()
+    {
+        var container = Resources(synth.DevFromEcr.ServiceJson, "AWS::ECS::TaskDefinition").Single()["Properties"]!["ContainerDefinitions"]![0]!;
+        var environment = container["Environment"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["Value"]!.ToJsonString());
+        Assert.Equal($"\"{SynthFixture.ProxyUrl}\"", environment["Realtime__Namespaces__booking__Proxy__Claim__Url"]);
+        Assert.DoesNotContain("Realtime__Hooks__ProxySecret", environment.Keys);
+
+        var secrets = container["Secrets"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["ValueFrom"]!.GetValue<string>() );
+        Assert.Equal(SynthFixture.ProxySecretArn, secrets["Realtime__Hooks__ProxySecret"]);
+
+        // The execution role (ECS reads secrets with it) may read that secret.
+        var readable = Resources(synth.DevFromEcr.ServiceJson, "AWS::IAM::Policy")
+            .SelectMany(p => p["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray())
+            .Where(s => s!["Action"]!.ToJsonString().Contains("secretsmanager:GetSecretValue", StringComparison.Ordinal))
+            .Select(s => s!["Resource"]!.ToJsonString());
+        Assert.Contains(readable, r => r.Contains(SynthFixture.ProxySecretArn, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Image_is_the_dockerfile_asset_by_default_and_the_ecr_tag_when_given()
     {
         var asset = Image(synth.Dev);

@@ -360,4 +360,26 @@ public sealed class SettingsValidationTests
             "loadBalancer.apiAllowedCidrs: '203.0.113.7' is not an IPv4 CIDR block",
             "loadBalancer.apiAllowedCidrs: 0.0.0.0/0 opens the server API to the internet",
             "loadBalancer.apiPort = 443: must be from 1024 to 65535");
+
+    [Fact]
+    public void The_apps_own_settings_load_and_reach_the_task_environment_by_their_key()
+    {
+        var loaded = SettingsLoader.Load(JsonDocument.Parse("""
+            { "dev": { "app": {
+                "settings": { "Namespaces:booking:Proxy:Claim:Url": "https://backend.internal/claim", "Hooks:TimeoutMs": "500" },
+                "secretSettings": { "Hooks:ProxySecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:proxy-AbCdEf" } } } }
+            """).RootElement, null, null);
+
+        Assert.Equal("https://backend.internal/claim", loaded.Settings.App.Settings["Namespaces:booking:Proxy:Claim:Url"]);
+        Assert.Equal("Realtime__Namespaces__booking__Proxy__Claim__Url", RealtimeInfra.Cdk.Stacks.AppEnvironment.Variable("Namespaces:booking:Proxy:Claim:Url"));
+    }
+
+    [Theory]
+    [InlineData("""{ "settings": { "Hooks TimeoutMs": "500" } }""", "app.settings.Hooks TimeoutMs: not a key of the app's Realtime section")]
+    [InlineData("""{ "settings": { "HeartbeatSeconds": "10" } }""", "app.settings.HeartbeatSeconds: the stack sets Realtime:HeartbeatSeconds itself")]
+    [InlineData("""{ "settings": { "Redis:ConnectionString": "x" } }""", "app.settings.Redis:ConnectionString: the stack sets Realtime:Redis itself")]
+    [InlineData("""{ "secretSettings": { "Hooks:ProxySecret": "my-secret" } }""", "app.secretSettings.Hooks:ProxySecret = 'my-secret': must be a Secrets Manager secret's complete ARN")]
+    [InlineData("""{ "settings": { "Hooks:ProxySecret": "x" }, "secretSettings": { "Hooks:ProxySecret": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p-AbCdEf" } }""", "app.settings.Hooks:ProxySecret: also in app.secretSettings")]
+    public void A_wrong_app_setting_fails_naming_it(string app, string expected) =>
+        FailsWith($$"""{ "app": {{app}} }""", expected);
 }

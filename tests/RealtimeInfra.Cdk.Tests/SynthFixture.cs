@@ -35,8 +35,17 @@ public sealed class SynthFixture : IDisposable
         });
         ProdWithDomain = new SynthesizedApp("prod", domain);
 
-        // dev as CI deploys it: an image pushed to ECR, the tag given on the command line.
-        var ecr = Context("dev", environments => environments["dev"]!["service"]!["imageRepositoryName"] = EcrRepository);
+        // dev as CI deploys an app of its own: an image pushed to ECR, the tag given on the command
+        // line, its hooks' proxy configured, with the proxy's shared secret from Secrets Manager.
+        var ecr = Context("dev", environments =>
+        {
+            environments["dev"]!["service"]!["imageRepositoryName"] = EcrRepository;
+            environments["dev"]!["app"] = new JsonObject
+            {
+                ["settings"] = new JsonObject { [ProxyUrlKey] = ProxyUrl },
+                ["secretSettings"] = new JsonObject { [ProxySecretKey] = ProxySecretArn },
+            };
+        });
         ecr[Program.ImageTagKey] = EcrTag;
         DevFromEcr = new SynthesizedApp("dev", ecr);
 
@@ -66,6 +75,10 @@ public sealed class SynthFixture : IDisposable
     public const string AlarmEmail = "oncall@example.com";
     public const string EcrRepository = "realtime-server";
     public const string EcrTag = "v42";
+    public const string ProxyUrlKey = "Namespaces:booking:Proxy:Claim:Url";
+    public const string ProxyUrl = "https://backend.internal/realtime/claim";
+    public const string ProxySecretKey = "Hooks:ProxySecret";
+    public const string ProxySecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:realtime/proxy-AbCdEf";
     public const int ClusteredShards = 4;
 
     public SynthesizedApp Dev { get; }

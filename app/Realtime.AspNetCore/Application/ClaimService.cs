@@ -45,11 +45,10 @@ public sealed class ClaimService(IClaimStore store, ChannelRules rules, Subscrip
             session.ClaimsToRelease.Add((channel, resource));
         }
 
-        if (outcome.Status == ClaimStatus.Done)
-        {
-            // A claim its owner held already stored nothing new.
-            hooks.Stored(session, StoredKind.Claim, channel, outcome.Offset, resource);
-        }
+        // Told also when its owner held it already: that is how a claim retried after an unknown
+        // outcome looks when the first try was stored, and the receiver may not have heard of it
+        // (at least once). Its offset is then the channel's latest, not the claim's own.
+        hooks.Stored(session, StoredKind.Claim, channel, outcome.Offset, resource);
 
         return outcome;
     }

@@ -67,7 +67,7 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
         if (offset is not null && registry.For(channel) is { HasStored: true } hooks)
         {
             var owner = kind == StoredKind.Publish ? null : session.Owner;
-            outbox.Enqueue(hooks, new StoredEvent(kind, channel, offset, session.Id, session.User, node.Id, resource, owner, data is { } bytes ? Parse(bytes) : null));
+            outbox.Enqueue(hooks, new StoredEvent(kind, channel, offset, session.Id, session.User, node.Id, resource, owner, data is { } bytes ? Parse(bytes) : null), data?.Length ?? 0);
         }
     }
 

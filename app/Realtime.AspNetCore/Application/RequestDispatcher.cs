@@ -199,6 +199,7 @@ public sealed class RequestDispatcher(
         }
 
         subscriptions.EnsureMayWrite(session, channel);
+        SubscriptionService.EnsureValidPublishId(request.Id);
         // A copy: the receive buffer is reused for the next frame (see StartPublish).
         var data = await hooks.BeforePublishAsync(session, channel, sent.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
         var offset = await subscriptions.PublishAsync(channel, data, request.Id, cancellationToken).ConfigureAwait(false);
@@ -214,7 +215,7 @@ public sealed class RequestDispatcher(
             throw RequestException.Protocol(ErrorCodes.BadRequest, $"rpc needs 'method' matching {ChannelName.Rule}");
         }
 
-        subscriptions.EnsureMayCall(session);
+        subscriptions.EnsureMayCall(session, request.Method!);
         var result = await hooks.RpcAsync(session, request.Method!, request.Data, cancellationToken).ConfigureAwait(false);
         session.TrySend(ServerFrames.Result(request.Ref, request.Method!, result));
     }

@@ -144,9 +144,18 @@ public sealed class SubscriptionService(
         }
     }
 
-    /// <summary>An RPC costs the app's backend a call: it takes from the same rate as publishes.</summary>
-    public void EnsureMayCall(ClientSession session)
+    /// <summary>
+    /// An RPC follows its method's namespace rules as a read of a channel of that name would (a
+    /// namespace closed to anonymous connections takes no RPC from them), and costs the app's backend
+    /// a call: it takes from the same rate as publishes.
+    /// </summary>
+    public void EnsureMayCall(ClientSession session, string method)
     {
+        if (rules.CanRead(method, session.User) is { } refused)
+        {
+            throw new RequestException(ErrorCodes.Forbidden, refused);
+        }
+
         session.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
         if (!session.PublishBucket.TryTake())
         {
@@ -167,14 +176,18 @@ public sealed class SubscriptionService(
     /// <summary>A publish with the namespace's history rules (clients and the server API).</summary>
     public async ValueTask<string> PublishAsync(string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
+        EnsureValidPublishId(id);
+        var offset = await backplane.PublishAsync(channel, data, History(channel), id, cancellationToken).ConfigureAwait(false);
+        metrics.Published();
+        return offset;
+    }
+
+    public static void EnsureValidPublishId(string? id)
+    {
         if (id is not null && !ChannelName.IsValid(id))
         {
             throw RequestException.Protocol(ErrorCodes.BadRequest, $"'id' must match {ChannelName.Rule}");
         }
-
-        var offset = await backplane.PublishAsync(channel, data, History(channel), id, cancellationToken).ConfigureAwait(false);
-        metrics.Published();
-        return offset;
     }
 
     /// <summary>Everything the connection held: subscriptions and presence (claims are the claim service's).</summary>

@@ -28,4 +28,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Connection limit of {MaxConnections} reached; further upgrades are answered 503 until connections close")]
     public static partial void LimitReached(ILogger logger, int maxConnections);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "The connect hook attached more than {MaxBytes} bytes to connection {ConnectionId}; it was closed with hook_failed")]
+    public static partial void ConnectDataTooLarge(ILogger logger, string connectionId, int maxBytes);
 }

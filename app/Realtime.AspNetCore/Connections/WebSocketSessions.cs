@@ -13,6 +13,7 @@ public sealed class WebSocketSessions(
     Extensibility.HookRegistry hooks,
     Extensibility.HookInvoker hookInvoker,
     NodeIdentity node,
+    DrainState drain,
     RealtimeMetrics metrics,
     IOptions<RealtimeOptions> options,
     TimeProvider time,
@@ -71,14 +72,23 @@ public sealed class WebSocketSessions(
         System.Text.Json.JsonElement? connectData = null;
         if (hooks.HasConnect)
         {
-            var (admitted, data) = await AskConnectHooksAsync(socket, id, identity).ConfigureAwait(false);
-            if (!admitted)
+            var admitted = false;
+            try
             {
-                connections.Release();
-                return;
+                (admitted, connectData) = await AskConnectHooksAsync(socket, id, identity).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!admitted)
+                {
+                    connections.Release();
+                }
             }
 
-            connectData = data;
+            if (!admitted)
+            {
+                return;
+            }
         }
 
         using var connection = new RealtimeConnection(
@@ -108,25 +118,49 @@ public sealed class WebSocketSessions(
         }
     }
 
+    /// <summary>Most bytes of JSON a connect hook may attach: it is kept for the connection's life and sent with every proxy call.</summary>
+    public const int MaxConnectDataBytes = 4096;
+
     /// <summary>
     /// The app's connect hooks, before <c>welcome</c>. A refusal closes with 1008 and the app's
-    /// <c>code: message</c>; a hook that failed or ran out of time with 1013 (try again later) and
-    /// <c>hook_failed</c> or <c>hook_timeout</c>. Frames the client sent meanwhile wait in the socket.
+    /// <c>code: message</c>; a hook that failed or ran out of time (or attached more than
+    /// <see cref="MaxConnectDataBytes"/>) with 1013 (try again later) and <c>hook_failed</c> or
+    /// <c>hook_timeout</c>; a node that began to drain meanwhile with 1012. Frames the client sent
+    /// meanwhile wait in the socket.
     /// </summary>
     private async Task<(bool Admitted, System.Text.Json.JsonElement? Data)> AskConnectHooksAsync(WebSocket socket, string id, Identity.Identity? identity)
     {
         var context = new Extensibility.ConnectContext { ConnectionId = id, User = identity?.User, Node = node.Id };
+        string? refusal = null;
+        var status = CloseCodes.TryAgainLater;
+        System.Text.Json.JsonElement? data = null;
         try
         {
-            return (true, await hookInvoker.RunAsync(hooks.Connect, context, null, CancellationToken.None).ConfigureAwait(false));
+            data = await hookInvoker.RunAsync(hooks.Connect, context, null, CancellationToken.None).ConfigureAwait(false);
+            if (data is { } attached && System.Text.Encoding.UTF8.GetByteCount(attached.GetRawText()) > MaxConnectDataBytes)
+            {
+                refusal = ErrorCodes.HookFailed;
+                ConnectionLog.ConnectDataTooLarge(logger, id, MaxConnectDataBytes);
+            }
+            else if (drain.IsDraining)
+            {
+                // Admitted before the drain, asked of the app during it: the drain's sweep may have passed already.
+                (refusal, status) = ("draining", CloseCodes.ServiceRestart);
+            }
         }
         catch (RequestException e)
         {
             var failed = e.Code is ErrorCodes.HookFailed or ErrorCodes.HookTimeout;
-            var reason = failed ? e.Code : $"{e.Code}: {e.Message}";
-            ConnectionLog.UpgradeRefused(logger, StatusCodes.Status403Forbidden, reason);
-            await AuthFrameReader.CloseAsync(socket, reason, failed ? CloseCodes.TryAgainLater : CloseCodes.Policy).ConfigureAwait(false);
-            return (false, null);
+            (refusal, status) = failed ? (e.Code, CloseCodes.TryAgainLater) : ($"{e.Code}: {e.Message}", CloseCodes.Policy);
         }
+
+        if (refusal is null)
+        {
+            return (true, data);
+        }
+
+        ConnectionLog.UpgradeRefused(logger, StatusCodes.Status403Forbidden, refusal);
+        await AuthFrameReader.CloseAsync(socket, refusal, status).ConfigureAwait(false);
+        return (false, null);
     }
 }

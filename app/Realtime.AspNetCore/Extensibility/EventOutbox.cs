@@ -1,24 +1,29 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Realtime.AspNetCore.Diagnostics;
 
 namespace Realtime.AspNetCore.Extensibility;
 
 /// <summary>
-/// Tells the app what was stored, off the request's path, in the order this node stored it, at
-/// least once: each receiver of the event's namespace is tried until it takes the event (0.2 s
-/// doubling to 5 s between tries), up to <see cref="HookOptions.EventMaxAttempts"/>. An event is
-/// lost only when the queue is full, a receiver failed every try, or the node stopped (or died)
-/// first; each loss but the last is counted (<c>realtime.hooks.events.lost</c>) and logged with its
-/// channel and offset. Offsets are dense per channel, so a receiver also sees a loss as a jump.
+/// Tells the app what was stored, off the request's path, at least once. Each receiver (a hooks
+/// class's <c>OnStoredAsync</c>, a proxy's events URL) has a queue and a loop of its own, so one that
+/// is down holds up nobody else; it takes its events in the order they were queued, and each is
+/// tried until it is taken (0.2 s doubling to 5 s between tries), up to
+/// <see cref="HookOptions.EventMaxAttempts"/>. An event is lost only when its receiver's queue or the
+/// node's byte budget is full, the receiver failed every try, or the node stopped (or died) first;
+/// each loss but the last is counted (<c>realtime.hooks.events.lost</c>) and logged with its channel and offset.
 /// </summary>
 public sealed class EventOutbox : BackgroundService
 {
-    private readonly Channel<(StoredEvent Event, IReadOnlyList<EventReceiver> Receivers)> _queue;
+    private readonly ConcurrentDictionary<EventReceiver, ReceiverQueue> _queues = new();
+    private readonly CancellationTokenSource _shutdown = new();
     private readonly HookOptions _options;
     private readonly RealtimeMetrics _metrics;
     private readonly ILogger<EventOutbox> _logger;
     private readonly TimeProvider _time;
+    private long _queuedBytes;
     private int _pending;
+    private volatile bool _stopped;
 
     public EventOutbox(Microsoft.Extensions.Options.IOptions<HookOptions> options, RealtimeMetrics metrics, TimeProvider time, ILogger<EventOutbox> logger)
     {
@@ -26,54 +31,47 @@ public sealed class EventOutbox : BackgroundService
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _queue = Channel.CreateBounded<(StoredEvent, IReadOnlyList<EventReceiver>)>(
-            new BoundedChannelOptions(_options.EventQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
-    /// <summary>Events taken and not yet told to every receiver.</summary>
+    /// <summary>Events queued and not yet taken (or given up), over every receiver.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Queues <paramref name="stored"/> for the namespace's receivers; never waits.</summary>
-    public void Enqueue(NamespaceHooks hooks, StoredEvent stored)
+    /// <summary>Queues <paramref name="stored"/> (with <paramref name="dataBytes"/> of data) for each receiver of the namespace; never waits.</summary>
+    public void Enqueue(NamespaceHooks hooks, StoredEvent stored, int dataBytes = 0)
     {
-        Interlocked.Increment(ref _pending);
-        if (!_queue.Writer.TryWrite((stored, hooks.Stored)))
+        // What an event holds on to: its data, plus a rough allowance for the record and its strings.
+        var size = 256L + dataBytes;
+        foreach (var receiver in hooks.Stored)
         {
-            Interlocked.Decrement(ref _pending);
-            Lost("queue_full", stored);
-        }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // Read until the host's shutdown gives up on us: a stopping node still tells what it stored
-        // while its last connections close (releases at disconnect among them).
-        StoredEvent? current = null;
-        try
-        {
-            await foreach (var (stored, receivers) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            if (_stopped)
             {
-                current = stored;
-                await DeliverAsync(stored, receivers, stoppingToken).ConfigureAwait(false);
-                current = null;
-                Interlocked.Decrement(ref _pending);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            if (current is not null)
-            {
-                Lost("shutdown", current);
+                Lost("shutdown", stored);
+                continue;
             }
 
-            while (_queue.Reader.TryRead(out var left))
+            if (Interlocked.Add(ref _queuedBytes, size) > _options.EventQueueMaxBytes)
             {
-                Lost("shutdown", left.Event);
+                Interlocked.Add(ref _queuedBytes, -size);
+                Lost("queue_full", stored);
+                continue;
+            }
+
+            Interlocked.Increment(ref _pending);
+            if (!_queues.GetOrAdd(receiver, Start).Events.Writer.TryWrite((stored, size)))
+            {
+                Taken(size);
+                Lost(_stopped ? "shutdown" : "queue_full", stored);
             }
         }
     }
 
-    /// <summary>Waits for the queue to empty (at most until the host's shutdown timeout) before the loop is stopped.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Waits for the queues to empty (at most until the host's shutdown timeout), then stops the
+    /// loops; what is left is counted and logged as lost. Hosted services stop in reverse order, and
+    /// this one is registered first: the last connections' releases are still told.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         try
@@ -87,31 +85,70 @@ public sealed class EventOutbox : BackgroundService
         {
         }
 
+        _stopped = true;
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        foreach (var queue in _queues.Values)
+        {
+            queue.Events.Writer.TryComplete();
+            await queue.Loop.ConfigureAwait(false);
+        }
+
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeliverAsync(StoredEvent stored, IReadOnlyList<EventReceiver> receivers, CancellationToken stoppingToken)
+    public override void Dispose()
     {
-        var delivered = true;
-        foreach (var receiver in receivers)
-        {
-            delivered &= await DeliverAsync(stored, receiver, stoppingToken).ConfigureAwait(false);
-        }
+        _shutdown.Dispose();
+        base.Dispose();
+    }
 
-        if (delivered)
+    private ReceiverQueue Start(EventReceiver receiver)
+    {
+        var events = Channel.CreateBounded<(StoredEvent, long)>(new BoundedChannelOptions(_options.EventQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        return new ReceiverQueue(events, Task.Run(() => RunAsync(receiver, events.Reader, _shutdown.Token)));
+    }
+
+    private async Task RunAsync(EventReceiver receiver, ChannelReader<(StoredEvent Event, long Size)> events, CancellationToken stopping)
+    {
+        (StoredEvent Event, long Size)? current = null;
+        try
         {
-            _metrics.EventDelivered();
+            await foreach (var item in events.ReadAllAsync(stopping).ConfigureAwait(false))
+            {
+                current = item;
+                if (await DeliverAsync(item.Event, receiver, stopping).ConfigureAwait(false))
+                {
+                    _metrics.EventDelivered();
+                }
+
+                current = null;
+                Taken(item.Size);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            if (current is { } interrupted)
+            {
+                Taken(interrupted.Size);
+                Lost("shutdown", interrupted.Event);
+            }
+
+            while (events.TryRead(out var left))
+            {
+                Taken(left.Size);
+                Lost("shutdown", left.Event);
+            }
         }
     }
 
-    private async Task<bool> DeliverAsync(StoredEvent stored, EventReceiver receiver, CancellationToken stoppingToken)
+    private async Task<bool> DeliverAsync(StoredEvent stored, EventReceiver receiver, CancellationToken stopping)
     {
         var pause = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await receiver.Deliver(stored, stoppingToken).ConfigureAwait(false);
+                await receiver.Deliver(stored, stopping).ConfigureAwait(false);
                 return true;
             }
             catch (EventRejectedException rejected)
@@ -119,7 +156,7 @@ public sealed class EventOutbox : BackgroundService
                 HookLog.EventRejected(_logger, receiver.Source, stored.Kind.ToString(), stored.Channel, stored.Offset, rejected.Status);
                 return true; // the backend's final word: it has the event, and does not want it
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 if (attempt >= _options.EventMaxAttempts)
                 {
@@ -128,10 +165,16 @@ public sealed class EventOutbox : BackgroundService
                 }
 
                 HookLog.EventRetry(_logger, receiver.Source, attempt, stored.Channel, stored.Offset, e);
-                await Task.Delay(pause, _time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(pause, _time, stopping).ConfigureAwait(false);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
+    }
+
+    private void Taken(long size)
+    {
+        Interlocked.Add(ref _queuedBytes, -size);
+        Interlocked.Decrement(ref _pending);
     }
 
     private void Lost(string reason, StoredEvent stored)
@@ -139,4 +182,6 @@ public sealed class EventOutbox : BackgroundService
         _metrics.EventLost(reason);
         HookLog.EventLost(_logger, reason, stored.Kind.ToString(), stored.Channel, stored.Offset);
     }
+
+    private sealed record ReceiverQueue(Channel<(StoredEvent, long)> Events, Task Loop);
 }

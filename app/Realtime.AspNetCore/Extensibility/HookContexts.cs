@@ -16,12 +16,8 @@ public class HookContext
     public JsonElement? ConnectionData { get; init; }
 }
 
-/// <summary>A new connection, before its <c>welcome</c>.</summary>
-public sealed class ConnectContext : HookContext
-{
-    /// <summary>The client's address as the node sees it (the load balancer's, behind one).</summary>
-    public string? RemoteAddress { get; init; }
-}
+/// <summary>A new connection, before its <c>welcome</c> (its token, if any, already checked: see <see cref="HookContext.User"/>).</summary>
+public sealed class ConnectContext : HookContext;
 
 /// <summary>A request on one channel (subscribe).</summary>
 public class ChannelContext : HookContext

@@ -12,8 +12,11 @@ public sealed class HookOptions
     /// </summary>
     public string? ProxySecret { get; set; }
 
-    /// <summary>Events (stored publishes, claims, releases) waiting for the app; beyond it new ones are dropped, counted and logged.</summary>
+    /// <summary>Events (stored publishes, claims, releases) waiting for one receiver; beyond it new ones are dropped, counted and logged.</summary>
     public int EventQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Bytes of event data waiting for all receivers together (a receiver that is down must not take the node's memory).</summary>
+    public long EventQueueMaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Tries per event and receiver before it is given up (counted and logged); 0.2 s doubling to 5 s between them.</summary>
     public int EventMaxAttempts { get; set; } = 10;

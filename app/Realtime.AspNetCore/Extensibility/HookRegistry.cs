@@ -145,8 +145,14 @@ public sealed class HookRegistry
 
         if (Overrides(type, nameof(RealtimeHooks.OnStoredAsync)))
         {
-            // Bounded like the other hooks: one that hangs would hold up every event behind it.
-            target.Stored.Add(new(source, (e, t) => new ValueTask(hooks.OnStoredAsync(e, t).AsTask().WaitAsync(timeout, t))));
+            // Bounded like the other hooks, and told to stop: one that hangs would hold up every event
+            // behind it, and must not still be running when the event is tried again.
+            target.Stored.Add(new(source, async (e, t) =>
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(t);
+                limit.CancelAfter(timeout);
+                await hooks.OnStoredAsync(e, limit.Token).AsTask().WaitAsync(timeout, t).ConfigureAwait(false);
+            }));
         }
     }
 
@@ -157,33 +163,33 @@ public sealed class HookRegistry
     {
         if (Endpoint(proxyOptions.Connect) is { } connect && name.Equals(ChannelRules.DefaultNamespace, StringComparison.OrdinalIgnoreCase))
         {
-            _connect.Add(new("connect", connect.Url.ToString(), (c, t) => proxy.CallAsync(connect.Url, connect.Timeout, ProxyBody.Connect(c), t), connect.Timeout));
+            _connect.Add(ProxyStep<ConnectContext>("connect", connect, proxy, ProxyBody.Connect));
         }
 
         if (Endpoint(proxyOptions.Subscribe) is { } subscribe)
         {
-            Hooks(name).Subscribe.Add(new("subscribe", subscribe.Url.ToString(), (c, t) => proxy.CallAsync(subscribe.Url, subscribe.Timeout, ProxyBody.Subscribe(c), t), subscribe.Timeout));
+            Hooks(name).Subscribe.Add(ProxyStep<ChannelContext>("subscribe", subscribe, proxy, ProxyBody.Subscribe));
         }
 
         if (Endpoint(proxyOptions.Publish) is { } publish)
         {
-            Hooks(name).Publish.Add(new("publish", publish.Url.ToString(), (c, t) => proxy.CallAsync(publish.Url, publish.Timeout, ProxyBody.Publish(c), t), publish.Timeout));
+            Hooks(name).Publish.Add(ProxyStep<PublishContext>("publish", publish, proxy, ProxyBody.Publish));
         }
 
         if (Endpoint(proxyOptions.Claim) is { } claim)
         {
-            Hooks(name).Claim.Add(new("claim", claim.Url.ToString(), (c, t) => proxy.CallAsync(claim.Url, claim.Timeout, ProxyBody.Claim("claim", c), t), claim.Timeout));
-            Hooks(name).Release.Add(new("release", claim.Url.ToString(), (c, t) => proxy.CallAsync(claim.Url, claim.Timeout, ProxyBody.Claim("release", c), t), claim.Timeout));
+            Hooks(name).Claim.Add(ProxyStep<ClaimContext>("claim", claim, proxy, c => ProxyBody.Claim("claim", c)));
+            Hooks(name).Release.Add(ProxyStep<ClaimContext>("release", claim, proxy, c => ProxyBody.Claim("release", c)));
         }
 
         if (Endpoint(proxyOptions.Rpc) is { } rpc)
         {
-            _rpcProxies[name] = new("rpc", rpc.Url.ToString(), (c, t) => proxy.CallAsync(rpc.Url, rpc.Timeout, ProxyBody.Rpc(c), t), rpc.Timeout);
+            _rpcProxies[name] = ProxyStep<RpcContext>("rpc", rpc, proxy, ProxyBody.Rpc);
         }
 
         if (Endpoint(proxyOptions.Events) is { } events)
         {
-            Hooks(name).Stored.Add(new(events.Url.ToString(), async (e, t) =>
+            Hooks(name).Stored.Add(new(events.Source, async (e, t) =>
             {
                 var status = await proxy.DeliverAsync(events.Url, events.Timeout, ProxyBody.Stored(e), t).ConfigureAwait(false);
                 if (status >= 400)
@@ -194,8 +200,23 @@ public sealed class HookRegistry
         }
     }
 
-    private static (Uri Url, TimeSpan Timeout)? Endpoint(ProxyEndpointOptions endpoint) =>
-        string.IsNullOrWhiteSpace(endpoint.Url) ? null : (new Uri(endpoint.Url, UriKind.Absolute), TimeSpan.FromMilliseconds(endpoint.TimeoutMs));
+    /// <summary>
+    /// The invoker waits a little longer than the call's own limit: the pipeline's timeout should be
+    /// the one that fires, so that the circuit breaker counts it.
+    /// </summary>
+    private static readonly TimeSpan ProxyMargin = TimeSpan.FromMilliseconds(250);
+
+    private static HookStep<TContext> ProxyStep<TContext>(string kind, ProxyEndpoint endpoint, HookProxyClient proxy, Func<TContext, byte[]> body) =>
+        new(kind, endpoint.Source, (c, t) => proxy.CallAsync(endpoint.Url, endpoint.Timeout, body(c), t), endpoint.Timeout + ProxyMargin);
+
+    private sealed record ProxyEndpoint(Uri Url, TimeSpan Timeout)
+    {
+        /// <summary>For logs: scheme, host, port and path only (no credentials, no query).</summary>
+        public string Source => Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+    }
+
+    private static ProxyEndpoint? Endpoint(ProxyEndpointOptions endpoint) =>
+        string.IsNullOrWhiteSpace(endpoint.Url) ? null : new(new Uri(endpoint.Url, UriKind.Absolute), TimeSpan.FromMilliseconds(endpoint.TimeoutMs));
 }
 
 /// <summary>The backend refused an event with a 4xx: its final word, not retried.</summary>

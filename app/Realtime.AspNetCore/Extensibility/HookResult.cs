@@ -43,15 +43,29 @@ public readonly partial record struct HookResult
     {
         if (!IsValidCode(code))
         {
-            throw new ArgumentException($"a refusal code must match {CodeRule}", nameof(code));
+            throw new ArgumentException($"a refusal code must match {CodeRule} and not be one the clients act on by themselves ({string.Join(", ", ReservedCodes)})", nameof(code));
         }
 
-        return new(code, message ?? "", null);
+        message ??= "";
+        return new(code, message.Length <= MaxMessageLength ? message : message[..MaxMessageLength] + "…", null);
     }
 
     public const string CodeRule = "[a-z][a-z0-9_]{0,31}";
 
-    public static bool IsValidCode(string? code) => code is not null && CodePattern().IsMatch(code);
+    /// <summary>A refusal's message is cut to this many characters: it travels in an error frame.</summary>
+    public const int MaxMessageLength = 1024;
+
+    /// <summary>
+    /// Codes the clients act on by themselves (retrying, resending, reconnecting): an app's refusal
+    /// must not make them retry what it refused. <c>forbidden</c> and <c>conflict</c> remain the app's to use.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ReservedCodes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        Protocol.ErrorCodes.Unavailable, Protocol.ErrorCodes.UnknownOutcome, Protocol.ErrorCodes.RateLimited,
+        Protocol.ErrorCodes.HookFailed, Protocol.ErrorCodes.HookTimeout, "timeout", "disconnected",
+    };
+
+    public static bool IsValidCode(string? code) => code is not null && CodePattern().IsMatch(code) && !ReservedCodes.Contains(code);
 
     [GeneratedRegex(@"\A" + CodeRule + @"\z")]
     private static partial Regex CodePattern();

@@ -1,6 +1,8 @@
+using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Timeout;
 using Realtime.AspNetCore.Application;
 using Realtime.AspNetCore.Extensibility;
 using Realtime.AspNetCore.Extensibility.Proxy;
@@ -27,10 +29,15 @@ internal static class HookServicesRegistration
         services.AddSingleton<HookCalls>();
 
         // One client for every backend; the resilience pipeline is kept per backend (its authority),
-        // so one failing backend opens its own circuit only. Outer: the breaker, which counts a
-        // 5xx, a refused connection and a timeout as failures (a 4xx is the app's answer, not a
-        // failure). Inner: the endpoint's time limit, handed over in the call's resilience context.
-        services.AddHttpClient(HookProxyClient.ClientName)
+        // so one failing backend opens its own circuit only. Outer: the breaker, which counts a 5xx,
+        // no connection and a timeout as failures (a 4xx, 408 and 429 included, is the app's answer).
+        // Inner: the endpoint's time limit, handed over in the call's resilience context; the hook
+        // invoker waits a little longer, so this one fires first and the breaker sees it. Redirects
+        // are not followed: the shared secret must not travel to another host, and a POST must not
+        // turn into a GET.
+        services.AddHttpClient(HookProxyClient.ClientName, client => client.MaxResponseContentBufferSize = HookProxyClient.MaxAnswerBytes)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            .RedactLoggedHeaders([HookProxyClient.SecretHeader])
             .AddResilienceHandler(HookProxyClient.ClientName, (pipeline, context) =>
             {
                 var hooks = context.ServiceProvider.GetRequiredService<IOptions<HookOptions>>().Value;
@@ -40,6 +47,7 @@ internal static class HookServicesRegistration
                     MinimumThroughput = hooks.BreakerMinimumCalls,
                     SamplingDuration = TimeSpan.FromSeconds(30),
                     BreakDuration = TimeSpan.FromSeconds(hooks.BreakerOpenSeconds),
+                    ShouldHandle = args => ValueTask.FromResult(IsBackendFailure(args.Outcome)),
                 });
                 pipeline.AddTimeout(new HttpTimeoutStrategyOptions
                 {
@@ -49,4 +57,8 @@ internal static class HookServicesRegistration
             .SelectPipelineByAuthority();
         return services;
     }
+
+    private static bool IsBackendFailure(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Exception is HttpRequestException or TimeoutRejectedException
+        || outcome.Result?.StatusCode >= HttpStatusCode.InternalServerError;
 }

@@ -5,6 +5,12 @@ namespace Realtime.AspNetCore.Hosting;
 /// <summary>Checks the <c>Realtime</c> section at start-up; each failure names its key, its value and the rule.</summary>
 public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
 {
+    /// <summary>
+    /// The longest a hook or proxy call may take: the clients give up on a request after 10 s by
+    /// default, and a connection's requests wait for each other.
+    /// </summary>
+    public const int MaxHookTimeoutMs = 10_000;
+
     public ValidateOptionsResult Validate(string? name, RealtimeOptions o)
     {
         var failures = new List<string>();
@@ -37,7 +43,8 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
         Range("Auth:FrameTimeoutSeconds", o.Auth.FrameTimeoutSeconds, 1, 300);
         Range("Auth:MaxPendingFrames", o.Auth.MaxPendingFrames, 1, 1_000_000);
         Range(nameof(o.MaxReplay), o.MaxReplay, 1, 100_000);
-        Range("Hooks:TimeoutMs", o.Hooks.TimeoutMs, 1, 60_000);
+        Range("Hooks:TimeoutMs", o.Hooks.TimeoutMs, 1, MaxHookTimeoutMs);
+        Range("Hooks:EventQueueMaxBytes", o.Hooks.EventQueueMaxBytes, 64 * 1024, 1L << 40);
         Range("Hooks:EventQueueCapacity", o.Hooks.EventQueueCapacity, 1, 10_000_000);
         Range("Hooks:EventMaxAttempts", o.Hooks.EventMaxAttempts, 1, 1000);
         Range("Hooks:BreakerMinimumCalls", o.Hooks.BreakerMinimumCalls, 2, 100_000);
@@ -71,7 +78,7 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
             foreach (var (kind, endpoint) in rules.Proxy.All())
             {
                 var key = $"Namespaces:{ns}:Proxy:{kind}";
-                Range($"{key}:TimeoutMs", endpoint.TimeoutMs, 1, 60_000);
+                Range($"{key}:TimeoutMs", endpoint.TimeoutMs, 1, MaxHookTimeoutMs);
                 if (string.IsNullOrWhiteSpace(endpoint.Url))
                 {
                     continue;

@@ -36,7 +36,8 @@ function newId() {
  * later cannot store the message twice.
  */
 /** Why a resubscribe may fail and succeed on the next connection: the node could not serve it now. */
-const RESUME_RETRY_CODES = new Set(['unavailable', 'unknown_outcome', 'timeout', 'rate_limited']);
+// hook_failed / hook_timeout: the app's subscribe hook (or its backend) could not answer now; nothing was done.
+const RESUME_RETRY_CODES = new Set(['unavailable', 'unknown_outcome', 'timeout', 'rate_limited', 'hook_failed', 'hook_timeout']);
 
 export class RealtimeError extends Error {
   constructor(code, message, owner) {

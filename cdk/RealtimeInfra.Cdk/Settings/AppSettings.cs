@@ -17,6 +17,20 @@ public sealed record AppSettings
 
     /// <summary>After a scale-out, tasks above their share ask the excess to reconnect (passed to the app).</summary>
     public RebalanceSettings Rebalance { get; init; } = new();
+
+    /// <summary>
+    /// More of the app's own <c>Realtime</c> settings, passed to every task as environment: key as the
+    /// app names it (<c>"Namespaces:booking:Proxy:Claim:Url"</c>), value as text. Not for what the
+    /// stack sets itself (the cache, heartbeat, drain, rebalancing, metrics, connection limit).
+    /// </summary>
+    public Dictionary<string, string> Settings { get; init; } = [];
+
+    /// <summary>
+    /// App settings kept in Secrets Manager: key as in <see cref="Settings"/> (<c>"Hooks:ProxySecret"</c>),
+    /// value the secret's complete ARN. ECS reads them when a task starts; they never appear in the
+    /// task definition, and the task's execution role may read exactly these secrets.
+    /// </summary>
+    public Dictionary<string, string> SecretSettings { get; init; } = [];
 }
 
 /// <summary>The app's <c>Realtime:Rebalance</c> settings, as the stack passes them to every task.</summary>

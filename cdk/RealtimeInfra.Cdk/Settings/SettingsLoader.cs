@@ -88,7 +88,7 @@ public static class SettingsLoader
             {
                 problems.Add($"{path}: unknown setting; allowed here: {string.Join(", ", properties.Keys)}");
             }
-            else if (propertyType.IsClass && propertyType != typeof(string))
+            else if (propertyType.IsClass && propertyType != typeof(string) && Options.GetTypeInfo(propertyType).Kind == JsonTypeInfoKind.Object)
             {
                 FindUnknownKeys(member.Value, propertyType, path + ".", problems);
             }

@@ -283,7 +283,56 @@ public static partial class SettingsValidator
         Range(p, "app.rebalance.windowSeconds", a.Rebalance.WindowSeconds, 0, 3600, "seconds");
         Range(p, "app.heartbeatSeconds", a.HeartbeatSeconds, 5, 300, "seconds between server pings");
         Range(p, "app.drainSeconds", a.DrainSeconds, 0, FargateMaxStopTimeoutSeconds - StopTimeoutMarginSeconds, "seconds to spread reconnects over");
+        foreach (var (key, value) in a.Settings)
+        {
+            AppSettingKey(p, "app.settings", key);
+            if (a.SecretSettings.Keys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                p.Add($"app.settings.{key}: also in app.secretSettings; give it in one of them");
+            }
+
+            if (value is null)
+            {
+                p.Add($"app.settings.{key}: needs a value (text)");
+            }
+        }
+
+        foreach (var twins in a.Settings.Keys.Concat(a.SecretSettings.Keys).GroupBy(k => k, StringComparer.OrdinalIgnoreCase).Where(g => g.Distinct(StringComparer.Ordinal).Count() > 1))
+        {
+            p.Add($"app.settings / app.secretSettings: {string.Join(" and ", twins.Distinct(StringComparer.Ordinal))} differ only in case; the app reads keys without regard to case");
+        }
+
+        foreach (var (key, arn) in a.SecretSettings)
+        {
+            AppSettingKey(p, "app.secretSettings", key);
+            if (arn is null || !SecretArn().IsMatch(arn))
+            {
+                p.Add($"app.secretSettings.{key} = '{arn}': must be a Secrets Manager secret's complete ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx)");
+            }
+        }
     }
+
+    /// <summary>What the stack sets on every task itself, from its own settings: not to be given twice.</summary>
+    private static readonly string[] StackOwnedAppSettings =
+        ["Redis:", "HeartbeatSeconds", "DrainSeconds", "Drain:Token", "MaxConnections", "Rebalance:", "Metrics:"];
+
+    private static void AppSettingKey(List<string> p, string setting, string key)
+    {
+        if (!AppKey().IsMatch(key))
+        {
+            p.Add($"{setting}.{key}: not a key of the app's Realtime section (parts of letters, digits, _ - . @ joined by ':', e.g. Namespaces:booking:Proxy:Claim:Url)");
+        }
+        else if (StackOwnedAppSettings.FirstOrDefault(owned => owned.EndsWith(':') ? key.StartsWith(owned, StringComparison.OrdinalIgnoreCase) : key.Equals(owned, StringComparison.OrdinalIgnoreCase)) is { } owned)
+        {
+            p.Add($"{setting}.{key}: the stack sets Realtime:{owned.TrimEnd(':')} itself from its own settings (app.*, service.*, the backplane); change those instead");
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[A-Za-z0-9_.@\-]+(:[A-Za-z0-9_.@\-]+)*\z")]
+    private static partial System.Text.RegularExpressions.Regex AppKey();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\Aarn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@\-]+\z")]
+    private static partial System.Text.RegularExpressions.Regex SecretArn();
 
     /// <summary>The checks that tie settings of different parts together (DESIGN §4).</summary>
     private static void CrossCheck(RealtimeSettings s, List<string> p)

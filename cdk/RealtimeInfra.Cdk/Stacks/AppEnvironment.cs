@@ -29,7 +29,21 @@ public static class AppEnvironment
     /// <summary>The <c>ServiceName</c> dimension of an environment's metrics: dev and prod can share an account.</summary>
     public static string MetricsServiceNameOf(string environment) => $"realtime-{environment}";
 
-    public static Dictionary<string, string> For(string environment, RealtimeSettings settings, RedisBackplane backplane) => new()
+    /// <summary>The environment variable of a key of the app's Realtime section: <c>Hooks:ProxySecret</c> → <c>Realtime__Hooks__ProxySecret</c>.</summary>
+    public static string Variable(string key) => "Realtime__" + key.Replace(":", "__", StringComparison.Ordinal);
+
+    public static Dictionary<string, string> For(string environment, RealtimeSettings settings, RedisBackplane backplane)
+    {
+        var variables = Stack(environment, settings, backplane);
+        foreach (var (key, value) in settings.App.Settings)
+        {
+            variables[Variable(key)] = value;
+        }
+
+        return variables;
+    }
+
+    private static Dictionary<string, string> Stack(string environment, RealtimeSettings settings, RedisBackplane backplane) => new()
     {
         // StackExchange.Redis syntax: host:port plus TLS, since the cache only accepts TLS. With cluster
         // mode the host is the configuration endpoint; the client learns from the server that it is a

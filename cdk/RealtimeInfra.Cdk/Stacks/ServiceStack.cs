@@ -78,10 +78,7 @@ public sealed class ServiceStack : Stack
             LogRetention = Retention.FromDays(s.Service.LogRetentionDays),
             LogRemovalPolicy = retain,
             Environment = AppEnvironment.For(props.EnvironmentName, s, props.Backplane),
-            Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret>
-            {
-                [AppEnvironment.RedisPassword] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(props.Backplane.AuthToken),
-            },
+            Secrets = AppSecrets(s.App, props.Backplane),
             AzRebalancing = s.Service.AzRebalancing,
         });
 
@@ -164,6 +161,27 @@ public sealed class ServiceStack : Stack
         _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = service.Service.ServiceName });
         _ = new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = monitoring.Topic.TopicArn, Description = "Subscribe on-call here" });
         _ = new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = monitoring.Dashboard.DashboardName });
+    }
+
+    /// <summary>
+    /// The cache's AUTH token, and the app's settings kept in Secrets Manager (<c>app.secretSettings</c>,
+    /// the proxy's shared secret say): ECS reads each when a task starts, and grants its execution role
+    /// reading exactly these.
+    /// </summary>
+    private Dictionary<string, Amazon.CDK.AWS.ECS.Secret> AppSecrets(AppSettings app, RedisBackplane backplane)
+    {
+        var secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret>
+        {
+            [AppEnvironment.RedisPassword] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(backplane.AuthToken),
+        };
+        foreach (var (key, arn) in app.SecretSettings.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            // The construct id follows the key, so reordering the settings changes nothing.
+            var secret = Amazon.CDK.AWS.SecretsManager.Secret.FromSecretCompleteArn(this, "AppSecret-" + key.Replace(':', '-'), arn);
+            secrets[AppEnvironment.Variable(key)] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(secret);
+        }
+
+        return secrets;
     }
 
     /// <summary>The Dockerfile as an asset by default; an ECR repository and tag when CI pushed one.</summary>

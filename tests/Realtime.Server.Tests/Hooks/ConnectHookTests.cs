@@ -38,6 +38,8 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
                     return HookResult.Refuse("banned", "This guest is not welcome.");
                 case "attach":
                     return HookResult.Accept(new { tier = "gold", connection = context.ConnectionId });
+                case "bloat":
+                    return HookResult.Accept(new { padding = new string('x', 5000) });
                 case "slow":
                     await Task.Delay(Timeout.Infinite, cancellationToken);
                     return HookResult.Accept();
@@ -53,13 +55,43 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_refused_connection_is_closed_with_1008_and_the_apps_code_before_any_welcome()
     {
         _gate.Mode = "refuse";
-        var before = _node.Metrics.Connections;
         await using var client = await TestClient.ConnectAsync(_node.WebSocket);
 
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync());
         Assert.Equal("banned: This guest is not welcome.", client.CloseDescription);
         Assert.DoesNotContain(client.Snapshot(), f => f.Type == "welcome");
-        Assert.Equal(before, _node.Metrics.Connections);
+    }
+
+    [Fact]
+    public async Task Refused_and_failed_connections_give_their_slot_back()
+    {
+        // One connection slot: had a refusal or a failure kept it, the last upgrade would get 503.
+        await using var node = await TestNode.StartAsync(redis.ConnectionString, new() { ["Realtime:MaxConnections"] = "1", ["Realtime:Hooks:TimeoutMs"] = "300" }, services: services =>
+        {
+            services.AddSingleton<Gate>();
+            services.AddRealtimeConnectHook<Gate>();
+        });
+        var gate = (Gate)node.Services.GetRequiredService<IConnectHook>();
+        foreach (var mode in new[] { "refuse", "throw", "slow", "refuse" })
+        {
+            gate.Mode = mode;
+            await using var turnedAway = await TestClient.ConnectAsync(node.WebSocket);
+            await turnedAway.WaitClosedAsync();
+        }
+
+        gate.Mode = "accept";
+        await using var welcomed = await TestClient.ConnectAsync(node.WebSocket);
+        Assert.Equal("welcome", (await welcomed.NextOfTypeAsync("welcome")).Type);
+    }
+
+    [Fact]
+    public async Task Attaching_more_than_4_KB_fails_the_connection_as_hook_failed()
+    {
+        _gate.Mode = "bloat";
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+
+        Assert.Equal((WebSocketCloseStatus)1013, await client.WaitClosedAsync());
+        Assert.Equal("hook_failed", client.CloseDescription);
     }
 
     [Theory]

@@ -272,6 +272,25 @@ public sealed class HookTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_channel_whose_namespace_is_spelled_in_capitals_runs_the_same_hooks()
+    {
+        // Namespaces match without regard to case, for rules and hooks alike: no way around the app's say.
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+
+        var reply = await client.PublishAsync($"HOOKED:refuse:{Guid.NewGuid():N}", "1");
+
+        Assert.Equal("not_tonight", Code(reply));
+    }
+
+    [Fact]
+    public async Task A_refusal_with_a_code_the_clients_act_on_is_not_allowed()
+    {
+        Assert.Throws<ArgumentException>(() => HookResult.Refuse("unavailable", "try again"));
+        Assert.Throws<ArgumentException>(() => HookResult.Refuse("Not A Code", "x"));
+        Assert.Equal(HookResult.MaxMessageLength + 1, HookResult.Refuse("too_long", new string('x', 5000)).Message!.Length);
+    }
+
+    [Fact]
     public async Task Channels_of_a_namespace_without_hooks_run_none()
     {
         var channel = $"plain:{Guid.NewGuid():N}";

@@ -14,12 +14,15 @@ namespace Realtime.Server.Tests.Hooks;
 /// The app's backend for the HTTP proxy: a real Kestrel on loopback that answers as the request
 /// names (like <see cref="ScriptedHooks"/>: accept, refuse → 409 with a code, replace → data,
 /// slow → 2 s, fail → 500, garbage → not JSON). <c>/events</c> records stored events, failing the
-/// first <see cref="FailEventsFirst"/> with 503; <c>/broken</c> always answers 500.
+/// first <see cref="FailEventsFirst"/> with 503; <c>/broken</c> always answers 500, <c>/stall</c>
+/// after 2 s, <c>/redirect</c> with a 302 to <c>/check</c>; <c>/banned</c> refuses and
+/// <c>/attach</c> accepts with data, whatever is asked.
 /// </summary>
 public sealed class LoopbackBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _brokenHits;
+    private int _stallHits;
 
     private LoopbackBackend(WebApplication app) => _app = app;
 
@@ -33,6 +36,8 @@ public sealed class LoopbackBackend : IAsyncDisposable
 
     public int BrokenHits => Volatile.Read(ref _brokenHits);
 
+    public int StallHits => Volatile.Read(ref _stallHits);
+
     public static async Task<LoopbackBackend> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -43,6 +48,10 @@ public sealed class LoopbackBackend : IAsyncDisposable
         app.MapPost("/check", backend.CheckAsync);
         app.MapPost("/events", backend.EventAsync);
         app.MapPost("/broken", () => { Interlocked.Increment(ref backend._brokenHits); return Results.StatusCode(500); });
+        app.MapPost("/stall", async () => { Interlocked.Increment(ref backend._stallHits); await Task.Delay(TimeSpan.FromSeconds(2)); return Results.Ok(); });
+        app.MapPost("/redirect", () => Results.Redirect("/check"));
+        app.MapPost("/banned", () => Results.Json(new { code = "banned", message = "Not welcome here." }, statusCode: 403));
+        app.MapPost("/attach", () => Results.Json(new { data = new { tier = "gold" } }));
         await app.StartAsync();
         backend.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         return backend;
@@ -60,6 +69,9 @@ public sealed class LoopbackBackend : IAsyncDisposable
                 return Results.Json(new { code = "taken_by_app", message = "The backend says no." }, statusCode: 409);
             case "refusebare":
                 return Results.StatusCode(403);
+            case "reserved":
+                // A code the clients would act on by themselves: the node must not pass it on.
+                return Results.Json(new { code = "unavailable", message = "Try again." }, statusCode: 409);
             case "replace":
                 return Results.Json(new { data = new { by = "backend", kind = body.GetProperty("kind").GetString() } });
             case "slow":

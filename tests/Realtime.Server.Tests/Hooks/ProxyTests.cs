@@ -14,20 +14,28 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
     private const string Secret = "proxy-secret-for-tests";
     private LoopbackBackend _backend = null!;
     private LoopbackBackend _broken = null!;
+    private LoopbackBackend _stalling = null!;
     private TestNode _node = null!;
 
     public async Task InitializeAsync()
     {
         _backend = await LoopbackBackend.StartAsync();
         _broken = await LoopbackBackend.StartAsync();
+        _stalling = await LoopbackBackend.StartAsync();
         _node = await TestNode.StartAsync(redis.ConnectionString, new()
         {
             ["Realtime:Hooks:ProxySecret"] = Secret,
             ["Realtime:Hooks:BreakerMinimumCalls"] = "4",
             ["Realtime:Hooks:BreakerOpenSeconds"] = "60",
             ["Realtime:Namespaces:proxied:Proxy:Subscribe:Url"] = _backend.At("/check"),
+            // Generous: a first call on a busy machine builds the client and its connection.
             ["Realtime:Namespaces:proxied:Proxy:Publish:Url"] = _backend.At("/check"),
-            ["Realtime:Namespaces:proxied:Proxy:Publish:TimeoutMs"] = "300",
+            ["Realtime:Namespaces:proxied:Proxy:Publish:TimeoutMs"] = "5000",
+            ["Realtime:Namespaces:impatient:Proxy:Publish:Url"] = _backend.At("/check"),
+            ["Realtime:Namespaces:impatient:Proxy:Publish:TimeoutMs"] = "300",
+            ["Realtime:Namespaces:stalled:Proxy:Publish:Url"] = _stalling.At("/stall"),
+            ["Realtime:Namespaces:stalled:Proxy:Publish:TimeoutMs"] = "300",
+            ["Realtime:Namespaces:moved:Proxy:Publish:Url"] = _backend.At("/redirect"),
             ["Realtime:Namespaces:proxied:Proxy:Claim:Url"] = _backend.At("/check"),
             ["Realtime:Namespaces:proxied:Proxy:Rpc:Url"] = _backend.At("/check"),
             ["Realtime:Namespaces:proxied:Proxy:Events:Url"] = _backend.At("/events"),
@@ -40,6 +48,7 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
         await _node.DisposeAsync();
         await _backend.DisposeAsync();
         await _broken.DisposeAsync();
+        await _stalling.DisposeAsync();
     }
 
     private static string Code(TestClient.Received reply) => reply.Json.GetProperty("code").GetString()!;
@@ -60,6 +69,7 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
         var reply = await client.PublishAsync(channel, """{"n":1}""");
 
         Assert.Equal("published", reply.Type);
+        Assert.True(await AnyKeyAsync(channel), "an accepted publish is stored (what the refusal tests look for)");
         var (body, secret) = Assert.Single(_backend.Calls, c => c.Body.GetProperty("kind").GetString() == "publish" && c.Body.GetProperty("channel").GetString() == channel);
         Assert.Equal(Secret, secret);
         Assert.Equal(1, body.GetProperty("data").GetProperty("n").GetInt32());
@@ -81,12 +91,14 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
         Assert.False(await AnyKeyAsync(channel));
     }
 
-    [Fact]
-    public async Task A_4xx_without_a_body_refuses_as_forbidden()
+    [Theory]
+    [InlineData("refusebare")]
+    [InlineData("reserved")]
+    public async Task A_4xx_without_a_usable_code_refuses_as_forbidden(string mode)
     {
         await using var client = await TestClient.ConnectAsync(_node.WebSocket);
 
-        var reply = await client.PublishAsync($"proxied:refusebare:{Guid.NewGuid():N}", "1");
+        var reply = await client.PublishAsync($"proxied:{mode}:{Guid.NewGuid():N}", "1");
 
         Assert.Equal("forbidden", Code(reply));
     }
@@ -105,12 +117,13 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("slow", "hook_timeout")]
-    [InlineData("fail", "hook_failed")]
-    [InlineData("garbage", "hook_failed")]
-    public async Task A_slow_failing_or_garbled_backend_fails_the_publish_and_nothing_is_stored(string mode, string code)
+    [InlineData("impatient:slow", "hook_timeout")]
+    [InlineData("proxied:fail", "hook_failed")]
+    [InlineData("proxied:garbage", "hook_failed")]
+    [InlineData("moved:accept", "hook_failed")]
+    public async Task A_slow_failing_garbled_or_redirecting_backend_fails_the_publish_and_nothing_is_stored(string prefix, string code)
     {
-        var channel = $"proxied:{mode}:{Guid.NewGuid():N}";
+        var channel = $"{prefix}:{Guid.NewGuid():N}";
         await using var client = await TestClient.ConnectAsync(_node.WebSocket);
 
         var reply = await client.PublishAsync(channel, "1");
@@ -138,6 +151,21 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
 
         // The other backend has a circuit of its own: still called, still answering.
         Assert.Equal("published", (await client.PublishAsync($"proxied:accept:{Guid.NewGuid():N}", "1")).Type);
+    }
+
+    [Fact]
+    public async Task A_backend_that_keeps_timing_out_opens_the_circuit_too()
+    {
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+        var codes = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            codes.Add(Code(await client.PublishAsync($"stalled:{Guid.NewGuid():N}", "1")));
+        }
+
+        // Timeouts count as failures: after 4, calls stop reaching the backend.
+        Assert.Equal(Enumerable.Repeat("hook_timeout", 4).Concat(Enumerable.Repeat("hook_failed", 4)), codes);
+        Assert.Equal(4, _stalling.StallHits);
     }
 
     [Fact]
@@ -204,28 +232,40 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(0, _backend.FailEventsFirst);
     }
 
-    [Fact]
-    public async Task The_connect_proxy_refuses_or_attaches_data_before_the_welcome()
+    [Theory]
+    [InlineData("/check", "accept")]
+    [InlineData("/attach", "attach")]
+    [InlineData("/banned", "refuse")]
+    [InlineData("/broken", "fail")]
+    public async Task The_connect_proxy_accepts_attaches_data_refuses_or_fails_before_the_welcome(string path, string outcome)
     {
-        await using var refusing = await TestNode.StartAsync(redis: null, new()
+        // A backend of this test's own: the breaker test counts the calls to the class's broken one.
+        await using var backend = await LoopbackBackend.StartAsync();
+        await using var node = await TestNode.StartAsync(redis: null, new()
         {
-            ["Realtime:Namespaces:default:Proxy:Connect:Url"] = _backend.At("/check"),
-        });
-        // Connect bodies have no channel: the backend accepts them, so fail through a broken backend
-        // of this test's own (the breaker test counts the calls to the class's).
-        await using var broken = await LoopbackBackend.StartAsync();
-        await using var failing = await TestNode.StartAsync(redis: null, new()
-        {
-            ["Realtime:Namespaces:default:Proxy:Connect:Url"] = broken.At("/broken"),
+            ["Realtime:Namespaces:default:Proxy:Connect:Url"] = backend.At(path),
         });
 
-        await using var welcomed = await TestClient.ConnectAsync(refusing.WebSocket);
-        Assert.Equal("welcome", (await welcomed.NextOfTypeAsync("welcome")).Type);
-        Assert.Contains(_backend.Calls, c => c.Body.GetProperty("kind").GetString() == "connect");
+        await using var client = await TestClient.ConnectAsync(node.WebSocket);
 
-        await using var turnedAway = await TestClient.ConnectAsync(failing.WebSocket);
-        Assert.Equal((WebSocketCloseStatus)1013, await turnedAway.WaitClosedAsync());
-        Assert.Equal("hook_failed", turnedAway.CloseDescription);
+        switch (outcome)
+        {
+            case "accept":
+                Assert.False((await client.NextOfTypeAsync("welcome")).Json.TryGetProperty("data", out _));
+                Assert.Contains(backend.Calls, c => c.Body.GetProperty("kind").GetString() == "connect");
+                break;
+            case "attach":
+                Assert.Equal("gold", (await client.NextOfTypeAsync("welcome")).Json.GetProperty("data").GetProperty("tier").GetString());
+                break;
+            case "refuse":
+                Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync());
+                Assert.Equal("banned: Not welcome here.", client.CloseDescription);
+                break;
+            default:
+                Assert.Equal((WebSocketCloseStatus)1013, await client.WaitClosedAsync());
+                Assert.Equal("hook_failed", client.CloseDescription);
+                break;
+        }
     }
 
     [Theory]
@@ -233,6 +273,7 @@ public sealed class ProxyTests(RedisFixture redis) : IAsyncLifetime
     [InlineData("Realtime:Namespaces:chat:Proxy:Publish:Url", "ftp://example/x", "Realtime:Namespaces:chat:Proxy:Publish:Url = 'ftp://example/x': must be an absolute http or https URL")]
     [InlineData("Realtime:Namespaces:chat:Proxy:Claim:TimeoutMs", "0", "Realtime:Namespaces:chat:Proxy:Claim:TimeoutMs = 0")]
     [InlineData("Realtime:Hooks:TimeoutMs", "0", "Realtime:Hooks:TimeoutMs = 0")]
+    [InlineData("Realtime:Namespaces:chat:Proxy:Rpc:TimeoutMs", "60000", "Realtime:Namespaces:chat:Proxy:Rpc:TimeoutMs = 60000: must be from 1 to 10000")]
     public async Task A_wrong_proxy_setting_stops_start_up_naming_the_setting(string key, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestNode.StartAsync(redis: null, new() { [key] = value }));

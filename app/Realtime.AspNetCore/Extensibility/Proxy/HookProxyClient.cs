@@ -12,9 +12,10 @@ namespace Realtime.AspNetCore.Extensibility.Proxy;
 /// Calls the app's backend: POSTs a JSON body with the shared secret, through the resilience
 /// pipeline (a circuit breaker per backend, and the endpoint's time limit), and reads the answer:
 /// 2xx accepts (with <c>data</c>, if the body has it), 4xx refuses with the body's <c>code</c> and
-/// <c>message</c>; anything else, no answer, or an open circuit fails the request with
-/// <c>hook_failed</c>, and running out of time with <c>hook_timeout</c>. Nothing is retried: the
-/// request would wait longer than the client does, and a publish hook need not be idempotent.
+/// <c>message</c>; anything else (redirects are not followed: the secret must not travel on), no
+/// answer, or an open circuit fails the request with <c>hook_failed</c>, and running out of time with
+/// <c>hook_timeout</c>. Nothing is retried: the request would wait longer than the client does, and
+/// a publish hook need not be idempotent.
 /// </summary>
 internal sealed class HookProxyClient(IHttpClientFactory clients, Microsoft.Extensions.Options.IOptions<HookOptions> options)
 {
@@ -27,8 +28,14 @@ internal sealed class HookProxyClient(IHttpClientFactory clients, Microsoft.Exte
 
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
-    /// <summary>Most bytes of an answer read; a larger one fails the call.</summary>
+    /// <summary>Most bytes of an answer read (the client's buffer limit); a larger one fails the call.</summary>
     internal const int MaxAnswerBytes = 1024 * 1024;
+
+    /// <summary>
+    /// The pipeline's timeout covers the call up to the answer's headers; the whole call, body included,
+    /// ends this much later at the latest, so a backend that stalls mid-body cannot hold an event's loop.
+    /// </summary>
+    private static readonly TimeSpan BodyMargin = TimeSpan.FromSeconds(1);
 
     internal async ValueTask<HookResult> CallAsync(Uri url, TimeSpan timeout, byte[] body, CancellationToken cancellationToken)
     {
@@ -46,11 +53,16 @@ internal sealed class HookProxyClient(IHttpClientFactory clients, Microsoft.Exte
         throw Failed($"the app's backend answered {status}");
     }
 
-    /// <summary>An event: delivered on 2xx; a 4xx is the backend's final word (returned, not retried); anything else throws to be retried.</summary>
+    /// <summary>
+    /// An event: delivered on 2xx; a 4xx is the backend's final word (returned, not retried), but for
+    /// 408 and 429, which ask to be tried later; anything else throws, to be tried again.
+    /// </summary>
     internal async ValueTask<int> DeliverAsync(Uri url, TimeSpan timeout, byte[] body, CancellationToken cancellationToken)
     {
         var (status, _) = await SendAsync(url, timeout, body, cancellationToken).ConfigureAwait(false);
-        return status is >= 200 and < 500 ? status : throw Failed($"the app's backend answered {status}");
+        return status is >= 200 and < 300 || (status is >= 400 and < 500 and not 408 and not 429)
+            ? status
+            : throw Failed($"the app's backend answered {status}");
     }
 
     private async ValueTask<(int Status, byte[] Answer)> SendAsync(Uri url, TimeSpan timeout, byte[] body, CancellationToken cancellationToken)
@@ -62,15 +74,18 @@ internal sealed class HookProxyClient(IHttpClientFactory clients, Microsoft.Exte
             request.Headers.TryAddWithoutValidation(SecretHeader, secret);
         }
 
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        using var whole = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        whole.CancelAfter(timeout + BodyMargin);
+        var context = ResilienceContextPool.Shared.Get(whole.Token);
         context.Properties.Set(TimeoutKey, timeout);
         request.SetResilienceContext(context);
         try
         {
-            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            return ((int)response.StatusCode, await ReadAsync(response, cancellationToken).ConfigureAwait(false));
+            // The body is read within the call (the client's buffer caps it at MaxAnswerBytes).
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, whole.Token).ConfigureAwait(false);
+            return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(whole.Token).ConfigureAwait(false));
         }
-        catch (TimeoutRejectedException)
+        catch (Exception e) when (e is TimeoutRejectedException || (e is OperationCanceledException && whole.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             throw new RequestException(ErrorCodes.HookTimeout, $"the app's backend did not answer within {(int)timeout.TotalMilliseconds} ms; nothing was done");
         }
@@ -80,23 +95,12 @@ internal sealed class HookProxyClient(IHttpClientFactory clients, Microsoft.Exte
         }
         catch (HttpRequestException)
         {
-            throw Failed("the app's backend could not be reached");
+            throw Failed("the app's backend could not be reached, or answered more than 1 MB");
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
-    }
-
-    private static async Task<byte[]> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength > MaxAnswerBytes)
-        {
-            throw Failed($"the app's backend answered more than {MaxAnswerBytes} bytes");
-        }
-
-        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return answer.Length <= MaxAnswerBytes ? answer : throw Failed($"the app's backend answered more than {MaxAnswerBytes} bytes");
     }
 
     /// <summary>2xx: empty, or an object whose <c>data</c> (if any) is the hook's data.</summary>
@@ -127,6 +131,7 @@ internal sealed class HookProxyClient(IHttpClientFactory clients, Microsoft.Exte
             }
         }
 
+        // A code the clients would act on by themselves (unavailable: retry) becomes forbidden too.
         return HookResult.Refuse(HookResult.IsValidCode(code) ? code! : ErrorCodes.Forbidden, message ?? $"refused by the app ({status})");
     }
 
