@@ -231,8 +231,8 @@ public sealed class ServiceTemplateTests(SynthFixture synth)
         Assert.Equal($"\"{SynthFixture.ProxyUrl}\"", environment["Realtime__Namespaces__booking__Proxy__Claim__Url"]);
         Assert.DoesNotContain("Realtime__Hooks__ProxySecret", environment.Keys);
 
-        var secrets = container["Secrets"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["ValueFrom"]!.GetValue<string>() );
-        Assert.Equal(SynthFixture.ProxySecretArn, secrets["Realtime__Hooks__ProxySecret"]);
+        var secrets = container["Secrets"]!.AsArray().ToDictionary(e => e!["Name"]!.GetValue<string>(), e => e!["ValueFrom"]!.ToJsonString());
+        Assert.Equal($"\"{SynthFixture.ProxySecretArn}\"", secrets["Realtime__Hooks__ProxySecret"]);
 
         // The execution role (ECS reads secrets with it) may read that secret.
         var readable = Resources(synth.DevFromEcr.ServiceJson, "AWS::IAM::Policy")
