@@ -46,7 +46,7 @@ public sealed class ClientSession(RealtimeConnection connection, RequestDispatch
     /// <summary>A request went through: the run of errors is over.</summary>
     public void ResetErrors() => Volatile.Write(ref _consecutiveErrors, 0);
 
-    /// <summary>Publish rate limit (publishes, claims, releases); made on first use.</summary>
+    /// <summary>Publish rate limit (publishes, claims, releases, RPCs); made on first use.</summary>
     public TokenBucket? PublishBucket { get; set; }
 
     /// <summary>Distinct channels written per minute; made on first use.</summary>

@@ -132,12 +132,7 @@ public sealed class SubscriptionService(
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
-        session.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
-        if (!session.PublishBucket.TryTake())
-        {
-            throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.PublishRatePerSecond} publishes, claims and releases per second");
-        }
-
+        TakePublishToken(session);
         if (!WrittenChannels(session).TryUse(channel))
         {
             throw new RequestException(ErrorCodes.RateLimited, $"more than {_options.MaxChannelsWrittenPerMinute} channels written per minute");
@@ -156,6 +151,12 @@ public sealed class SubscriptionService(
             throw new RequestException(ErrorCodes.Forbidden, refused);
         }
 
+        TakePublishToken(session);
+    }
+
+    /// <summary>Publishes, claims, releases and RPCs share one rate per connection.</summary>
+    private void TakePublishToken(ClientSession session)
+    {
         session.PublishBucket ??= new TokenBucket(_options.PublishRatePerSecond, _options.PublishBurst, time);
         if (!session.PublishBucket.TryTake())
         {

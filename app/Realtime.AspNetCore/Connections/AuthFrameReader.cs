@@ -65,7 +65,6 @@ public sealed class AuthFrameReader(Identity.TokenValidator tokens)
         }
     }
 
-    /// <summary>Close 1008 with the reason; a peer that is gone already is fine.</summary>
     /// <summary>A close frame's reason holds at most 123 bytes of UTF-8: longer ones are cut (at a character).</summary>
     public static string FitCloseReason(string reason)
     {
@@ -84,6 +83,7 @@ public sealed class AuthFrameReader(Identity.TokenValidator tokens)
         return reason[..cut] + "…";
     }
 
+    /// <summary>Close (1008 unless told otherwise) with the reason; a peer that is gone already is fine.</summary>
     public static async Task CloseAsync(WebSocket socket, string reason, WebSocketCloseStatus status = CloseCodes.Policy)
     {
         try

@@ -38,6 +38,8 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
                     return HookResult.Refuse("banned", "This guest is not welcome.");
                 case "attach":
                     return HookResult.Accept(new { tier = "gold", connection = context.ConnectionId });
+                case "longwinded":
+                    return HookResult.Refuse("banned", "Ünwelcome. " + new string('é', 400));
                 case "bloat":
                     return HookResult.Accept(new { padding = new string('x', 5000) });
                 case "slow":
@@ -60,6 +62,17 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync());
         Assert.Equal("banned: This guest is not welcome.", client.CloseDescription);
         Assert.DoesNotContain(client.Snapshot(), f => f.Type == "welcome");
+    }
+
+    [Fact]
+    public async Task A_refusal_too_long_for_a_close_frame_is_cut_to_fit_it()
+    {
+        _gate.Mode = "longwinded";
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync());
+        Assert.StartsWith("banned: Ünwelcome. éé", client.CloseDescription, StringComparison.Ordinal);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(client.CloseDescription!), 100, 123);
     }
 
     [Fact]
