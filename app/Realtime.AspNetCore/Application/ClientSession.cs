@@ -34,6 +34,13 @@ public sealed class ClientSession(RealtimeConnection connection, RequestDispatch
     /// <summary>Claims to release when the connection closes. Made on first use.</summary>
     public HashSet<(string Channel, string Resource)> ClaimsToRelease => _claimsToRelease ??= [];
 
+    /// <summary>
+    /// Completes once the backplane has the command of the last publish started whose command could
+    /// not be sent at once (its hooks were still deciding): later publishes send theirs after it, so
+    /// commands leave in request order. Null, or completed, when nothing waits.
+    /// </summary>
+    public Task? CommandsBefore { get; set; }
+
     /// <summary>Publishes on their way to the backplane; made on the first publish.</summary>
     public RequestPipeline Pipeline => _pipeline ??= dispatcher.OpenPipeline(this);
 

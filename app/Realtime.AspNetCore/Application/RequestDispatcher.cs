@@ -34,10 +34,14 @@ public sealed class RequestDispatcher(
     public async ValueTask HandleAsync(ClientSession session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         var parsed = FrameParser.Parse(frame);
-        if (parsed.Frame is { Type: "publish" } publish && !hooks.InterceptsPublish(publish.Channel))
+        if (parsed.Frame is { Type: "publish" } publish)
         {
-            // Started now (the backplane has the command in hand when this returns), answered when done.
-            await session.Pipeline.AddAsync(new InFlightPublish(StartPublish(session, publish, cancellationToken), publish)).ConfigureAwait(false);
+            // Started now (the backplane has the command in hand when this returns, unless hooks or an
+            // earlier publish's hooks are still deciding), answered in request order when done.
+            var started = hooks.InterceptsPublish(publish.Channel)
+                ? StartHookedPublish(session, publish, cancellationToken)
+                : new InFlightPublish(StartPublish(session, publish, cancellationToken), publish);
+            await session.Pipeline.AddAsync(started).ConfigureAwait(false);
             return;
         }
 
@@ -104,6 +108,11 @@ public sealed class RequestDispatcher(
             {
                 session.ResetErrors();
                 session.TrySend(ServerFrames.Published(publish.Request.Ref, publish.Request.Channel!, offset.Result));
+                if (publish.Stored is { } stored)
+                {
+                    // Here, in request order, so the app hears of one connection's publishes in their order.
+                    hooks.Stored(session, Extensibility.StoredKind.Publish, publish.Request.Channel!, offset.Result, data: stored.Data);
+                }
             }
             else if (!offset.IsCanceled)
             {
@@ -121,28 +130,94 @@ public sealed class RequestDispatcher(
     /// <summary>
     /// Runs a publish's checks and hands it to the backplane, synchronously up to the backplane's
     /// command (so commands leave in request order); a refusal ends in the task, answered in its turn.
+    /// Behind a hooked publish whose command has not left yet, the command waits for it.
     /// </summary>
-    private async Task<string> StartPublish(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
+    private Task<string> StartPublish(ClientSession session, ClientFrame request, CancellationToken cancellationToken) =>
+        session.CommandsBefore is { IsCompleted: false } earlier
+            ? StartBehindAsync(session, request, earlier, cancellationToken)
+            : PublishNowAsync(session, request, cancellationToken);
+
+    private async Task<string> PublishNowAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
     {
         var channel = Channel(request);
-        if (request.Data is not { } data)
-        {
-            throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
-        }
-
         // A copy: the receive buffer is reused for the next frame, and a publish that timed out may
         // still be written by the Redis multiplexer after this request has been answered.
-        return await subscriptions.PublishAsync(session, channel, data.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
+        var data = Data(request).ToArray();
+        return await subscriptions.PublishAsync(session, channel, data, request.Id, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A publish behind one whose hooks are still deciding: checked now, sent after it.</summary>
+    private Task<string> StartBehindAsync(ClientSession session, ClientFrame request, Task earlier, CancellationToken cancellationToken) =>
+        SendInTurnAsync(session, request, earlier, decide: null, stored: null, cancellationToken);
+
+    /// <summary>
+    /// A publish the app's hooks see: checked like any publish (now, on the receive loop), then by the
+    /// hooks, which may replace the data and run while later frames are read; its command leaves
+    /// after the one before it, so a later publish's quicker hook never stores it first.
+    /// </summary>
+    private InFlightPublish StartHookedPublish(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
+    {
+        var stored = new StoredData();
+        var offset = SendInTurnAsync(session, request, session.CommandsBefore,
+            (channel, data) => hooks.BeforePublishAsync(session, channel, data, request.Id, cancellationToken), stored, cancellationToken);
+        return new InFlightPublish(offset, request, stored);
+    }
+
+    /// <summary>
+    /// The checks run synchronously (they touch the session, which only the receive loop may); then
+    /// the hooks decide, if any; then, once <paramref name="earlier"/>'s command has left, this one's.
+    /// Until it has, later publishes wait for it (<see cref="ClientSession.CommandsBefore"/>).
+    /// </summary>
+    private async Task<string> SendInTurnAsync(
+        ClientSession session,
+        ClientFrame request,
+        Task? earlier,
+        Func<string, ReadOnlyMemory<byte>, ValueTask<ReadOnlyMemory<byte>>>? decide,
+        StoredData? stored,
+        CancellationToken cancellationToken)
+    {
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.CommandsBefore = sent.Task;
+        try
+        {
+            var channel = Channel(request);
+            var data = (ReadOnlyMemory<byte>)Data(request).ToArray(); // a copy: the receive buffer is reused
+            subscriptions.EnsureMayWrite(session, channel);
+            SubscriptionService.EnsureValidPublishId(request.Id);
+            if (decide is not null)
+            {
+                data = await decide(channel, data).ConfigureAwait(false);
+            }
+
+            if (earlier is not null)
+            {
+                await earlier.ConfigureAwait(false); // completes, never fails: see the finally below
+            }
+
+            var publishing = subscriptions.PublishAsync(channel, data, request.Id, cancellationToken);
+            sent.TrySetResult(); // the backplane has the command
+            var offset = await publishing.ConfigureAwait(false);
+            if (stored is not null)
+            {
+                stored.Data = data;
+            }
+
+            return offset;
+        }
+        finally
+        {
+            // Refused, failed or cancelled: nothing of this one will be sent, and the next goes ahead.
+            sent.TrySetResult();
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Data(ClientFrame request) =>
+        request.Data ?? throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
 
     private async ValueTask DispatchAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
     {
         switch (request.Type)
         {
-            case "publish":
-                // Only where the app's hooks check or hear of publishes (the others are pipelined).
-                await PublishThroughHooksAsync(session, request, cancellationToken).ConfigureAwait(false);
-                break;
             case "rpc":
                 await RpcAsync(session, request, cancellationToken).ConfigureAwait(false);
                 break;
@@ -183,28 +258,6 @@ public sealed class RequestDispatcher(
             default:
                 throw RequestException.Protocol(ErrorCodes.UnknownType, $"unknown type '{Truncate(request.Type)}'");
         }
-    }
-
-    /// <summary>
-    /// A publish the app's hooks see: checked like any publish, then by the hooks (which may replace
-    /// the data), then stored, and told to the namespace's event receivers. One at a time: a later
-    /// publish's quicker hook must not store it before an earlier one.
-    /// </summary>
-    private async ValueTask PublishThroughHooksAsync(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
-    {
-        var channel = Channel(request);
-        if (request.Data is not { } sent)
-        {
-            throw RequestException.Protocol(ErrorCodes.BadRequest, "publish needs 'data'");
-        }
-
-        subscriptions.EnsureMayWrite(session, channel);
-        SubscriptionService.EnsureValidPublishId(request.Id);
-        // A copy: the receive buffer is reused for the next frame (see StartPublish).
-        var data = await hooks.BeforePublishAsync(session, channel, sent.ToArray(), request.Id, cancellationToken).ConfigureAwait(false);
-        var offset = await subscriptions.PublishAsync(channel, data, request.Id, cancellationToken).ConfigureAwait(false);
-        hooks.Stored(session, Extensibility.StoredKind.Publish, channel, offset, data: data);
-        session.TrySend(ServerFrames.Published(request.Ref, channel, offset));
     }
 
     /// <summary>An RPC: answered by the app's handler in C#, or its backend through the proxy.</summary>

@@ -2,8 +2,17 @@ using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.AspNetCore.Application;
 
-/// <summary>A publish sent to the backplane and not yet answered: what the client gets back depends on how it ends.</summary>
-public readonly record struct InFlightPublish(Task<string> Offset, ClientFrame Request);
+/// <summary>
+/// A publish sent to the backplane and not yet answered: what the client gets back depends on how it
+/// ends. <paramref name="Stored"/>: the data stored, when the app's hooks are to hear of it once answered.
+/// </summary>
+public readonly record struct InFlightPublish(Task<string> Offset, ClientFrame Request, StoredData? Stored = null);
+
+/// <summary>The data a hooked publish stored (the client's, or its hooks' replacement), set before its task completes.</summary>
+public sealed class StoredData
+{
+    public ReadOnlyMemory<byte> Data { get; set; }
+}
 
 /// <summary>
 /// The publishes of one connection that are on their way to the backplane. The receive loop starts

@@ -16,7 +16,7 @@ public sealed class NamespaceHooks
 
     internal List<EventReceiver> Stored { get; } = [];
 
-    /// <summary>Publishes here are checked or told of: they leave the pipeline and run one at a time (their hooks would otherwise reorder them).</summary>
+    /// <summary>Publishes here are checked or told of: their hooks run in the pipeline, and their commands wait their turn (a quicker hook must not reorder them).</summary>
     public bool InterceptsPublish => Publish.Count > 0 || Stored.Count > 0;
 
     public bool HasSubscribe => Subscribe.Count > 0;

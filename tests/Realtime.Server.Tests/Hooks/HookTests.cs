@@ -25,7 +25,7 @@ public sealed class HookTests(RedisFixture redis) : IAsyncLifetime
 
     /// <summary>A node with the scripted hooks on <c>hooked</c>, an RPC, and nothing on the other namespaces.</summary>
     internal static Task<TestNode> StartAsync(string redis, string nodeId, Dictionary<string, string?>? settings = null) =>
-        TestNode.StartAsync(redis, new(settings ?? []) { ["Realtime:Hooks:TimeoutMs"] = $"{HookTimeoutMs}" }, nodeId, services: services =>
+        TestNode.StartAsync(redis, WithDefaultTimeout(settings), nodeId, services: services =>
         {
             services.AddRealtimeHooks<ScriptedHooks>("hooked");
             services.AddRealtimeRpc("echo", (context, _) => ValueTask.FromResult(HookResult.Accept(new { method = context.Method, got = context.Data, user = context.User })));
@@ -33,6 +33,13 @@ public sealed class HookTests(RedisFixture redis) : IAsyncLifetime
             services.AddRealtimeRpc("slow", async (_, ct) => { await Task.Delay(Timeout.Infinite, ct); return HookResult.Accept(); });
             services.AddRealtimeRpc("throw", (_, _) => throw new InvalidOperationException("bug"));
         });
+
+    private static Dictionary<string, string?> WithDefaultTimeout(Dictionary<string, string?>? settings)
+    {
+        var all = new Dictionary<string, string?>(settings ?? []);
+        all.TryAdd("Realtime:Hooks:TimeoutMs", $"{HookTimeoutMs}");
+        return all;
+    }
 
     private static string Channel(string mode) => $"hooked:{mode}:{Guid.NewGuid():N}";
 

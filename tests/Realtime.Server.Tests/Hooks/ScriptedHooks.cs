@@ -19,11 +19,32 @@ public sealed class ScriptedHooks : RealtimeHooks
     /// <summary>How many times each stored event's delivery is failed first, by channel.</summary>
     public ConcurrentDictionary<string, int> FailStoredTimes { get; } = new();
 
+    private int _publishing;
+    private int _mostPublishingAtOnce;
+
+    /// <summary>The most publish hooks that were running at the same time.</summary>
+    public int MostPublishingAtOnce => Volatile.Read(ref _mostPublishingAtOnce);
+
     public override ValueTask<HookResult> OnSubscribeAsync(ChannelContext context, CancellationToken cancellationToken) =>
         Act(ModeOf(context.Channel), context, cancellationToken);
 
-    public override ValueTask<HookResult> OnPublishAsync(PublishContext context, CancellationToken cancellationToken) =>
-        Act(ModeOf(context.Channel), context, cancellationToken);
+    public override async ValueTask<HookResult> OnPublishAsync(PublishContext context, CancellationToken cancellationToken)
+    {
+        var now = Interlocked.Increment(ref _publishing);
+        int most;
+        while (now > (most = Volatile.Read(ref _mostPublishingAtOnce)) && Interlocked.CompareExchange(ref _mostPublishingAtOnce, now, most) != most)
+        {
+        }
+
+        try
+        {
+            return await Act(ModeOf(context.Channel), context, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _publishing);
+        }
+    }
 
     public override ValueTask<HookResult> OnClaimAsync(ClaimContext context, CancellationToken cancellationToken) =>
         Act(context.Resource.Split('-')[0], context, cancellationToken);
@@ -63,6 +84,10 @@ public sealed class ScriptedHooks : RealtimeHooks
                 return HookResult.Accept();
             case "throw":
                 throw new InvalidOperationException("a bug in the app's hook");
+            case "delay" when context is PublishContext publish:
+                // As long as the publish asks: a later publish's hook may finish first.
+                await Task.Delay(publish.Data.GetProperty("delay").GetInt32(), cancellationToken);
+                return HookResult.Accept();
             default:
                 return HookResult.Accept();
         }

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+using Realtime.AspNetCore.Extensibility;
+using Realtime.Server.Tests.Infrastructure;
+
+namespace Realtime.Server.Tests.Hooks;
+
+/// <summary>
+/// Publishes through hooks stay pipelined: their hooks run while later frames are read, and their
+/// commands still reach Redis in request order, even when a later publish's hook finishes first.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class PipelinedHookTests(RedisFixture redis) : IAsyncLifetime
+{
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync() =>
+        _node = await HookTests.StartAsync(redis.ConnectionString, "hooks-pipelined", new() { ["Realtime:Hooks:TimeoutMs"] = "5000" });
+
+    public Task DisposeAsync() => _node.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task A_slow_hooked_publish_is_stored_before_the_quick_one_sent_after_it()
+    {
+        var channel = $"hooked:delay:{Guid.NewGuid():N}";
+        await using var reader = await TestClient.ConnectAsync(_node.WebSocket);
+        await reader.SubscribeAsync(channel);
+        await using var writer = await TestClient.ConnectAsync(_node.WebSocket);
+
+        await writer.SendAsync($$$"""{"type":"publish","ref":1,"channel":"{{{channel}}}","data":{"n":1,"delay":400}}""");
+        await writer.SendAsync($$$"""{"type":"publish","ref":2,"channel":"{{{channel}}}","data":{"n":2,"delay":0}}""");
+        await writer.SendAsync($$$"""{"type":"publish","ref":3,"channel":"{{{channel}}}","data":{"n":3,"delay":150}}""");
+
+        var answers = await writer.CollectAsync("published", 3);
+        Assert.Equal([1, 2, 3], answers.Select(a => a.Json.GetProperty("ref").GetInt32()));
+        var offsets = answers.Select(a => Sequence(a.Json.GetProperty("offset").GetString()!)).ToList();
+        Assert.Equal(offsets.Order(), offsets);
+        var delivered = await reader.CollectAsync("message", 3);
+        Assert.Equal([1, 2, 3], delivered.Select(m => m.Json.GetProperty("data").GetProperty("n").GetInt32()));
+
+        var hooks = _node.Services.GetRequiredService<ScriptedHooks>();
+        await Eventually.TrueAsync(() => hooks.Stored.Count(e => e.Channel == channel) == 3, "the three were told");
+        Assert.Equal([1, 2, 3], hooks.Stored.Where(e => e.Channel == channel).Select(e => e.Data!.Value.GetProperty("n").GetInt32()));
+    }
+
+    [Fact]
+    public async Task The_hooks_of_one_connections_publishes_run_at_the_same_time()
+    {
+        var channel = $"hooked:delay:{Guid.NewGuid():N}";
+        await using var writer = await TestClient.ConnectAsync(_node.WebSocket);
+
+        for (var i = 1; i <= 4; i++)
+        {
+            await writer.SendAsync($$$"""{"type":"publish","ref":{{{i}}},"channel":"{{{channel}}}","data":{"n":{{{i}}},"delay":500}}""");
+        }
+
+        await writer.CollectAsync("published", 4);
+        Assert.True(_node.Services.GetRequiredService<ScriptedHooks>().MostPublishingAtOnce >= 2, "each publish waited for the hook of the one before it");
+    }
+
+    private static long Sequence(string offset) => long.Parse(offset[(offset.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+}
