@@ -8,9 +8,17 @@ namespace Realtime.Testing;
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    private const int TailLines = 20;
     private readonly Process _process;
 
-    private ChildProcess(Process process) => _process = process;
+    /// <summary>The last lines it wrote, so a process that dies at start can say why.</summary>
+    private readonly Queue<string> _tail;
+
+    private ChildProcess(Process process, Queue<string> tail)
+    {
+        _process = process;
+        _tail = tail;
+    }
 
     public int Id => _process.Id;
 
@@ -34,16 +42,26 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+        var tail = new Queue<string>();
         process.OutputDataReceived += (_, e) => Forward(e.Data);
         process.ErrorDataReceived += (_, e) => Forward(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChildProcess(process);
+        return new ChildProcess(process, tail);
 
         void Forward(string? line)
         {
             if (line is not null)
             {
+                lock (tail)
+                {
+                    tail.Enqueue(line);
+                    while (tail.Count > TailLines)
+                    {
+                        tail.Dequeue();
+                    }
+                }
+
                 output?.Invoke(line);
             }
         }
@@ -78,7 +96,14 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the process behind {url} exited with {_process.ExitCode}");
+                _process.WaitForExit(); // the last of its output is read before this returns
+                string said;
+                lock (_tail)
+                {
+                    said = string.Join('\n', _tail);
+                }
+
+                throw new InvalidOperationException($"the process behind {url} exited with {_process.ExitCode}; its last lines:\n{said}");
             }
 
             try
