@@ -38,8 +38,10 @@ status=0
 node --test tests/Realtime.Client.Js.Tests/ 2>&1 | tee "$log" || status=$?
 
 # One test assembly at a time: the integration and E2E tests measure timing (heartbeats, drain
-# spread, presence expiry) on a 2-core machine, and the CDK tests' jsii process is heavy.
-dotnet test RealtimeInfra.sln --configuration Release --logger "console;verbosity=normal" "$@" -- RunConfiguration.MaxCpuCount=1 2>&1 | tee -a "$log" || status=$?
+# spread, presence expiry) on a 2-core machine, and the CDK tests' jsii process is heavy. `-m:1`
+# is what does it (MSBuild otherwise tests the projects in parallel); MaxCpuCount=1 keeps vstest
+# to one assembly as well.
+dotnet test RealtimeInfra.sln -m:1 --configuration Release --logger "console;verbosity=normal" "$@" -- RunConfiguration.MaxCpuCount=1 2>&1 | tee -a "$log" || status=$?
 
 # One closing line over every test assembly, in the plain 'N passed, N failed' form.
 # A skipped test or an empty run proves nothing: both fail the run.

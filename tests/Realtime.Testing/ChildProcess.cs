@@ -96,7 +96,18 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                _process.WaitForExit(); // the last of its output is read before this returns
+                // The last of its output is read once the pipes close (bounded: a child could hold them open).
+                using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+                {
+                    try
+                    {
+                        await _process.WaitForExitAsync(drained.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+
                 string said;
                 lock (_tail)
                 {

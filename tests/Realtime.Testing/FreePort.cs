@@ -69,7 +69,14 @@ public static class FreePort
             return null;
         }
 
-        var first = int.Parse(File.ReadAllText(Path).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
-        return first - 1 > Floor + 1000 ? (Floor, first - 1) : null;
+        try
+        {
+            var first = int.Parse(File.ReadAllText(Path).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+            return first - 1 > Floor + 1000 ? (Floor, first - 1) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null; // let the OS pick, as before
+        }
     }
 }

@@ -21,7 +21,7 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         var ports = new HashSet<int>();
         while (ports.Count < 2 * primaries * (1 + replicasPerPrimary))
         {
-            ports.Add(FreePort.Next()); // the OS may hand out a port twice: each node needs two of its own
+            ports.Add(FreePort.Next()); // each node needs two of its own
         }
 
         var free = ports.ToList();

@@ -15,7 +15,7 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
 {
     private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
 
-    /// <summary>Publishes to this channel are checked or told of, so they are not pipelined (see <see cref="NamespaceHooks.InterceptsPublish"/>).</summary>
+    /// <summary>Publishes to this channel are checked or told of: their hooks run in the pipeline, their commands in turn (see <see cref="NamespaceHooks.InterceptsPublish"/>).</summary>
     public bool InterceptsPublish(string? channel) => registry.For(channel) is { InterceptsPublish: true };
 
     public async ValueTask BeforeSubscribeAsync(ClientSession session, string channel, CancellationToken cancellationToken)

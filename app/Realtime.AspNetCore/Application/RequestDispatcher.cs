@@ -66,8 +66,14 @@ public sealed class RequestDispatcher(
 
     public async ValueTask ClosedAsync(ClientSession session)
     {
-        // Publishes still in flight need nothing the connection held: their commands are with Redis
-        // already, and an answer to a closed connection is dropped.
+        // Publishes still in flight need nothing the connection held, and an answer to a closed
+        // connection is dropped; but the commands of those whose hooks were still deciding must reach
+        // Redis before the releases below do (bounded by the hooks' time limit).
+        if (session.CommandsBefore is { } sent)
+        {
+            await sent.ConfigureAwait(false);
+        }
+
         await claims.ReleaseOnDisconnectAsync(session).ConfigureAwait(false);
         await subscriptions.ReleaseAllAsync(session).ConfigureAwait(false);
     }
@@ -206,8 +212,18 @@ public sealed class RequestDispatcher(
         }
         finally
         {
-            // Refused, failed or cancelled: nothing of this one will be sent, and the next goes ahead.
-            sent.TrySetResult();
+            // Refused, failed or cancelled: nothing of this one will be sent, and the next goes ahead,
+            // but only once the one before it has sent its command: a refusal here must not let a
+            // later publish overtake an earlier one still deciding.
+            if (earlier is null || earlier.IsCompleted)
+            {
+                sent.TrySetResult();
+            }
+            else
+            {
+                _ = earlier.ContinueWith(static (_, state) => ((TaskCompletionSource)state!).TrySetResult(), sent,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
     }
 

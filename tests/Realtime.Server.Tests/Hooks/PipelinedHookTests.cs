@@ -43,6 +43,30 @@ public sealed class PipelinedHookTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_publish_between_them_does_not_let_a_later_one_overtake_the_slow_one()
+    {
+        var channel = $"hooked:delay:{Guid.NewGuid():N}";
+        await using var writer = await TestClient.ConnectAsync(_node.WebSocket);
+
+        await writer.SendAsync($$$"""{"type":"publish","ref":1,"channel":"{{{channel}}}","data":{"n":1,"delay":400}}""");
+        await writer.SendAsync($$$"""{"type":"publish","ref":2,"channel":"hooked:refuse:{{{Guid.NewGuid():N}}}","data":{"n":2}}""");
+        await writer.SendAsync($$$"""{"type":"publish","ref":3,"channel":"{{{channel}}}","data":{"n":3,"delay":0}}""");
+        await writer.SendAsync($$$"""{"type":"publish","ref":4,"channel":"{{{channel}}}","id":"not a valid id","data":{"n":4}}""");
+        await writer.SendAsync($$$"""{"type":"publish","ref":5,"channel":"{{{channel}}}","data":{"n":5,"delay":0}}""");
+
+        var answers = new List<TestClient.Received>();
+        for (var i = 0; i < 5; i++)
+        {
+            answers.Add(await writer.NextAsync(f => f.Type is "published" or "error"));
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5], answers.Select(a => a.Json.GetProperty("ref").GetInt32()));
+        Assert.Equal(["published", "error", "published", "error", "published"], answers.Select(a => a.Type));
+        var offsets = answers.Where(a => a.Type == "published").Select(a => Sequence(a.Json.GetProperty("offset").GetString()!)).ToList();
+        Assert.Equal(offsets.Order(), offsets);
+    }
+
+    [Fact]
     public async Task The_hooks_of_one_connections_publishes_run_at_the_same_time()
     {
         var channel = $"hooked:delay:{Guid.NewGuid():N}";
