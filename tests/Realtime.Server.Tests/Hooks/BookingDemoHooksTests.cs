@@ -31,15 +31,13 @@ public sealed class BookingDemoHooksTests(RedisFixture redis) : IAsyncLifetime
         var reply = await guest.RequestAsync("claim", Claim(resource, channel));
 
         Assert.Equal(BookingHooks.NoSuchTable, Code(reply));
-        await using var admin = await redis.Server.AdminAsync();
-        Assert.False(await admin.GetDatabase().KeyExistsAsync($"rt:{{{channel}}}:claim:{resource}"));
+        Assert.False(await redis.Server.ClaimExistsAsync(channel, resource));
     }
 
     [Fact]
     public async Task A_guest_books_one_table_per_seating_and_may_book_another_seating()
     {
         await using var guest = await TestClient.ConnectAsync(_node.WebSocket);
-        await using var admin = await redis.Server.AdminAsync();
 
         var first = await guest.RequestAsync("claim", Claim("t10@18:00"));
         var again = await guest.RequestAsync("claim", Claim("t10@18:00"));
@@ -50,7 +48,7 @@ public sealed class BookingDemoHooksTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal("claimed", again.Type);
         Assert.Equal(BookingHooks.OneTablePerSeating, Code(second));
         Assert.Equal("You already have table 10 at 18:00: one table per guest per seating.", second.Json.GetProperty("message").GetString());
-        Assert.False(await admin.GetDatabase().KeyExistsAsync($"rt:{{{TonightLayout.Channel}}}:claim:t11@18:00"));
+        Assert.False(await redis.Server.ClaimExistsAsync(TonightLayout.Channel, "t11@18:00"));
         Assert.Equal("claimed", later.Type);
     }
 

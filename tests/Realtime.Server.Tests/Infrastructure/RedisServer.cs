@@ -24,6 +24,20 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>More <c>redis-server</c> arguments (e.g. <c>--replicaof</c>).</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
+    /// <summary>Whether the node stored anything for <paramref name="channel"/> (history, offsets, claims: every key of its slot tag).</summary>
+    public async Task<bool> HasKeysOfAsync(string channel)
+    {
+        await using var admin = await AdminAsync();
+        return await admin.GetServer(admin.GetEndPoints()[0]).KeysAsync(pattern: $"rt:{{{channel}}}*").AnyAsync();
+    }
+
+    /// <summary>Whether <paramref name="resource"/> is claimed in <paramref name="channel"/>, as Redis holds it.</summary>
+    public async Task<bool> ClaimExistsAsync(string channel, string resource)
+    {
+        await using var admin = await AdminAsync();
+        return await admin.GetDatabase().KeyExistsAsync($"rt:{{{channel}}}:claim:{resource}");
+    }
+
     /// <summary>A multiplexer that may run admin commands (CLIENT KILL, FLUSHALL, REPLICAOF), for injecting faults.</summary>
     public async Task<StackExchange.Redis.ConnectionMultiplexer> AdminAsync() =>
         await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{ConnectionString},allowAdmin=true");
