@@ -67,6 +67,25 @@ public sealed class PipelinedHookTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_leaving_connections_claim_is_released_after_its_publish_still_deciding()
+    {
+        var channel = $"hooked:delay:{Guid.NewGuid():N}";
+        await using var watcher = await TestClient.ConnectAsync(_node.WebSocket);
+        await watcher.SubscribeAsync(channel);
+        var writer = await TestClient.ConnectAsync(_node.WebSocket);
+        Assert.Equal("claimed", (await writer.RequestAsync("claim", $$$""" "channel":"{{{channel}}}","resource":"ok-t1","releaseOnDisconnect":true """.Trim())).Type);
+        Assert.Equal("claimed", (await watcher.NextOfTypeAsync("message")).Json.GetProperty("data").GetProperty("event").GetString());
+
+        // Sent before it leaves: stored before the release its leaving makes.
+        await writer.SendAsync($$$"""{"type":"publish","ref":9,"channel":"{{{channel}}}","data":{"n":1,"delay":500}}""");
+        await writer.DisposeAsync();
+
+        var after = await watcher.CollectAsync("message", 2);
+        Assert.Equal(1, after[0].Json.GetProperty("data").GetProperty("n").GetInt32());
+        Assert.Equal("released", after[1].Json.GetProperty("data").GetProperty("event").GetString());
+    }
+
+    [Fact]
     public async Task The_hooks_of_one_connections_publishes_run_at_the_same_time()
     {
         var channel = $"hooked:delay:{Guid.NewGuid():N}";
