@@ -40,6 +40,9 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
                     return HookResult.Accept(new { tier = "gold", connection = context.ConnectionId });
                 case "longwinded":
                     return HookResult.Refuse("banned", "Ünwelcome. " + new string('é', 400));
+                case "dawdle":
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                    return HookResult.Accept();
                 case "bloat":
                     return HookResult.Accept(new { padding = new string('x', 5000) });
                 case "slow":
@@ -95,6 +98,24 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
         gate.Mode = "accept";
         await using var welcomed = await TestClient.ConnectAsync(node.WebSocket);
         Assert.Equal("welcome", (await welcomed.NextOfTypeAsync("welcome")).Type);
+    }
+
+    [Fact]
+    public async Task A_connection_whose_hook_answers_after_the_drain_began_is_sent_elsewhere_with_1012()
+    {
+        // A node of its own: it stays draining.
+        await using var node = await TestNode.StartAsync(redis.ConnectionString, services: services =>
+        {
+            services.AddSingleton<Gate>();
+            services.AddRealtimeConnectHook<Gate>();
+        });
+        ((Gate)node.Services.GetRequiredService<IConnectHook>()).Mode = "dawdle";
+        await using var client = await TestClient.ConnectAsync(node.WebSocket);
+
+        node.Services.GetRequiredService<Realtime.AspNetCore.DrainState>().Begin(); // while the hook decides
+
+        Assert.Equal((WebSocketCloseStatus)1012, await client.WaitClosedAsync());
+        Assert.DoesNotContain(client.Snapshot(), f => f.Type == "welcome");
     }
 
     [Fact]
