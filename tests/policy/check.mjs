@@ -1,5 +1,7 @@
 // Policy and schema checks of synthesized cloud assemblies, offline:
-//   - cdk-nag's AwsSolutions pack,
+//   - cdk-nag's AwsSolutions pack; and its HIPAA Security and NIST 800-53 rev 5 packs on an
+//     assembly whose stacks say they are built to them (template metadata
+//     RealtimeInfra::Compliance = 'hipaa', the `compliance` setting),
 //   - aws-cdk-lib's CloudFormationValidatePlugin (the CloudFormation resource schemas and CDK's
 //     default rules) plus our Guard rules (rules/*.guard) for what schemas cannot see,
 //   - the Dockerfile through dockerfilelint.
@@ -13,11 +15,16 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { App, BootstraplessSynthesizer, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const MIN_REASON = 20; // a sentence, not "ok" or "n/a"
+const COMPLIANCE_KEY = 'RealtimeInfra::Compliance';
+const PACKS = {
+  none: app => [new AwsSolutionsChecks(app)],
+  hipaa: app => [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app)],
+};
 
 const guardRules = readdirSync(join(here, 'rules')).filter(f => f.endsWith('.guard')).sort()
   .map(f => ({ name: f.replace(/\.guard$/, ''), content: readFileSync(join(here, 'rules', f), 'utf8') }));
@@ -55,21 +62,28 @@ function checkAssembly(assembly) {
     context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
   });
   const problems = [];
+  const levels = new Set();
   for (const { name, file } of stacksOf(assembly)) {
     const template = JSON.parse(readFileSync(file, 'utf8'));
+    levels.add(template.Metadata?.[COMPLIANCE_KEY] ?? 'none');
     const stack = new Stack(app, name, { synthesizer: new BootstraplessSynthesizer() });
     const include = new CfnInclude(stack, 'Template', { templateFile: file });
     problems.push(...acknowledge(stack, include, template));
   }
+  if (levels.size !== 1 || !PACKS[[...levels][0]]) {
+    problems.push(`the stacks claim compliance ${[...levels].join(' and ')}; expected one of ${Object.keys(PACKS).join(', ')}, the same in every stack`);
+    return { problems, level: [...levels].join('/') };
+  }
+  const level = [...levels][0];
   Validations.of(app).addPlugins(
-    new AwsSolutionsChecks(app),
+    ...PACKS[level](app),
     new CloudFormationValidatePlugin({ guardRules, includeDefaultRules: true }));
   try {
     app.synth();
   } catch (e) {
     problems.push(e.message);
   }
-  return problems;
+  return { problems, level };
 }
 
 function lintDockerfile() {
@@ -96,8 +110,9 @@ for (const assembly of assemblies) {
     console.error(`${assembly}: not a cloud assembly (no manifest.json); synthesize first`);
     process.exit(2);
   }
-  const problems = checkAssembly(assembly);
-  console.log(`== ${assembly}: ${problems.length === 0 ? 'no unacknowledged findings' : 'FAILED'}`);
+  const { problems, level } = checkAssembly(assembly);
+  const packs = level === 'hipaa' ? 'AwsSolutions, HIPAA Security, NIST 800-53 R5' : 'AwsSolutions';
+  console.log(`== ${assembly} (compliance ${level}: ${packs}): ${problems.length === 0 ? 'no unacknowledged findings' : 'FAILED'}`);
   problems.forEach(p => console.log(p));
   failed ||= problems.length > 0;
 }

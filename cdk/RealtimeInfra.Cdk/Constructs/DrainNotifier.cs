@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
@@ -30,6 +31,15 @@ public sealed record DrainNotifierProps
     public required RemovalPolicy LogRemovalPolicy { get; init; }
 
     public SubnetSelection Subnets { get; init; } = new() { SubnetType = SubnetType.PRIVATE_WITH_EGRESS };
+
+    /// <summary>Customer-managed key of the function's log group; null: CloudWatch Logs' own encryption.</summary>
+    public IKey? LogKey { get; init; }
+
+    /// <summary>Customer-managed key of the drain token; null: Secrets Manager's AWS-managed key.</summary>
+    public IKey? SecretKey { get; init; }
+
+    /// <summary>Reserved concurrency and a dead-letter queue for events that failed every retry (the compliance packs').</summary>
+    public bool Hardened { get; init; }
 }
 
 /// <summary>
@@ -44,11 +54,8 @@ public sealed class DrainNotifier : Construct
 {
     public const string Source = "drain-notifier.cjs";
 
-    /// <summary>
-    /// Newer than aws-cdk-lib 2.160 knows: its newest, nodejs20.x, stops accepting new functions in
-    /// February 2027. The handler uses only fetch and the runtime's bundled AWS SDK v3.
-    /// </summary>
-    private static readonly Runtime NodeRuntime = new("nodejs24.x", RuntimeFamily.NODEJS, new LambdaRuntimeProps { SupportsInlineCode = true });
+    /// <summary>Concurrent drains with <see cref="DrainNotifierProps.Hardened"/>: a deployment of the largest fleet stops its tasks in batches well under this.</summary>
+    public const int ReservedConcurrency = 20;
 
     private static readonly string[] Stopping = ["STOPPED"];
 
@@ -62,8 +69,12 @@ public sealed class DrainNotifier : Construct
         {
             Description = "RealtimeInfra: the bearer token of the tasks' POST /api/drain",
             GenerateSecretString = new SecretStringGenerator { PasswordLength = 40, ExcludePunctuation = true },
+            EncryptionKey = props.SecretKey,
         });
-        props.Service.Container.AddSecret(props.TokenVariable, Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(Token));
+        // Read through key-less views with the key's use granted on the readers' policies: the key
+        // belongs to the Backplane stack, whose key policy cannot name this stack's roles.
+        props.Service.Container.AddSecret(props.TokenVariable, Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(SecretReading.KeylessView(this, "TokenForTasks", Token)));
+        SecretReading.GrantDecrypt(props.Service.TaskDefinition.ObtainExecutionRole(), props.SecretKey);
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
@@ -78,12 +89,13 @@ public sealed class DrainNotifier : Construct
         {
             Retention = props.LogRetention,
             RemovalPolicy = props.LogRemovalPolicy,
+            EncryptionKey = props.LogKey,
         });
 
         Function = new Function(this, "Function", new FunctionProps
         {
             Description = "RealtimeInfra: starts a task's drain when ECS decides to stop it",
-            Runtime = NodeRuntime,
+            Runtime = NodeFunctions.Runtime,
             Handler = "index.handler",
             Code = Code.FromInline(ReadSource()),
             Timeout = Duration.Seconds(15),
@@ -98,7 +110,7 @@ public sealed class DrainNotifier : Construct
                 ["DRAIN_TOKEN_SECRET_ARN"] = Token.SecretArn,
             },
         });
-        Token.GrantRead(Function);
+        SecretReading.GrantRead(this, "TokenForFunction", Token, Function);
         // A failed call is retried once, soon: a drain is worth nothing after the deregistration
         // delay, and a late one would reach an address ECS may have given to another task.
         Function.ConfigureAsyncInvoke(new EventInvokeConfigOptions { RetryAttempts = 1, MaxEventAge = Duration.Minutes(1) });
@@ -128,7 +140,12 @@ public sealed class DrainNotifier : Construct
         }));
 
         NagSuppressions.Add(Token,
-            new NagSuppression("AwsSolutions-SMG4", "A generated bearer token shared by the tasks and this function, accepted only on the tasks' private addresses from this function's security group; docs/operations.md tells how to replace it (a new value, then a task roll)."));
+            new NagSuppression("AwsSolutions-SMG4", TokenNotRotated));
+        NagSuppressions.Add(Token, NagSuppression.InCompliancePacks("SecretsManagerRotationEnabled", TokenNotRotated));
+        if (props.Hardened)
+        {
+            _ = FunctionHardening.Apply(this, Function, ReservedConcurrency, asynchronous: true);
+        }
         if (Function.Role is { } role)
         {
             NagSuppressions.Add(role,
@@ -138,6 +155,8 @@ public sealed class DrainNotifier : Construct
                     "The AWS-managed policy a function in a VPC needs to manage its network interfaces."));
         }
     }
+
+    private const string TokenNotRotated = "A generated bearer token shared by the tasks and this function, accepted only on the tasks' private addresses from this function's security group; tasks read it once at start, so docs/operations.md tells how to replace it (a new value, then a task roll).";
 
     /// <summary>The token the tasks and the function share (the tasks get it as an ECS secret).</summary>
     public TokenSecret Token { get; }
@@ -149,11 +168,5 @@ public sealed class DrainNotifier : Construct
     public Rule Rule { get; }
 
     /// <summary>The handler's source, embedded in this assembly from Functions/drain-notifier.cjs.</summary>
-    public static string ReadSource()
-    {
-        using var stream = typeof(DrainNotifier).Assembly.GetManifestResourceStream(Source)
-            ?? throw new InvalidOperationException($"{Source} is not embedded in {typeof(DrainNotifier).Assembly.GetName().Name}");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string ReadSource() => NodeFunctions.ReadSource(Source);
 }

@@ -1,3 +1,6 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.WAFv2;
 using Constructs;
 
@@ -9,6 +12,20 @@ public sealed record EdgeProtectionProps
 
     /// <summary>Requests one IP may make per five minutes (WAF's window) before it is blocked.</summary>
     public required int RateLimitPer5Minutes { get; init; }
+
+    /// <summary>Where the web ACL logs every request it sees; null: no logs (WAF's metrics and samples only).</summary>
+    public WafLogging? Logging { get; init; }
+}
+
+/// <summary>WAF's request logs: a CloudWatch log group <c>aws-waf-logs-NAME</c> (WAF's required prefix).</summary>
+public sealed record WafLogging
+{
+    /// <summary>The log group's name after <c>aws-waf-logs-</c>, unique in the account and region.</summary>
+    public required string Name { get; init; }
+
+    public required RetentionDays Retention { get; init; }
+    public required RemovalPolicy RemovalPolicy { get; init; }
+    public IKey? Key { get; init; }
 }
 
 /// <summary>
@@ -97,7 +114,45 @@ public sealed class EdgeProtection : Construct
             ResourceArn = props.LoadBalancerArn,
             WebAclArn = WebAcl.AttrArn,
         });
+
+        if (props.Logging is { } logging)
+        {
+            LogGroup = new LogGroup(this, "Logs", new LogGroupProps
+            {
+                LogGroupName = LogGroupPrefix + logging.Name,
+                Retention = logging.Retention,
+                RemovalPolicy = logging.RemovalPolicy,
+                EncryptionKey = logging.Key,
+            });
+            // WAF wants the group's ARN without the ':*' the L2 appends; it adds the group's resource
+            // policy for log delivery itself when this configuration is created.
+            var stack = Stack.Of(this);
+            _ = new CfnLoggingConfiguration(this, "Logging", new CfnLoggingConfigurationProps
+            {
+                ResourceArn = WebAcl.AttrArn,
+                LogDestinationConfigs = [stack.FormatArn(new ArnComponents
+                {
+                    Service = "logs",
+                    Resource = "log-group",
+                    ResourceName = LogGroup.LogGroupName,
+                    ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                })],
+                // Credentials never reach the logs: the API key or bearer token (Authorization) and the
+                // browser's access_token, which travels in the query string (WAF redacts it whole).
+                RedactedFields = new object[]
+                {
+                    new CfnLoggingConfiguration.FieldToMatchProperty { SingleHeader = new Dictionary<string, object> { ["Name"] = "authorization" } },
+                    new CfnLoggingConfiguration.FieldToMatchProperty { QueryString = new Dictionary<string, object>() },
+                },
+            });
+        }
     }
+
+    /// <summary>WAF logs only to log groups whose names start with this.</summary>
+    public const string LogGroupPrefix = "aws-waf-logs-";
+
+    /// <summary>WAF's request logs, when <see cref="EdgeProtectionProps.Logging"/> is set.</summary>
+    public LogGroup? LogGroup { get; }
 
     public CfnWebACL WebAcl { get; }
 

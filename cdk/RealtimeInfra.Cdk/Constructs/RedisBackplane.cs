@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ElastiCache;
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
 
@@ -34,6 +35,12 @@ public sealed record RedisBackplaneProps
 
     /// <summary>SNAPSHOT keeps the data when the stack is deleted; DESTROY is for throw-away environments.</summary>
     public required RemovalPolicy RemovalPolicy { get; init; }
+
+    /// <summary>Customer-managed key of the AUTH token secret; null: Secrets Manager's AWS-managed key.</summary>
+    public IKey? SecretKey { get; init; }
+
+    /// <summary>True when an <see cref="AuthTokenRotation"/> is attached to the token.</summary>
+    public bool AuthTokenRotates { get; init; }
 }
 
 /// <summary>
@@ -60,6 +67,7 @@ public sealed class RedisBackplane : Construct, IConnectable
     {
         Port = props.Port;
         ClusterMode = props.ClusterMode;
+        AuthTokenRotates = props.AuthTokenRotates;
         _shards = props.ClusterMode ? props.Shards : 1;
         _nodesPerShard = 1 + props.Replicas;
 
@@ -84,6 +92,7 @@ public sealed class RedisBackplane : Construct, IConnectable
                 ExcludeCharacters = AuthTokenExcludedCharacters,
                 IncludeSpace = false,
             },
+            EncryptionKey = props.SecretKey,
             RemovalPolicy = props.RemovalPolicy == RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
         });
 
@@ -157,8 +166,11 @@ public sealed class RedisBackplane : Construct, IConnectable
             ReplicationGroup.CfnOptions.UpdatePolicy = new CfnUpdatePolicy { UseOnlineResharding = true };
         }
 
-        NagSuppressions.Add(AuthToken,
-            new NagSuppression("AwsSolutions-SMG4", "An ElastiCache AUTH token rotates in two replication-group changes (ROTATE, then SET) around a task roll, documented in docs/operations.md; no rotation Lambda is built."));
+        if (!props.AuthTokenRotates)
+        {
+            NagSuppressions.Add(AuthToken,
+                new NagSuppression("AwsSolutions-SMG4", "Rotation is off by this environment's settings (backplane.authTokenRotationDays = 0); docs/operations.md tells how to turn it on or rotate by hand."));
+        }
         if (!props.MultiAz)
         {
             NagSuppressions.Add(ReplicationGroup,
@@ -167,6 +179,9 @@ public sealed class RedisBackplane : Construct, IConnectable
     }
 
     public CfnReplicationGroup ReplicationGroup { get; }
+
+    /// <summary>True when the AUTH token rotates on a schedule: the app must follow it (Realtime:Redis:PasswordSecretId).</summary>
+    public bool AuthTokenRotates { get; }
 
     /// <summary>Cluster mode enabled: <see cref="Endpoint"/> is the configuration endpoint.</summary>
     public bool ClusterMode { get; }

@@ -35,6 +35,12 @@ public sealed record WebSocketLoadBalancerProps
 
     public required RemovalPolicy RemovalPolicy { get; init; }
 
+    /// <summary>
+    /// Access logs kept as evidence: the bucket versioned (an overwritten or deleted log stays as an
+    /// older version until it expires) and its own reads and writes logged to a second bucket.
+    /// </summary>
+    public bool AccessLogAudit { get; init; }
+
     /// <summary>The port of the server API's own listener; the public listeners answer 404 for <c>/api/*</c>.</summary>
     public required int ApiPort { get; init; }
 
@@ -75,6 +81,11 @@ public sealed class WebSocketLoadBalancer : Construct
             DropInvalidHeaderFields = true,
             DeletionProtection = props.DeletionProtection,
         });
+        if (!props.DeletionProtection)
+        {
+            NagSuppressions.Add(LoadBalancer, NagSuppression.InCompliancePacks("ELBDeletionProtectionEnabled",
+                "Deletion protection is off by this environment's settings (loadBalancer.deletionProtection), for an environment torn down at will; prod turns it on."));
+        }
 
         TargetGroup = new ApplicationTargetGroup(this, "Targets", new ApplicationTargetGroupProps
         {
@@ -108,13 +119,15 @@ public sealed class WebSocketLoadBalancer : Construct
                 Open = false,
                 DefaultTargetGroups = [TargetGroup],
             });
-            LoadBalancer.AddListener("HttpRedirect", new BaseApplicationListenerProps
+            var redirect = LoadBalancer.AddListener("HttpRedirect", new BaseApplicationListenerProps
             {
                 Port = 80,
                 Protocol = ApplicationProtocol.HTTP,
                 Open = false,
                 DefaultAction = ListenerAction.Redirect(new RedirectOptions { Protocol = "HTTPS", Port = "443", Permanent = true }),
             });
+            NagSuppressions.Add(redirect, NagSuppression.InCompliancePacks("ELBv2ACMCertificateRequired",
+                "This port-80 listener only answers 301 to the same address over HTTPS (ALBHttpToHttpsRedirection holds); it forwards nothing, so it has no certificate to hold."));
             SecurityGroup.AddIngressRule(Peer.AnyIpv4(), Port.Tcp(443), "HTTPS and WSS from clients");
             Listener = https;
         }
@@ -167,20 +180,35 @@ public sealed class WebSocketLoadBalancer : Construct
 
         if (props.AccessLogExpiration is { } expiration)
         {
-            AccessLogBucket = new Bucket(this, "AccessLogs", new BucketProps
-            {
-                // ALB log delivery writes only to SSE-S3 encrypted buckets.
-                Encryption = BucketEncryption.S3_MANAGED,
-                BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
-                EnforceSSL = true,
-                ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
-                LifecycleRules = [new LifecycleRule { Expiration = expiration }],
-                RemovalPolicy = props.RemovalPolicy,
-                AutoDeleteObjects = props.RemovalPolicy == RemovalPolicy.DESTROY,
-            });
+            AccessLogAuditBucket = props.AccessLogAudit ? LogBucket("AccessLogsAudit", expiration, props.RemovalPolicy, versioned: true, serverAccessLogs: null) : null;
+            AccessLogBucket = LogBucket("AccessLogs", expiration, props.RemovalPolicy, versioned: props.AccessLogAudit, AccessLogAuditBucket);
             LoadBalancer.LogAccessLogs(AccessLogBucket, "alb");
-            NagSuppressions.Add(AccessLogBucket,
-                new NagSuppression("AwsSolutions-S1", "This bucket holds the load balancer's access logs; logging access to it would need yet another log bucket."));
+            const string SseS3Only = "ALB access logs are delivered only to buckets encrypted with S3-managed keys (SSE-S3); a KMS key is refused by the log delivery.";
+            const string NoReplica = "Logs kept for their retention in the region they describe; a copy in a second region is a disaster-recovery choice left to the user (docs/compliance.md).";
+            NagSuppressions.Add(AccessLogBucket, [
+                .. NagSuppression.InCompliancePacks("S3DefaultEncryptionKMS", SseS3Only),
+                .. NagSuppression.InCompliancePacks("S3BucketReplicationEnabled", NoReplica),
+            ]);
+            if (props.RemovalPolicy == RemovalPolicy.DESTROY)
+            {
+                AcceptAutoDeleteProvider();
+            }
+
+            if (AccessLogAuditBucket is null)
+            {
+                NagSuppressions.Add(AccessLogBucket,
+                    new NagSuppression("AwsSolutions-S1", "This bucket holds the load balancer's access logs; logging access to it too is what loadBalancer's compliance setting adds (compliance: hipaa)."));
+            }
+            else
+            {
+                const string LogOfLogs = "This bucket receives the server access logs of the access-log bucket; logging it in turn would need an endless chain of buckets.";
+                NagSuppressions.Add(AccessLogAuditBucket, [
+                    new NagSuppression("AwsSolutions-S1", LogOfLogs),
+                    .. NagSuppression.InCompliancePacks("S3BucketLoggingEnabled", LogOfLogs),
+                    .. NagSuppression.InCompliancePacks("S3DefaultEncryptionKMS", "S3 server access logs are delivered only to buckets encrypted with S3-managed keys (SSE-S3)."),
+                    .. NagSuppression.InCompliancePacks("S3BucketReplicationEnabled", NoReplica),
+                ]);
+            }
         }
         else
         {
@@ -201,6 +229,48 @@ public sealed class WebSocketLoadBalancer : Construct
     public SecurityGroup SecurityGroup { get; }
 
     public Bucket? AccessLogBucket { get; }
+
+    /// <summary>With <see cref="WebSocketLoadBalancerProps.AccessLogAudit"/>: the access-log bucket's own server access logs.</summary>
+    public Bucket? AccessLogAuditBucket { get; }
+
+    /// <summary>aws-cdk-lib's provider that empties a bucket before a throw-away environment deletes it.</summary>
+    private void AcceptAutoDeleteProvider()
+    {
+        if (Stack.Of(this).Node.TryFindChild("Custom::S3AutoDeleteObjectsCustomResourceProvider") is not Construct provider)
+        {
+            return;
+        }
+
+        const string Provider = "aws-cdk-lib's own provider that empties the log buckets when a throw-away environment (retainData = false) is deleted";
+        NagSuppressions.Add(provider.Node.FindChild("Role"),
+            new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]", Provider + "; it only writes its logs with this policy."));
+        NagSuppressions.Add(provider.Node.FindChild("Handler"), [
+            new NagSuppression("AwsSolutions-L1", Provider + "; its runtime moves with the CDK version."),
+            .. NagSuppression.InCompliancePacks("LambdaDLQ", Provider + "; CloudFormation waits for its answer and fails the deletion if it gives none."),
+            .. NagSuppression.InCompliancePacks("LambdaConcurrency", Provider + "; a deletion runs it once per bucket."),
+            .. NagSuppression.InCompliancePacks("LambdaInsideVPC", Provider + "; it calls only the S3 API on these buckets."),
+        ]);
+    }
+
+    /// <summary>
+    /// A private, TLS-only, SSE-S3 bucket whose objects expire after <paramref name="expiration"/>. A
+    /// versioned one (the audit setting) also expires a replaced or deleted object's older version
+    /// then, so versioning keeps evidence without keeping it forever.
+    /// </summary>
+    private Bucket LogBucket(string id, Duration expiration, RemovalPolicy removalPolicy, bool versioned, Bucket? serverAccessLogs) => new(this, id, new BucketProps
+    {
+        // ALB log delivery and S3 server access logging write only to SSE-S3 encrypted buckets.
+        Encryption = BucketEncryption.S3_MANAGED,
+        BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+        EnforceSSL = true,
+        ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        Versioned = versioned,
+        ServerAccessLogsBucket = serverAccessLogs,
+        ServerAccessLogsPrefix = serverAccessLogs is null ? null : "access-logs/",
+        LifecycleRules = [new LifecycleRule { Expiration = expiration, NoncurrentVersionExpiration = versioned ? expiration : null }],
+        RemovalPolicy = removalPolicy,
+        AutoDeleteObjects = removalPolicy == RemovalPolicy.DESTROY,
+    });
 
     /// <summary>True when clients connect over TLS (wss://, https://).</summary>
     public bool Secure { get; }

@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 
@@ -35,6 +36,9 @@ public sealed record WebSocketServiceProps
     public required RetentionDays LogRetention { get; init; }
     public required RemovalPolicy LogRemovalPolicy { get; init; }
 
+    /// <summary>Customer-managed key of the app's log group; null: CloudWatch Logs' own encryption.</summary>
+    public IKey? LogKey { get; init; }
+
     /// <summary>Plain settings for the app (no secrets: those go in <see cref="Secrets"/>).</summary>
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
@@ -65,7 +69,7 @@ public sealed class WebSocketService : Construct, IConnectable
             ContainerInsights = true,
         });
 
-        var taskDefinition = new FargateTaskDefinition(this, "Task", new FargateTaskDefinitionProps
+        var taskDefinition = TaskDefinition = new FargateTaskDefinition(this, "Task", new FargateTaskDefinitionProps
         {
             Cpu = props.Cpu,
             MemoryLimitMiB = props.MemoryMiB,
@@ -80,6 +84,7 @@ public sealed class WebSocketService : Construct, IConnectable
         {
             Retention = props.LogRetention,
             RemovalPolicy = props.LogRemovalPolicy,
+            EncryptionKey = props.LogKey,
         });
 
         Container = taskDefinition.AddContainer(ContainerName, new ContainerDefinitionOptions
@@ -155,6 +160,9 @@ public sealed class WebSocketService : Construct, IConnectable
     public ContainerDefinition Container { get; }
 
     public FargateService Service { get; }
+
+    /// <summary>The task definition: its task role is the app's own AWS identity.</summary>
+    public FargateTaskDefinition TaskDefinition { get; }
 
     public SecurityGroup SecurityGroup { get; }
 

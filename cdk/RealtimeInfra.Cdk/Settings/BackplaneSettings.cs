@@ -27,7 +27,19 @@ public sealed record BackplaneSettings
     /// <summary>Not 6379: scanners probe the default port first.</summary>
     public int Port { get; init; } = 6380;
 
-    public int SnapshotRetentionDays { get; init; } = 7;
+    /// <summary>Days of daily snapshots; left out, 15 with <c>compliance: hipaa</c> (its packs' minimum), else 7.</summary>
+    public int? SnapshotRetentionDays { get; init; }
+
+    /// <summary>
+    /// Days between rotations of the cache AUTH token (a Secrets Manager rotation function changes it
+    /// on ElastiCache, ROTATE then SET, while the app follows); 0 turns rotation off. Left out, 30
+    /// with <c>compliance: hipaa</c>, else 0.
+    /// </summary>
+    public int? AuthTokenRotationDays { get; init; }
+
+    public int SnapshotRetentionDaysFor(bool strict) => SnapshotRetentionDays ?? (strict ? ComplianceLevel.MinSnapshotRetentionDays : 7);
+
+    public int AuthTokenRotationDaysFor(bool strict) => AuthTokenRotationDays ?? (strict ? ComplianceLevel.DefaultAuthTokenRotationDays : 0);
 
     /// <summary>UTC, <c>hh24:mi-hh24:mi</c>; must not overlap the maintenance window.</summary>
     public string SnapshotWindow { get; init; } = "02:00-03:00";

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace RealtimeInfra.Cdk.Settings;
 
 /// <summary>
@@ -21,6 +23,18 @@ public sealed record RealtimeSettings
 
     /// <summary>Keep data (cache snapshot, secret, logs, access-log bucket) when a stack is deleted.</summary>
     public bool RetainData { get; init; } = true;
+
+    /// <summary>
+    /// <c>hipaa</c> (default) builds what cdk-nag's HIPAA Security and NIST 800-53 rev 5 packs ask for
+    /// where it costs money or operations: customer-managed KMS keys, WAF logs, versioned and logged
+    /// access logs, 15 days of cache snapshots, a rotating cache AUTH token, managed IAM policies.
+    /// <c>none</c> leaves them out (dev). docs/compliance.md lists every rule.
+    /// </summary>
+    public string Compliance { get; init; } = ComplianceLevel.Hipaa;
+
+    /// <summary>True when this environment is built to the compliance packs.</summary>
+    [JsonIgnore]
+    public bool Strict => Compliance == ComplianceLevel.Hipaa;
 
     public NetworkSettings Network { get; init; } = new();
     public BackplaneSettings Backplane { get; init; } = new();

@@ -59,6 +59,7 @@ public static partial class SettingsValidator
     {
         var p = new List<string>();
         ValidateEnvironment(s, p);
+        ValidateCompliance(s, p);
         ValidateNetwork(s.Network, p);
         ValidateBackplane(s.Backplane, p);
         ValidateService(s.Service, p);
@@ -84,6 +85,42 @@ public static partial class SettingsValidator
         if (s.Account is not null && s.Region is null)
         {
             p.Add($"account = '{s.Account}': needs region as well");
+        }
+    }
+
+    /// <summary>What <c>compliance: hipaa</c> cannot build on its own: settings the packs' rules need on.</summary>
+    private static void ValidateCompliance(RealtimeSettings s, List<string> p)
+    {
+        if (!ComplianceLevel.All.Contains(s.Compliance))
+        {
+            p.Add($"compliance = '{s.Compliance}': must be one of {string.Join(", ", ComplianceLevel.All.Select(l => $"'{l}'"))} (docs/compliance.md)");
+            return;
+        }
+
+        if (!s.Strict)
+        {
+            return;
+        }
+
+        var why = $"compliance = '{ComplianceLevel.Hipaa}' (docs/compliance.md)";
+        if (s.Backplane.SnapshotRetentionDays is { } days && days < ComplianceLevel.MinSnapshotRetentionDays)
+        {
+            p.Add($"backplane.snapshotRetentionDays = {days}: must be at least {ComplianceLevel.MinSnapshotRetentionDays} with {why}, whose backup rule asks for 15 days");
+        }
+
+        if (s.Backplane.AuthTokenRotationDays == 0)
+        {
+            p.Add($"backplane.authTokenRotationDays = 0: must rotate (1 to {ComplianceLevel.MaxAuthTokenRotationDays} days) with {why}");
+        }
+
+        if (!s.LoadBalancer.Waf)
+        {
+            p.Add($"loadBalancer.waf = false: must be true with {why}; its rules and logs are part of what the packs check");
+        }
+
+        if (!s.LoadBalancer.AccessLogs)
+        {
+            p.Add($"loadBalancer.accessLogs = false: must be true with {why}");
         }
     }
 
@@ -129,7 +166,16 @@ public static partial class SettingsValidator
         Range(p, "backplane.replicas", b.Replicas, 0, 5, "ElastiCache allows up to five replicas per shard");
         ValidateClusterMode(b, version, p);
         Range(p, "backplane.port", b.Port, 1024, 65535, "an unprivileged TCP port");
-        Range(p, "backplane.snapshotRetentionDays", b.SnapshotRetentionDays, 0, 35, "ElastiCache keeps snapshots up to 35 days; 0 turns them off");
+        if (b.SnapshotRetentionDays is { } snapshotDays)
+        {
+            Range(p, "backplane.snapshotRetentionDays", snapshotDays, 0, 35, "ElastiCache keeps snapshots up to 35 days; 0 turns them off");
+        }
+
+        if (b.AuthTokenRotationDays is { } rotationDays)
+        {
+            Range(p, "backplane.authTokenRotationDays", rotationDays, 0, ComplianceLevel.MaxAuthTokenRotationDays, "days between AUTH token rotations, as Secrets Manager schedules them; 0 turns rotation off");
+        }
+
         if (!SnapshotWindowPattern().IsMatch(b.SnapshotWindow))
         {
             p.Add($"backplane.snapshotWindow = '{b.SnapshotWindow}': must be hh24:mi-hh24:mi in UTC, e.g. 02:00-03:00");

@@ -11,6 +11,8 @@ public static class AppEnvironment
 {
     public const string RedisConnectionString = "Realtime__Redis__ConnectionString";
     public const string RedisPassword = "Realtime__Redis__Password";
+    public const string RedisPasswordSecretId = "Realtime__Redis__PasswordSecretId";
+    public const string RedisPasswordRefreshSeconds = "Realtime__Redis__PasswordRefreshSeconds";
     public const string HeartbeatSeconds = "Realtime__HeartbeatSeconds";
     public const string DrainSeconds = "Realtime__DrainSeconds";
     public const string DrainToken = "Realtime__Drain__Token";
@@ -22,6 +24,12 @@ public static class AppEnvironment
     public const string HttpPorts = "ASPNETCORE_HTTP_PORTS";
     public const string EmbeddedMetrics = "Realtime__Metrics__EmbeddedMetricFormat";
     public const string MetricsServiceName = "Realtime__Metrics__ServiceName";
+
+    /// <summary>How often a task re-reads the cache AUTH token from Secrets Manager, so a rotated token reaches it.</summary>
+    public const int PasswordRefreshSeconds = 60;
+
+    /// <summary>The rotation's wait between making a token current and ElastiCache dropping the old one: two refreshes and a margin.</summary>
+    public const int PasswordGraceSeconds = (2 * PasswordRefreshSeconds) + 30;
 
     /// <summary>The port Kestrel listens on in the container (the .NET images' default), which the load balancer targets.</summary>
     public const int ContainerPort = 8080;
@@ -35,6 +43,13 @@ public static class AppEnvironment
     public static Dictionary<string, string> For(string environment, RealtimeSettings settings, RedisBackplane backplane)
     {
         var variables = Stack(environment, settings, backplane);
+        if (backplane.AuthTokenRotates)
+        {
+            // The token a task starts with comes as an ECS secret; these let it follow a rotation.
+            variables[RedisPasswordSecretId] = backplane.AuthToken.SecretArn;
+            variables[RedisPasswordRefreshSeconds] = PasswordRefreshSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         foreach (var (key, value) in settings.App.Settings)
         {
             variables[Variable(key)] = value;

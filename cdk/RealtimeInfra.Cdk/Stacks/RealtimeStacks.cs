@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using RealtimeInfra.Cdk.Constructs;
 using RealtimeInfra.Cdk.Settings;
 
 namespace RealtimeInfra.Cdk.Stacks;
@@ -25,15 +26,18 @@ public sealed class RealtimeStacks
         Network = new NetworkStack(app, $"{prefix}-Network", new NetworkStackProps
         {
             Settings = settings,
+            EnvironmentName = environment.Name,
             Env = env,
             Tags = tags,
             TerminationProtection = settings.TerminationProtection,
-            Description = $"RealtimeInfra {environment.Name}: VPC, subnets, endpoints and flow logs",
+            Description = $"RealtimeInfra {environment.Name}: VPC, subnets, endpoints, flow logs{(settings.Strict ? " and the logs' KMS key" : "")}",
         });
         Backplane = new BackplaneStack(app, $"{prefix}-Backplane", new BackplaneStackProps
         {
             Settings = settings,
             Vpc = Network.Vpc,
+            EnvironmentName = environment.Name,
+            LogKey = Network.LogKey,
             Env = env,
             Tags = tags,
             TerminationProtection = settings.TerminationProtection,
@@ -45,12 +49,29 @@ public sealed class RealtimeStacks
             Settings = settings,
             Vpc = Network.Vpc,
             Backplane = Backplane.Backplane,
+            LogKey = Network.LogKey,
+            SecretKey = Backplane.SecretKey,
             SourceRoot = sourceRoot,
             Env = env,
             Tags = tags,
             Description = $"RealtimeInfra {environment.Name}: load balancer, Fargate service, scaling, alarms and dashboard",
         });
+
+        foreach (var stack in All)
+        {
+            stack.AddMetadata(ComplianceMetadataKey, settings.Compliance);
+            if (settings.Strict)
+            {
+                Aspects.Of(stack).Add(new ManagedPolicies());
+            }
+        }
     }
+
+    /// <summary>
+    /// What the policy checks read to pick their packs (tests/policy/check.mjs): the template says
+    /// which standard it is built to, so a stack claiming more than it meets fails CI.
+    /// </summary>
+    public const string ComplianceMetadataKey = "RealtimeInfra::Compliance";
 
     public NetworkStack Network { get; }
 

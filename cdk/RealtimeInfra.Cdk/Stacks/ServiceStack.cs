@@ -18,6 +18,12 @@ public sealed class ServiceStackProps : StackProps
     public required IVpc Vpc { get; init; }
     public required RedisBackplane Backplane { get; init; }
 
+    /// <summary>The environment's log key (<c>compliance: hipaa</c>), else null.</summary>
+    public Amazon.CDK.AWS.KMS.IKey? LogKey { get; init; }
+
+    /// <summary>The environment's secrets key (<c>compliance: hipaa</c>), else null.</summary>
+    public Amazon.CDK.AWS.KMS.IKey? SecretKey { get; init; }
+
     /// <summary>Repository root: the Docker build context for the app image asset.</summary>
     public required string SourceRoot { get; init; }
 }
@@ -36,6 +42,8 @@ public sealed class ServiceStack : Stack
         var s = props.Settings;
         var retain = s.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
         var arm = s.Service.Architecture == "arm64";
+        var logKey = props.LogKey;
+        var logRetention = Retention.FromDays(s.Service.LogRetentionDays);
 
         var lb = s.LoadBalancer;
         var domain = lb.HostedZoneId is { } zoneId
@@ -58,6 +66,7 @@ public sealed class ServiceStack : Stack
             DeletionProtection = s.LoadBalancer.DeletionProtection,
             AccessLogExpiration = s.LoadBalancer.AccessLogs ? Duration.Days(s.LoadBalancer.AccessLogRetentionDays) : null,
             RemovalPolicy = retain,
+            AccessLogAudit = s.Strict,
             ApiPort = s.LoadBalancer.ApiPort,
             ApiAllowedCidrs = s.LoadBalancer.ApiAllowedCidrs,
             TargetPort = AppEnvironment.ContainerPort,
@@ -75,14 +84,21 @@ public sealed class ServiceStack : Stack
             OpenFileLimit = TaskBudget.OpenFilesFor(s.Service.MaxConnectionsPerTask),
             StopTimeout = Duration.Seconds(s.Service.StopTimeoutSeconds),
             HealthCheckGracePeriod = Duration.Seconds(s.Service.HealthCheckGraceSeconds),
-            LogRetention = Retention.FromDays(s.Service.LogRetentionDays),
+            LogRetention = logRetention,
             LogRemovalPolicy = retain,
+            LogKey = logKey,
             Environment = AppEnvironment.For(props.EnvironmentName, s, props.Backplane),
             Secrets = AppSecrets(s.App, props.Backplane),
             AzRebalancing = s.Service.AzRebalancing,
         });
 
         loadBalancer.TargetGroup.AddTarget(service.Service);
+        SecretReading.GrantDecrypt(service.TaskDefinition.ObtainExecutionRole(), props.Backplane.AuthToken.EncryptionKey);
+        if (props.Backplane.AuthTokenRotates)
+        {
+            AllowReadingRotatedToken(service, props.Backplane);
+        }
+
         if (s.App.DrainOnTaskEvents)
         {
             _ = new DrainNotifier(this, "Drain", new DrainNotifierProps
@@ -91,8 +107,11 @@ public sealed class ServiceStack : Stack
                 Service = service,
                 ContainerPort = AppEnvironment.ContainerPort,
                 TokenVariable = AppEnvironment.DrainToken,
-                LogRetention = Retention.FromDays(s.Service.LogRetentionDays),
+                LogRetention = logRetention,
                 LogRemovalPolicy = retain,
+                LogKey = logKey,
+                SecretKey = props.SecretKey,
+                Hardened = s.Strict,
             });
         }
 
@@ -103,6 +122,9 @@ public sealed class ServiceStack : Stack
             {
                 LoadBalancerArn = loadBalancer.LoadBalancer.LoadBalancerArn,
                 RateLimitPer5Minutes = lb.WafRateLimitPer5Minutes,
+                Logging = s.Strict
+                    ? new WafLogging { Name = id.ToLowerInvariant(), Retention = logRetention, RemovalPolicy = retain, Key = logKey }
+                    : null,
             });
         }
 
@@ -164,6 +186,28 @@ public sealed class ServiceStack : Stack
     }
 
     /// <summary>
+    /// The app re-reads a rotated AUTH token through Parameter Store's reference to Secrets Manager
+    /// (<c>/aws/reference/secretsmanager/NAME</c>): Parameter Store passes the call on with the task's
+    /// own identity, so reading the secret (and its key) is granted as well, to this secret only.
+    /// </summary>
+    private void AllowReadingRotatedToken(WebSocketService service, RedisBackplane backplane)
+    {
+        var taskRole = service.TaskDefinition.TaskRole;
+        SecretReading.GrantRead(this, "AuthTokenForTasks", backplane.AuthToken, taskRole);
+        taskRole.AddToPrincipalPolicy(new Amazon.CDK.AWS.IAM.PolicyStatement(new Amazon.CDK.AWS.IAM.PolicyStatementProps
+        {
+            Actions = ["ssm:GetParameter"],
+            Resources = [FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = "aws/reference/secretsmanager/*" })],
+        }));
+        if (taskRole.Node.TryFindChild("DefaultPolicy") is Construct policy)
+        {
+            NagSuppressions.Add(policy,
+                new NagSuppression($"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:{(Token.IsUnresolved(Region) ? "<AWS::Region>" : Region)}:<AWS::AccountId>:parameter/aws/reference/secretsmanager/*]",
+                    "Parameter Store's reference path to Secrets Manager; what it returns is bounded by secretsmanager:GetSecretValue, granted on the AUTH token alone."));
+        }
+    }
+
+    /// <summary>
     /// The cache's AUTH token, and the app's settings kept in Secrets Manager (<c>app.secretSettings</c>,
     /// the proxy's shared secret say): ECS reads each when a task starts, and grants its execution role
     /// reading exactly these.
@@ -172,7 +216,7 @@ public sealed class ServiceStack : Stack
     {
         var secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret>
         {
-            [AppEnvironment.RedisPassword] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(backplane.AuthToken),
+            [AppEnvironment.RedisPassword] = Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(SecretReading.KeylessView(this, "AuthToken", backplane.AuthToken)),
         };
         foreach (var (key, arn) in app.SecretSettings.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
