@@ -37,4 +37,10 @@ internal static partial class BackplaneLog
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "A handler of the backplane's link restore failed")]
     public static partial void RestoreHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "Backplane AUTH token changed at {Source}: new connections use it, open ones stay as they are")]
+    public static partial void PasswordChanged(ILogger logger, string source);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "Reading the backplane AUTH token from {Source} failed; keeping the one held")]
+    public static partial void PasswordReadFailed(ILogger logger, string source, Exception exception);
 }

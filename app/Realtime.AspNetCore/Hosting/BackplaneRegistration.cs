@@ -22,7 +22,11 @@ public static class BackplaneRegistration
         {
             var options = s.GetRequiredService<IOptions<RealtimeOptions>>().Value;
             var logger = s.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnectionFactory));
-            var redis = RedisConnectionFactory.Connect(options.Redis, s.GetRequiredService<NodeIdentity>().Id, logger);
+            return RedisConnectionFactory.Connect(options.Redis, s.GetRequiredService<NodeIdentity>().Id, logger, PasswordSource(s, options.Redis));
+        });
+        services.AddSingleton(s =>
+        {
+            var redis = s.GetRequiredService<RedisConnection>().Multiplexer;
             var metrics = s.GetRequiredService<RealtimeMetrics>();
             redis.ConnectionRestored += (_, e) =>
             {
@@ -33,6 +37,10 @@ public static class BackplaneRegistration
             };
             return redis;
         });
+        services.AddHostedService(s => new RedisPasswordRefresher(
+            s.GetRequiredService<RedisConnection>(),
+            TimeSpan.FromSeconds(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Redis.PasswordRefreshSeconds),
+            s.GetRequiredService<ILogger<RedisPasswordRefresher>>()));
         services.AddSingleton(s =>
         {
             var options = s.GetRequiredService<IOptions<RealtimeOptions>>().Value;
@@ -47,6 +55,16 @@ public static class BackplaneRegistration
         services.AddSingleton(new BackplaneKind("redis"));
         return services;
     }
+
+    /// <summary>
+    /// An <see cref="IRedisPasswordSource"/> the app registered, else <c>Realtime:Redis:PasswordFile</c>,
+    /// else <c>Realtime:Redis:PasswordSecretId</c>; none: the token never changes while the node runs.
+    /// </summary>
+    private static IRedisPasswordSource? PasswordSource(IServiceProvider services, RedisOptions redis) =>
+        services.GetService<IRedisPasswordSource>()
+        ?? (redis.PasswordFile is { Length: > 0 } file ? new FilePasswordSource(file)
+            : redis.PasswordSecretId is { Length: > 0 } secret ? new SecretsManagerPasswordSource(secret, new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementClient())
+            : null);
 
     /// <summary>In this process only: one node, nothing shared, nothing kept across restarts.</summary>
     public static IServiceCollection AddInMemoryBackplane(this IServiceCollection services)

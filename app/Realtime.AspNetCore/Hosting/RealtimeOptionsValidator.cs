@@ -184,6 +184,19 @@ public sealed class RealtimeOptionsValidator : IValidateOptions<RealtimeOptions>
             }
         }
 
+        Range("Redis:PasswordRefreshSeconds", o.Redis.PasswordRefreshSeconds, 1, 3600);
+        if (o.Redis.PasswordFile is { Length: > 0 } passwordFile)
+        {
+            if (o.Redis.PasswordSecretId is { Length: > 0 })
+            {
+                failures.Add("Realtime:Redis:PasswordFile and Realtime:Redis:PasswordSecretId: give one source of the AUTH token, not both");
+            }
+            else if (!File.Exists(passwordFile))
+            {
+                failures.Add($"Realtime:Redis:PasswordFile = '{passwordFile}': no such file");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(o.Redis.KeyPrefix) || o.Redis.KeyPrefix.IndexOfAny(['{', '}', ' ']) >= 0)
         {
             failures.Add($"Realtime:Redis:KeyPrefix = '{o.Redis.KeyPrefix}': must be non-empty, without braces or spaces");

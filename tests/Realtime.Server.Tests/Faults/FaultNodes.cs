@@ -26,6 +26,12 @@ public abstract class FaultNodes : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         await Redis.StartAsync();
+        await StartNodesAsync();
+    }
+
+    /// <summary>Starts both nodes on the running Redis.</summary>
+    protected async Task StartNodesAsync()
+    {
         A = await TestNode.StartAsync(RedisConnectionString, Settings, nodeId: "fault-a");
         B = await TestNode.StartAsync(RedisConnectionString, Settings, nodeId: "fault-b");
     }

@@ -62,6 +62,23 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void Rotating_token_sources_name_their_keys()
+    {
+        var missing = Failures(o => { o.Redis.PasswordFile = "/nonexistent/token"; o.Redis.PasswordRefreshSeconds = 0; });
+        Assert.Contains(missing, f => f.StartsWith("Realtime:Redis:PasswordFile = '/nonexistent/token': no such file", StringComparison.Ordinal));
+        Assert.Contains(missing, f => f.StartsWith("Realtime:Redis:PasswordRefreshSeconds = 0", StringComparison.Ordinal));
+
+        var both = Failures(o => { o.Redis.PasswordFile = "/etc/hostname"; o.Redis.PasswordSecretId = "realtime/token"; });
+        Assert.Contains(both, f => f.StartsWith("Realtime:Redis:PasswordFile and Realtime:Redis:PasswordSecretId", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("realtime/cache-token", "realtime/cache-token")]
+    [InlineData("arn:aws:secretsmanager:eu-west-1:123456789012:secret:BackplaneAuthTokenF42B6751-c0nJ8C2ZtDcG-AbCdEf", "BackplaneAuthTokenF42B6751-c0nJ8C2ZtDcG")]
+    public void A_secret_is_referenced_in_parameter_store_by_its_name(string secretId, string name) =>
+        Assert.Equal(name, Realtime.AspNetCore.Backplane.Redis.SecretsManagerPasswordSource.SecretName(secretId));
+
+    [Fact]
     public void Drain_triggers_name_their_keys_and_never_show_the_token()
     {
         var failures = Failures(o => { o.Drain.EcsPollSeconds = 61; o.Drain.EcsMetadataUri = "169.254.170.2/v4"; o.Drain.Token = "short-token"; });

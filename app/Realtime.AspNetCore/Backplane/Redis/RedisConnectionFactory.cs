@@ -2,6 +2,10 @@ using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Backplane.Redis;
 
+/// <summary>The node's one multiplexer and the configuration it connects with (its AUTH token can change while it runs).</summary>
+/// <param name="PasswordSource">Where a rotating token is re-read, if anywhere.</param>
+public sealed record RedisConnection(IConnectionMultiplexer Multiplexer, ConfigurationOptions Configuration, IRedisPasswordSource? PasswordSource);
+
 /// <summary>
 /// Builds the one multiplexer a node shares: TLS and AUTH from configuration (ElastiCache in-transit
 /// encryption and AUTH token), never giving up on a server that is down at start-up, and failing
@@ -10,12 +14,18 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 public static class RedisConnectionFactory
 {
     /// <param name="clientName">The node's id, as <c>CLIENT LIST</c> shows it.</param>
-    public static IConnectionMultiplexer Connect(RedisOptions redis, string clientName, ILogger logger)
+    /// <param name="passwordSource">Where a rotating token is read; the first one comes from it unless <see cref="RedisOptions.Password"/> is set.</param>
+    public static RedisConnection Connect(RedisOptions redis, string clientName, ILogger logger, IRedisPasswordSource? passwordSource = null)
     {
         var configuration = ConfigurationOptions.Parse(redis.ConnectionString);
         if (!string.IsNullOrEmpty(redis.Password))
         {
             configuration.Password = redis.Password;
+        }
+        else if (passwordSource is not null)
+        {
+            // At start-up, before anything is served: a node that cannot read its token must not start.
+            configuration.Password = passwordSource.ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
 
         configuration.AbortOnConnectFail = false;
@@ -23,9 +33,11 @@ public static class RedisConnectionFactory
         configuration.ClientName = clientName;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 5000);
 
+        // The multiplexer keeps this very object (StackExchange.Redis 2.5.61+) and reads its Password
+        // on every (re)connect, which is what lets RedisPasswordRefresher change it.
         var multiplexer = ConnectionMultiplexer.Connect(configuration);
         multiplexer.ConnectionFailed += (_, e) => BackplaneLog.ConnectionLost(logger, e.ConnectionType, e.FailureType);
         multiplexer.ConnectionRestored += (_, e) => BackplaneLog.ConnectionRestored(logger, e.ConnectionType);
-        return multiplexer;
+        return new RedisConnection(multiplexer, configuration, passwordSource);
     }
 }

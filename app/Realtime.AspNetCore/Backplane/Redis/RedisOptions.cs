@@ -9,6 +9,23 @@ public sealed class RedisOptions
     /// <summary>AUTH token (ElastiCache injects it as a secret). Never logged.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// A file holding the AUTH token (a mounted secret), re-read every <see cref="PasswordRefreshSeconds"/>:
+    /// a rotated token reaches the node without a restart. Mutually exclusive with <see cref="PasswordSecretId"/>.
+    /// </summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>
+    /// A Secrets Manager secret (name or ARN) holding the AUTH token, read through Parameter Store's
+    /// reference (<c>/aws/reference/secretsmanager/NAME</c>) every <see cref="PasswordRefreshSeconds"/>:
+    /// how a task follows the stack's scheduled rotation. <see cref="Password"/>, when given, is the
+    /// token the node starts with.
+    /// </summary>
+    public string? PasswordSecretId { get; set; }
+
+    /// <summary>How often the token is re-read from <see cref="PasswordFile"/> or <see cref="PasswordSecretId"/>, and at once after Redis refuses it.</summary>
+    public int PasswordRefreshSeconds { get; set; } = 60;
+
     /// <summary>Prefix of every key and pub/sub channel, so several apps can share one Redis.</summary>
     public string KeyPrefix { get; set; } = "rt";
 }
