@@ -34,8 +34,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 
-# The browser client's unit tests, on Node's own test runner.
-node --test tests/Realtime.Client.Js.Tests/ 2>&1 | tee "$log" || status=$?
+# The browser client's unit tests and the stack's Lambda handlers, on Node's own test runner.
+node --test tests/Realtime.Client.Js.Tests/ tests/functions/ 2>&1 | tee "$log" || status=$?
 
 # One test assembly at a time: the integration and E2E tests measure timing (heartbeats, drain
 # spread, presence expiry) on a 2-core machine, and the CDK tests' jsii process is heavy. `-m:1`

@@ -66,8 +66,13 @@ async function waitAvailable(deps, groupId) {
 
 const steps = {
   async createSecret(deps, { SecretId, ClientRequestToken }) {
-    const { versions } = await stages(deps, SecretId);
-    if ((versions[ClientRequestToken] ?? []).includes('AWSPENDING')) return;
+    // Secrets Manager labels the new version AWSPENDING when it starts a rotation; its value is ours to make, once.
+    try {
+      await deps.secrets.value(SecretId, ClientRequestToken, 'AWSPENDING');
+      return;
+    } catch (error) {
+      if (error.name !== 'ResourceNotFoundException') throw error;
+    }
     const token = await deps.secrets.random({ PasswordLength: TOKEN_LENGTH, ExcludePunctuation: true, IncludeSpace: false, RequireEachIncludedType: true });
     await deps.secrets.put({ SecretId, ClientRequestToken, SecretString: token, VersionStages: ['AWSPENDING'] });
     deps.log(`created a pending token, version ${ClientRequestToken}`);
