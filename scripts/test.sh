@@ -30,6 +30,11 @@ if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.packa
   npm ci --no-audit --no-fund
 fi
 
+# The policy checks (cdk-nag and its packs), which a CDK test runs on dev built to compliance: hipaa.
+if [ ! -d tests/policy/node_modules ] || [ tests/policy/package-lock.json -nt tests/policy/node_modules/.package-lock.json ]; then
+  npm ci --prefix tests/policy --no-audit --no-fund
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

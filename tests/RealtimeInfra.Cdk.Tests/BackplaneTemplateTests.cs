@@ -83,7 +83,8 @@ public sealed class BackplaneTemplateTests(SynthFixture synth)
             ["MultiAZEnabled"] = true,
             ["AutomaticFailoverEnabled"] = true,
             ["NumCacheClusters"] = 3,
-            ["SnapshotRetentionLimit"] = 7,
+            // compliance: hipaa leaves it at the packs' 15 days.
+            ["SnapshotRetentionLimit"] = 15,
             ["PreferredMaintenanceWindow"] = "sun:04:00-sun:05:00",
             ["SnapshotWindow"] = "02:00-03:00",
         });

@@ -44,8 +44,11 @@ public sealed class SecurityGroupTests(SynthFixture synth)
         ];
         if (environment == "prod")
         {
-            // The interface endpoints (prod only) take HTTPS from inside the VPC.
-            expected.AddRange(Enumerable.Repeat(new Ingress("EndpointSecurityGroup", "vpc-cidr", 443, 443), 4));
+            // The AUTH token's rotation (prod: compliance hipaa) tests a new token on the cache.
+            expected.Add(new Ingress("BackplaneSecurityGroup", "AuthTokenRotationSecurityGroup", 6380, 6380));
+
+            // The interface endpoints (prod only) take HTTPS from inside the VPC, its block written out.
+            expected.AddRange(Enumerable.Repeat(new Ingress("EndpointSecurityGroup", "10.40.0.0/16", 443, 443), 4));
         }
 
         expected.Add(new Ingress("LoadBalancerSecurityGroup", "0.0.0.0/0", 80, 80));
@@ -103,7 +106,7 @@ public sealed class SecurityGroupTests(SynthFixture synth)
     /// <summary>Reduces a logical id or a reference to it (even across stacks) to the group's construct name.</summary>
     private static string Logical(string reference)
     {
-        foreach (var name in new[] { "LoadBalancerSecurityGroup", "AppSecurityGroup", "BackplaneSecurityGroup", "DrainSecurityGroup" })
+        foreach (var name in new[] { "LoadBalancerSecurityGroup", "AppSecurityGroup", "BackplaneSecurityGroup", "DrainSecurityGroup", "AuthTokenRotationSecurityGroup" })
         {
             if (reference.Contains(name, StringComparison.Ordinal))
             {

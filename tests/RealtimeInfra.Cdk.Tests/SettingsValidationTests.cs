@@ -32,6 +32,38 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
+    public void Compliance_is_none_or_hipaa() =>
+        FailsWith("""{ "compliance": "soc2" }""", "compliance = 'soc2': must be one of 'none', 'hipaa'");
+
+    /// <summary>What compliance: hipaa needs on that it cannot turn on itself, each named.</summary>
+    [Fact]
+    public void Hipaa_names_what_it_needs_on() =>
+        FailsWith("""{ "compliance": "hipaa", "backplane": { "snapshotRetentionDays": 7, "authTokenRotationDays": 0 }, "loadBalancer": { "waf": false, "accessLogs": false } }""",
+            "backplane.snapshotRetentionDays = 7: must be at least 15 with compliance = 'hipaa'",
+            "backplane.authTokenRotationDays = 0: must rotate (1 to 1000 days) with compliance = 'hipaa'",
+            "loadBalancer.waf = false: must be true with compliance = 'hipaa'",
+            "loadBalancer.accessLogs = false: must be true with compliance = 'hipaa'");
+
+    [Fact]
+    public void Hipaa_defaults_keep_snapshots_15_days_and_rotate_the_token_monthly()
+    {
+        var environments = JsonDocument.Parse("""{ "dev": { "compliance": "hipaa", "region": "eu-west-1", "loadBalancer": { "accessLogs": true } } }""").RootElement;
+        var settings = SettingsLoader.Load(environments, "dev", null).Settings;
+        Assert.True(settings.Strict);
+        Assert.Equal(15, settings.Backplane.SnapshotRetentionDaysFor(settings.Strict));
+        Assert.Equal(30, settings.Backplane.AuthTokenRotationDaysFor(settings.Strict));
+
+        var none = new RealtimeSettings();
+        Assert.False(none.Strict);
+        Assert.Equal(7, none.Backplane.SnapshotRetentionDaysFor(none.Strict));
+        Assert.Equal(0, none.Backplane.AuthTokenRotationDaysFor(none.Strict));
+    }
+
+    [Fact]
+    public void Token_rotation_days_are_bounded() =>
+        FailsWith("""{ "backplane": { "authTokenRotationDays": 1001 } }""", "backplane.authTokenRotationDays = 1001: must be from 0 to 1000");
+
+    [Fact]
     public void Connections_per_task_must_fit_the_task_memory()
     {
         // 20,000 × 18 KiB + 100 MiB ≈ 452 MiB, more than 52.5 % of 512 MiB.

@@ -68,6 +68,20 @@ public sealed class SynthFixture : IDisposable
             environments["prod"]!["backplane"]!["shards"] = ClusteredShards;
         });
         ProdClustered = new SynthesizedApp("prod", clustered);
+
+        // dev built to the compliance packs, with what compliance: hipaa needs on, and dev's own
+        // throw-away choices otherwise (no deletion protection, data destroyed with the stacks).
+        var hipaa = Context("dev", environments =>
+        {
+            var dev = environments["dev"]!.AsObject();
+            dev["compliance"] = "hipaa";
+            dev["region"] = "eu-west-1";
+            dev["backplane"]!.AsObject().Remove("snapshotRetentionDays");
+            dev["loadBalancer"]!["waf"] = true;
+            dev["loadBalancer"]!["accessLogs"] = true;
+            dev["loadBalancer"]!["certificateArn"] = CertificateArn;
+        });
+        DevHipaa = new SynthesizedApp("dev", hipaa);
     }
 
     public const string HostedZoneId = "Z0123456789ABCDEFGHIJ";
@@ -88,6 +102,7 @@ public sealed class SynthFixture : IDisposable
     public SynthesizedApp ProdWithDomain { get; }
     public SynthesizedApp DevStickyWithoutTaskEvents { get; }
     public SynthesizedApp ProdClustered { get; }
+    public SynthesizedApp DevHipaa { get; }
 
     /// <summary>cdk.json's context plus <c>-c env=NAME</c>, optionally edited.</summary>
     public static Dictionary<string, object> Context(string environment, Action<JsonObject>? edit = null)
@@ -100,7 +115,7 @@ public sealed class SynthFixture : IDisposable
 
     public void Dispose()
     {
-        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevStickyWithoutTaskEvents, ProdClustered })
+        foreach (var app in new[] { Dev, Prod, ProdWithTls, DevFromEcr, ProdWithDomain, DevStickyWithoutTaskEvents, ProdClustered, DevHipaa })
         {
             try
             {

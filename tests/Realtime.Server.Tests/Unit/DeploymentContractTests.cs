@@ -46,6 +46,12 @@ public sealed class DeploymentContractTests
         Assert.Contains("ssl=true", options.Redis.ConnectionString, StringComparison.Ordinal);
         Assert.Equal("secret-from-secrets-manager", options.Redis.Password);
         Assert.True(options.Metrics.EmbeddedMetricFormat);
+        if (snapshot.Contains("Prod", StringComparison.Ordinal))
+        {
+            // compliance: hipaa rotates the AUTH token; the task follows the secret it came from.
+            Assert.False(string.IsNullOrEmpty(options.Redis.PasswordSecretId));
+            Assert.Equal(60, options.Redis.PasswordRefreshSeconds);
+        }
 
         var alb = resources.Single(r => r.GetProperty("Type").GetString() == "AWS::ElasticLoadBalancingV2::LoadBalancer");
         var idle = alb.GetProperty("Properties").GetProperty("LoadBalancerAttributes").EnumerateArray()
