@@ -120,20 +120,29 @@ public sealed class ComplianceTemplateTests(SynthFixture synth)
     /// The policy checks (tests/policy/check.mjs), run as CI runs them, on dev with compliance: hipaa
     /// (and what it needs: region, WAF, access logs, a certificate): every finding of the three packs
     /// is met or acknowledged with a reason, also with dev's throw-away settings (no deletion protection,
-    /// data destroyed with the stack).
+    /// data destroyed with the stack); and no compliance rule is accepted where it is met (matrix.mjs).
     /// </summary>
     [Fact]
     public async Task Dev_with_hipaa_passes_every_pack()
     {
-        var check = Path.Combine(RepositoryPaths.Root, "tests", "policy", "check.mjs");
-        var start = new ProcessStartInfo("node", [check, synth.DevHipaa.OutDir]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var check = await NodeAsync("check.mjs", synth.DevHipaa.OutDir);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains("compliance hipaa: AwsSolutions, HIPAA Security, NIST 800-53 R5): no unacknowledged findings", check.Output, StringComparison.Ordinal);
+
+        var matrix = await NodeAsync("matrix.mjs", synth.DevHipaa.OutDir);
+        Assert.True(matrix.ExitCode == 0, matrix.Output);
+        Assert.Contains("| ELBDeletionProtectionEnabled | HIPAA, NIST | 0 |", matrix.Output, StringComparison.Ordinal); // accepted: off in dev
+    }
+
+    private static async Task<(int ExitCode, string Output)> NodeAsync(string script, string assembly)
+    {
+        var path = Path.Combine(RepositoryPaths.Root, "tests", "policy", script);
+        var start = new ProcessStartInfo("node", [path, assembly]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var node = Process.Start(start)!;
         var output = node.StandardOutput.ReadToEndAsync();
         var errors = node.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await node.WaitForExitAsync(timeout.Token);
-        var text = await output + await errors;
-        Assert.True(node.ExitCode == 0, text);
-        Assert.Contains("compliance hipaa: AwsSolutions, HIPAA Security, NIST 800-53 R5): no unacknowledged findings", text, StringComparison.Ordinal);
+        return (node.ExitCode, await output + await errors);
     }
 }

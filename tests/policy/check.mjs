@@ -8,73 +8,23 @@
 // Findings accepted in the C# code travel as `cdk_nag` metadata (rules_to_suppress: id + reason);
 // cdk-nag v3 does not read it, so each one is acknowledged here, and one without a reason fails.
 // Usage: node tests/policy/check.mjs cdk.out.dev cdk.out.prod
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { App, BootstraplessSynthesizer, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
-import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
+import { loadAssembly, PACKS } from './assembly.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const MIN_REASON = 20; // a sentence, not "ok" or "n/a"
-const COMPLIANCE_KEY = 'RealtimeInfra::Compliance';
-const PACKS = {
-  none: app => [new AwsSolutionsChecks(app)],
-  hipaa: app => [new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app)],
-};
-
 const guardRules = readdirSync(join(here, 'rules')).filter(f => f.endsWith('.guard')).sort()
   .map(f => ({ name: f.replace(/\.guard$/, ''), content: readFileSync(join(here, 'rules', f), 'utf8') }));
 
-function stacksOf(assembly) {
-  const manifest = JSON.parse(readFileSync(join(assembly, 'manifest.json'), 'utf8'));
-  return Object.entries(manifest.artifacts ?? {})
-    .filter(([, a]) => a.type === 'aws:cloudformation:stack')
-    .map(([name, a]) => ({ name, file: join(assembly, a.properties.templateFile) }));
-}
-
-/** Acknowledges every cdk_nag entry of a template; returns the entries that lack a reason. */
-function acknowledge(stack, include, template) {
-  const bad = [];
-  const entries = (metadata, scope, where) => {
-    for (const rule of metadata?.cdk_nag?.rules_to_suppress ?? []) {
-      const reason = (rule.reason ?? '').trim();
-      if (!rule.id || reason.length < MIN_REASON) {
-        bad.push(`${where}: suppression of '${rule.id ?? '(no id)'}' needs a reason of at least ${MIN_REASON} characters (has '${reason}')`);
-        continue;
-      }
-      Validations.of(scope).acknowledge({ id: rule.id, reason });
-    }
-  };
-  entries(template.Metadata, stack, stack.stackName);
-  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-    entries(resource.Metadata, include.getResource(logicalId), `${stack.stackName}/${logicalId}`);
-  }
-  return bad;
-}
-
 function checkAssembly(assembly) {
-  const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'realtime-policy-')),
-    context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
-  });
-  const problems = [];
-  const levels = new Set();
-  for (const { name, file } of stacksOf(assembly)) {
-    const template = JSON.parse(readFileSync(file, 'utf8'));
-    levels.add(template.Metadata?.[COMPLIANCE_KEY] ?? 'none');
-    const stack = new Stack(app, name, { synthesizer: new BootstraplessSynthesizer() });
-    const include = new CfnInclude(stack, 'Template', { templateFile: file });
-    problems.push(...acknowledge(stack, include, template));
+  const { app, level, claimed, problems } = loadAssembly(assembly, { '@aws-cdk/core:validateAgainstDefaultRules': true });
+  if (!level) {
+    return { problems, level: claimed };
   }
-  if (levels.size !== 1 || !PACKS[[...levels][0]]) {
-    problems.push(`the stacks claim compliance ${[...levels].join(' and ')}; expected one of ${Object.keys(PACKS).join(', ')}, the same in every stack`);
-    return { problems, level: [...levels].join('/') };
-  }
-  const level = [...levels][0];
   Validations.of(app).addPlugins(
     ...PACKS[level](app),
     new CloudFormationValidatePlugin({ guardRules, includeDefaultRules: true }));
