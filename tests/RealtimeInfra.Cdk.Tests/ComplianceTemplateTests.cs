@@ -17,6 +17,22 @@ public sealed class ComplianceTemplateTests(SynthFixture synth)
 
     private static JsonNode Properties(JsonObject resource) => resource["Properties"]!;
 
+    /// <summary>
+    /// The statements of the managed policies attached to the role whose logical id starts with
+    /// <paramref name="role"/>, as JSON; with <paramref name="action"/>, only the statements granting it.
+    /// </summary>
+    private static string PoliciesOf(SynthesizedApp app, string role, string? action = null)
+    {
+        var statements = Resources(app, "AWS::IAM::ManagedPolicy")
+            .Where(p => Properties(p)["Roles"]!.ToJsonString().Contains($"\"{role}", StringComparison.Ordinal))
+            .SelectMany(p => Properties(p)["PolicyDocument"]!["Statement"]!.AsArray())
+            .Where(s => action is null || s!["Action"]!.ToJsonString().Contains($"\"{action}\"", StringComparison.Ordinal))
+            .Select(s => s!.ToJsonString())
+            .ToList();
+        Assert.NotEmpty(statements);
+        return string.Join(' ', statements);
+    }
+
     [Fact]
     public void Every_stack_says_which_standard_it_is_built_to()
     {
@@ -70,10 +86,21 @@ public sealed class ComplianceTemplateTests(SynthFixture synth)
         Assert.Contains(AppEnvironment.RedisPasswordSecretId, names);
         Assert.Contains(AppEnvironment.RedisPasswordRefreshSeconds, names);
 
-        var policies = string.Join(' ', Resources(synth.Prod, "AWS::IAM::ManagedPolicy").Select(p => Properties(p)["PolicyDocument"]!.ToJsonString()));
-        Assert.Contains("ssm:GetParameter", policies, StringComparison.Ordinal);
-        Assert.Contains("parameter/aws/reference/secretsmanager/*", policies, StringComparison.Ordinal);
-        Assert.Contains("\"kms:ViaService\"", policies, StringComparison.Ordinal);
+        var taskRole = PoliciesOf(synth.Prod, "AppTaskTaskRole");
+        Assert.Contains("ssm:GetParameter", taskRole, StringComparison.Ordinal);
+        Assert.Contains("parameter/aws/reference/secretsmanager/*", taskRole, StringComparison.Ordinal);
+
+        // Every reader of a secret decrypts with the secrets key (another stack's), through Secrets Manager only.
+        foreach (var role in new[] { "AppTaskTaskRole", "AppTaskExecutionRole", "DrainFunctionServiceRole" })
+        {
+            var statement = PoliciesOf(synth.Prod, role, "kms:Decrypt");
+            Assert.Contains("SecretKey", statement, StringComparison.Ordinal);
+            Assert.Contains("\"kms:ViaService\"", statement, StringComparison.Ordinal);
+        }
+
+        // The rotation function, in the key's own stack, is granted in the key's policy.
+        var keyPolicy = Properties(Resources(synth.Prod, "AWS::KMS::Key").Single(k => ((string?)Properties(k)["Description"])!.Contains("Secrets Manager", StringComparison.Ordinal)))["KeyPolicy"]!.ToJsonString();
+        Assert.Contains("AuthTokenRotationFunctionServiceRole", keyPolicy, StringComparison.Ordinal);
 
         var devContainer = Properties(Resources(synth.Dev, "AWS::ECS::TaskDefinition").Single())["ContainerDefinitions"]![0]!;
         Assert.DoesNotContain(devContainer["Environment"]!.AsArray(), v => (string?)v!["Name"] == AppEnvironment.RedisPasswordSecretId);
@@ -86,7 +113,8 @@ public sealed class ComplianceTemplateTests(SynthFixture synth)
         var redacted = Properties(logging)["RedactedFields"]!.ToJsonString();
         Assert.Contains("\"SingleHeader\":{\"Name\":\"authorization\"}", redacted, StringComparison.Ordinal);
         Assert.Contains("\"QueryString\":{}", redacted, StringComparison.Ordinal);
-        var group = Resources(synth.Prod, "AWS::Logs::LogGroup").Single(g => ((string?)Properties(g)["LogGroupName"])?.StartsWith(EdgeProtection.LogGroupPrefix, StringComparison.Ordinal) == true);
+        var group = Resources(synth.Prod, "AWS::Logs::LogGroup").Single(g => Properties(g)["LogGroupName"]?.ToJsonString().Contains($"\"{EdgeProtection.LogGroupPrefix}realtime-prod-service-", StringComparison.Ordinal) == true);
+        Assert.Contains("AWS::StackId", Properties(group)["LogGroupName"]!.ToJsonString(), StringComparison.Ordinal); // a new stack, a new name
         Assert.NotNull(Properties(group)["KmsKeyId"]);
         Assert.Empty(Resources(synth.Dev, "AWS::WAFv2::LoggingConfiguration"));
     }
@@ -134,6 +162,23 @@ public sealed class ComplianceTemplateTests(SynthFixture synth)
         Assert.Contains("| ELBDeletionProtectionEnabled | HIPAA, NIST | 0 |", matrix.Output, StringComparison.Ordinal); // accepted: off in dev
     }
 
+    /// <summary>
+    /// Prod as committed has no certificate: it claims compliance: hipaa and the checks hold it to it,
+    /// failing on the plain-HTTP listener and on nothing else (CI checks prod with a certificate).
+    /// </summary>
+    [Fact]
+    public async Task Prod_without_a_certificate_fails_the_packs_on_the_certificate_rules_only()
+    {
+        var check = await NodeAsync("check.mjs", synth.Prod.OutDir);
+        Assert.Equal(1, check.ExitCode);
+        var failed = System.Text.RegularExpressions.Regex.Matches(check.Output, "Acknowledge with '([^']+)'")
+            .Select(m => m.Groups[1].Value).Where(id => !id.StartsWith("CloudFormation-Validate::", StringComparison.Ordinal)).ToHashSet();
+        Assert.Equal(
+            ["HIPAA.Security::HIPAA.Security-ALBHttpToHttpsRedirection", "HIPAA.Security::HIPAA.Security-ELBv2ACMCertificateRequired",
+             "NIST.800.53.R5::NIST.800.53.R5-ALBHttpToHttpsRedirection", "NIST.800.53.R5::NIST.800.53.R5-ELBv2ACMCertificateRequired"],
+            failed.Order(StringComparer.Ordinal));
+    }
+
     private static async Task<(int ExitCode, string Output)> NodeAsync(string script, string assembly)
     {
         var path = Path.Combine(RepositoryPaths.Root, "tests", "policy", script);
@@ -142,7 +187,16 @@ public sealed class ComplianceTemplateTests(SynthFixture synth)
         var output = node.StandardOutput.ReadToEndAsync();
         var errors = node.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await node.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            throw new TimeoutException($"node {script} did not finish in 3 minutes");
+        }
+
         return (node.ExitCode, await output + await errors);
     }
 }

@@ -107,6 +107,9 @@ public sealed class AuthTokenRotation : Construct
             Secret = backplane.AuthToken,
             RotationLambda = Function,
             AutomaticallyAfter = props.Every,
+            // Not when the schedule is created: tasks already running then were started without
+            // Realtime:Redis:PasswordSecretId and could not follow; the first rotation comes a period later.
+            RotateImmediatelyOnUpdate = false,
         });
 
         NagSuppressions.Add(Function, [

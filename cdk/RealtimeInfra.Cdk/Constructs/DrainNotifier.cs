@@ -144,7 +144,7 @@ public sealed class DrainNotifier : Construct
         NagSuppressions.Add(Token, NagSuppression.InCompliancePacks("SecretsManagerRotationEnabled", TokenNotRotated));
         if (props.Hardened)
         {
-            _ = FunctionHardening.Apply(this, Function, ReservedConcurrency, asynchronous: true);
+            DeadLetters = FunctionHardening.Apply(this, Function, ReservedConcurrency, asynchronous: true);
         }
         if (Function.Role is { } role)
         {
@@ -164,6 +164,9 @@ public sealed class DrainNotifier : Construct
     public SecurityGroup SecurityGroup { get; }
 
     public Function Function { get; }
+
+    /// <summary>With <see cref="DrainNotifierProps.Hardened"/>: the events that failed every retry.</summary>
+    public Amazon.CDK.AWS.SQS.Queue? DeadLetters { get; }
 
     public Rule Rule { get; }
 

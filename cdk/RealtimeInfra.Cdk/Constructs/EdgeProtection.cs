@@ -17,10 +17,10 @@ public sealed record EdgeProtectionProps
     public WafLogging? Logging { get; init; }
 }
 
-/// <summary>WAF's request logs: a CloudWatch log group <c>aws-waf-logs-NAME</c> (WAF's required prefix).</summary>
+/// <summary>WAF's request logs: a CloudWatch log group <c>aws-waf-logs-NAME-STACKUUID</c> (WAF's required prefix).</summary>
 public sealed record WafLogging
 {
-    /// <summary>The log group's name after <c>aws-waf-logs-</c>, unique in the account and region.</summary>
+    /// <summary>The log group's name between <c>aws-waf-logs-</c> and the stack's own id.</summary>
     public required string Name { get; init; }
 
     public required RetentionDays Retention { get; init; }
@@ -119,7 +119,9 @@ public sealed class EdgeProtection : Construct
         {
             LogGroup = new LogGroup(this, "Logs", new LogGroupProps
             {
-                LogGroupName = LogGroupPrefix + logging.Name,
+                // The stack's own id at the end: a retained group of a deleted stack must not block a
+                // new one of the same name (this stack is meant to be destroyed and made again).
+                LogGroupName = $"{LogGroupPrefix}{logging.Name}-{Fn.Select(2, Fn.Split("/", Aws.STACK_ID))}",
                 Retention = logging.Retention,
                 RemovalPolicy = logging.RemovalPolicy,
                 EncryptionKey = logging.Key,

@@ -27,6 +27,9 @@ public static class NagSuppressions
 {
     public const string MetadataKey = "cdk_nag";
 
+    /// <summary>What each resource has accepted so far (jsii gives metadata back only as opaque objects).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CfnResource, List<NagSuppression>> Accepted = [];
+
     /// <summary>
     /// Adds accepted findings to the resource behind <paramref name="scope"/> (the construct itself,
     /// or its default child); several calls add up, so each construct can accept what it owns.
@@ -53,7 +56,4 @@ public static class NagSuppressions
                 .ToArray(),
         });
     }
-
-    /// <summary>What each resource has accepted so far (jsii gives metadata back only as opaque objects).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CfnResource, List<NagSuppression>> Accepted = [];
 }

@@ -40,6 +40,12 @@ public sealed record ServiceMonitoringProps
     public required int CacheMemoryPercent { get; init; }
 
     public required RemovalPolicy RemovalPolicy { get; init; }
+
+    /// <summary>Errors of the cache AUTH token's rotation function, when it rotates: a failed step pages on-call.</summary>
+    public IMetric? RotationErrors { get; init; }
+
+    /// <summary>Drain events left in the drain function's dead-letter queue, when it has one.</summary>
+    public IMetric? DrainDeadLetters { get; init; }
 }
 
 /// <summary>
@@ -140,6 +146,18 @@ public sealed class ServiceMonitoring : Construct
             $"At least {props.DroppedPerMinute} messages a minute not delivered to slow or closing receivers, three minutes running");
         Alarm("ConnectionsRefused", refused, props.RefusedPerMinute, 3, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             $"At least {props.RefusedPerMinute} connections a minute refused for lack of room (tasks full, memory pressure), three minutes running");
+
+        if (props.RotationErrors is { } rotationErrors)
+        {
+            Alarm("AuthTokenRotationFailed", rotationErrors, 1, 5, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                "A step of the cache AUTH token's rotation failed; the token in AWSCURRENT still works (docs/operations.md, Rotating the cache AUTH token)");
+        }
+
+        if (props.DrainDeadLetters is { } deadLetters)
+        {
+            Alarm("DrainEventsDeadLettered", deadLetters, 1, 5, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                "A task-stopping event reached the drain function's dead-letter queue: that task was drained by its own metadata polling only");
+        }
 
         Dashboard = new Dashboard(this, "Dashboard", new DashboardProps
         {

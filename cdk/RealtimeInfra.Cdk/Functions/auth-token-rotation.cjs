@@ -4,8 +4,9 @@
 //   testSecret    the new token opens a session on the cache (AUTH, PING over TLS);
 //   finishSecret  AWSCURRENT moves to it; after GRACE_SECONDS, in which every task re-reads the secret
 //                 (Realtime:Redis:PasswordRefreshSeconds), ElastiCache keeps only the new one (SET).
-// Every step may be retried by Secrets Manager, so each checks what is already done before acting:
-// a second ROTATE with the same token would drop the old token while tasks still use it.
+// Every step may be retried by Secrets Manager, so each checks what is already done before acting,
+// after any modification in flight has settled: a second ROTATE would drop the old token while tasks
+// still use it, and ElastiCache refuses a SET that does not follow a ROTATE.
 'use strict';
 
 const net = require('node:net');
@@ -80,11 +81,12 @@ const steps = {
 
   async setSecret(deps, { SecretId, ClientRequestToken }) {
     const pending = await deps.secrets.value(SecretId, ClientRequestToken, 'AWSPENDING');
+    // A ROTATE of an earlier try may still be applying: only a settled group tells whether it took.
+    await waitAvailable(deps, deps.groupId);
     if (await deps.auth(pending)) {
       deps.log('the cache already accepts the pending token');
       return;
     }
-    await waitAvailable(deps, deps.groupId);
     await deps.cache.modify({ ReplicationGroupId: deps.groupId, AuthToken: pending, AuthTokenUpdateStrategy: 'ROTATE', ApplyImmediately: true });
     await waitAvailable(deps, deps.groupId);
     deps.log('the cache accepts the old and the pending token (ROTATE)');
@@ -99,10 +101,18 @@ const steps = {
     const { byStage } = await stages(deps, SecretId);
     if (byStage.AWSCURRENT !== ClientRequestToken) {
       await deps.secrets.stage({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: ClientRequestToken, RemoveFromVersionId: byStage.AWSCURRENT });
-      deps.log(`AWSCURRENT is version ${ClientRequestToken}; waiting ${deps.graceSeconds} s for the tasks to read it`);
-      await deps.sleep(deps.graceSeconds * 1000);
+      deps.log(`AWSCURRENT is version ${ClientRequestToken}`);
     }
     const current = await deps.secrets.value(SecretId, ClientRequestToken, 'AWSCURRENT');
+    const previous = await deps.secrets.value(SecretId, undefined, 'AWSPREVIOUS');
+    await waitAvailable(deps, deps.groupId);
+    if (previous === current || !(await deps.auth(previous))) {
+      deps.log('the cache already refuses the old token (SET done)');
+      return;
+    }
+    // Also on a retry: the tasks get the whole grace to re-read the secret, however long ago it moved.
+    deps.log(`waiting ${deps.graceSeconds} s for the tasks to read the new token`);
+    await deps.sleep(deps.graceSeconds * 1000);
     await waitAvailable(deps, deps.groupId);
     await deps.cache.modify({ ReplicationGroupId: deps.groupId, AuthToken: current, AuthTokenUpdateStrategy: 'SET', ApplyImmediately: true });
     await waitAvailable(deps, deps.groupId);

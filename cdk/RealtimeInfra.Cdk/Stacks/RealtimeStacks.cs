@@ -51,6 +51,7 @@ public sealed class RealtimeStacks
             Backplane = Backplane.Backplane,
             LogKey = Network.LogKey,
             SecretKey = Backplane.SecretKey,
+            Rotation = Backplane.Rotation,
             SourceRoot = sourceRoot,
             Env = env,
             Tags = tags,

@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECR;
 using Amazon.CDK.AWS.Ecr.Assets;
@@ -20,6 +21,9 @@ public sealed class ServiceStackProps : StackProps
 
     /// <summary>The environment's log key (<c>compliance: hipaa</c>), else null.</summary>
     public Amazon.CDK.AWS.KMS.IKey? LogKey { get; init; }
+
+    /// <summary>The AUTH token's rotation, when it rotates: its failures raise an alarm here.</summary>
+    public AuthTokenRotation? Rotation { get; init; }
 
     /// <summary>The environment's secrets key (<c>compliance: hipaa</c>), else null.</summary>
     public Amazon.CDK.AWS.KMS.IKey? SecretKey { get; init; }
@@ -99,9 +103,10 @@ public sealed class ServiceStack : Stack
             AllowReadingRotatedToken(service, props.Backplane);
         }
 
+        DrainNotifier? drain = null;
         if (s.App.DrainOnTaskEvents)
         {
-            _ = new DrainNotifier(this, "Drain", new DrainNotifierProps
+            drain = new DrainNotifier(this, "Drain", new DrainNotifierProps
             {
                 Vpc = props.Vpc,
                 Service = service,
@@ -160,6 +165,8 @@ public sealed class ServiceStack : Stack
             CacheCpuPercent = o.CacheCpuPercent,
             CacheMemoryPercent = o.CacheMemoryPercent,
             RemovalPolicy = retain,
+            RotationErrors = props.Rotation?.Function.MetricErrors(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Sum" }),
+            DrainDeadLetters = drain?.DeadLetters?.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Maximum" }),
         });
 
         var host = lb.DomainName ?? loadBalancer.LoadBalancer.LoadBalancerDnsName;

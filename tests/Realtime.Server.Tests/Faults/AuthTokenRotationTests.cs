@@ -32,6 +32,9 @@ public sealed class AuthTokenRotationTests : AuthTokenNodes
             }
             else if (n == 250)
             {
+                // As the rotation does: SET only once the tasks have read the new token (its grace).
+                await Eventually.TrueAsync(() => LogsOfA.All.Contains(TokenChanged, StringComparison.Ordinal) && LogsOfB.All.Contains(TokenChanged, StringComparison.Ordinal),
+                    "both nodes re-read the new token on their period", TimeSpan.FromSeconds(10));
                 await RedisAsync(NewToken, "ACL", "SETUSER", "default", "<" + OldToken); // SET: only the new one
             }
         });
@@ -61,6 +64,12 @@ public sealed class AuthTokenRotationTests : AuthTokenNodes
         foreach (var client in subscribers.Append(publisher))
         {
             Assert.False(client.Closed.IsCompleted, $"a client was dropped: {client.CloseStatus} {client.CloseDescription}");
+        }
+
+        foreach (var logs in new[] { LogsOfA, LogsOfB })
+        {
+            Assert.DoesNotContain(OldToken, logs.All, StringComparison.Ordinal);
+            Assert.DoesNotContain(NewToken, logs.All, StringComparison.Ordinal);
         }
 
         foreach (var client in subscribers)
@@ -123,7 +132,14 @@ public abstract class AuthTokenNodes : FaultNodes
     protected const string OldToken = "old-token-0123456789abcdef";
     protected const string NewToken = "new-token-fedcba9876543210";
 
+    /// <summary>What a node logs when it takes a new token (event 3020).</summary>
+    protected const string TokenChanged = "Backplane AUTH token changed";
+
     protected string TokenFile { get; } = Path.Combine(Directory.CreateTempSubdirectory("redis-token-").FullName, "token");
+
+    protected LogCapture LogsOfA { get; } = new();
+
+    protected LogCapture LogsOfB { get; } = new();
 
     protected abstract int RefreshSeconds { get; }
 
@@ -138,7 +154,7 @@ public abstract class AuthTokenNodes : FaultNodes
         await Redis.StartAsync();
         await RedisAsync(null, "CONFIG", "SET", "requirepass", OldToken);
         await File.WriteAllTextAsync(TokenFile, OldToken + "\n");
-        await StartNodesAsync();
+        await StartNodesAsync(LogsOfA, LogsOfB);
     }
 
     /// <summary>

@@ -29,11 +29,11 @@ public abstract class FaultNodes : IAsyncLifetime
         await StartNodesAsync();
     }
 
-    /// <summary>Starts both nodes on the running Redis.</summary>
-    protected async Task StartNodesAsync()
+    /// <summary>Starts both nodes on the running Redis, keeping every line they log when given somewhere to.</summary>
+    protected async Task StartNodesAsync(LogCapture? logsOfA = null, LogCapture? logsOfB = null)
     {
-        A = await TestNode.StartAsync(RedisConnectionString, Settings, nodeId: "fault-a");
-        B = await TestNode.StartAsync(RedisConnectionString, Settings, nodeId: "fault-b");
+        A = await TestNode.StartAsync(RedisConnectionString, Settings, nodeId: "fault-a", logs: logsOfA);
+        B = await TestNode.StartAsync(RedisConnectionString, Settings, nodeId: "fault-b", logs: logsOfB);
     }
 
     public virtual async Task DisposeAsync()

@@ -2,8 +2,9 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 
 /// <summary>
 /// Where a rotating Redis AUTH token is read from. The node reads it at start (unless
-/// <c>Realtime:Redis:Password</c> gives the first one), then every <c>PasswordRefreshSeconds</c> and
-/// at once when Redis refuses the token it holds. Register your own (a vault, say) as a singleton.
+/// <c>Realtime:Redis:Password</c> gives the first one), then every <c>PasswordRefreshSeconds</c>, and
+/// while a Redis server is unreachable (it may refuse the token held) 2 s after losing it, then less
+/// often. Register your own (a vault, say) as a singleton.
 /// </summary>
 public interface IRedisPasswordSource
 {

@@ -2,10 +2,6 @@ using StackExchange.Redis;
 
 namespace Realtime.AspNetCore.Backplane.Redis;
 
-/// <summary>The node's one multiplexer and the configuration it connects with (its AUTH token can change while it runs).</summary>
-/// <param name="PasswordSource">Where a rotating token is re-read, if anywhere.</param>
-public sealed record RedisConnection(IConnectionMultiplexer Multiplexer, ConfigurationOptions Configuration, IRedisPasswordSource? PasswordSource);
-
 /// <summary>
 /// Builds the one multiplexer a node shares: TLS and AUTH from configuration (ElastiCache in-transit
 /// encryption and AUTH token), never giving up on a server that is down at start-up, and failing

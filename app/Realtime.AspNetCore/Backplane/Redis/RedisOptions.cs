@@ -23,7 +23,7 @@ public sealed class RedisOptions
     /// </summary>
     public string? PasswordSecretId { get; set; }
 
-    /// <summary>How often the token is re-read from <see cref="PasswordFile"/> or <see cref="PasswordSecretId"/>, and at once after Redis refuses it.</summary>
+    /// <summary>How often the token is re-read from <see cref="PasswordFile"/> or <see cref="PasswordSecretId"/>, and sooner while a Redis server is unreachable.</summary>
     public int PasswordRefreshSeconds { get; set; } = 60;
 
     /// <summary>Prefix of every key and pub/sub channel, so several apps can share one Redis.</summary>

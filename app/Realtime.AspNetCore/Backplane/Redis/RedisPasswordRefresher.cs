@@ -3,19 +3,25 @@ using StackExchange.Redis;
 namespace Realtime.AspNetCore.Backplane.Redis;
 
 /// <summary>
-/// Follows a rotating AUTH token: re-reads it every period, and every few seconds while the node
-/// cannot reach a Redis server (it may hold a token Redis no longer takes), and puts a changed one
-/// into the multiplexer's configuration, which StackExchange.Redis reads on every (re)connect. Open
-/// connections stay authenticated as they are, so clients and publishes carry on while the token
-/// changes; the next reconnect (a failover, a network cut) uses the new one.
+/// Follows a rotating AUTH token: re-reads it every period, and more often while the node cannot reach
+/// a Redis server (it may hold a token Redis no longer takes), and puts a changed one into the
+/// multiplexer's configuration, which StackExchange.Redis reads on every (re)connect. Open connections
+/// stay authenticated as they are, so clients and publishes carry on while the token changes; the
+/// next reconnect (a failover, a network cut) uses the new one.
 /// </summary>
 public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan period, ILogger<RedisPasswordRefresher> logger) : BackgroundService
 {
     /// <summary>
-    /// How often the token is read while a server is unreachable. A refused token shows no reliable
-    /// sign: StackExchange.Redis reports a refused reconnect at most once, often as a closed socket.
+    /// The first re-read after a server became unreachable; then twice as long each time, up to
+    /// <see cref="DisconnectedMaxPeriod"/>. A refused token shows no reliable sign (StackExchange.Redis
+    /// reports a refused reconnect at most once, often as a closed socket), and during a cache outage
+    /// every task reads at once: Parameter Store allows an account 40 reads a second.
     /// </summary>
-    public static readonly TimeSpan DisconnectedPeriod = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan DisconnectedFirstPeriod = TimeSpan.FromSeconds(2);
+
+    public static readonly TimeSpan DisconnectedMaxPeriod = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
     /// <summary>Reads the token once; true when it changed.</summary>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
@@ -53,17 +59,38 @@ public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan 
             return;
         }
 
-        var tick = period < DisconnectedPeriod ? period : DisconnectedPeriod;
-        using var timer = new PeriodicTimer(tick);
-        var lastRead = DateTime.UtcNow;
+        using var timer = new PeriodicTimer(period < Tick ? period : Tick);
+        var next = DateTime.UtcNow + period;
+        var disconnectedPeriod = DisconnectedFirstPeriod;
+        var wasConnected = true;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (DateTime.UtcNow - lastRead >= period || !AllServersConnected())
+                var now = DateTime.UtcNow;
+                var connected = AllServersConnected();
+                if (!connected && wasConnected)
                 {
-                    lastRead = DateTime.UtcNow;
-                    await RefreshAsync(stoppingToken);
+                    // Just lost a server: read soon, then less and less often while it stays away.
+                    disconnectedPeriod = DisconnectedFirstPeriod;
+                    next = Min(next, now + disconnectedPeriod);
+                }
+
+                wasConnected = connected;
+                if (now < next)
+                {
+                    continue;
+                }
+
+                await RefreshAsync(stoppingToken);
+                if (connected)
+                {
+                    next = now + period;
+                }
+                else
+                {
+                    disconnectedPeriod = Min(disconnectedPeriod * 2, DisconnectedMaxPeriod);
+                    next = now + Min(disconnectedPeriod, period);
                 }
             }
         }
@@ -72,6 +99,8 @@ public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan 
             // Stopping.
         }
     }
+
+    private static T Min<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) <= 0 ? a : b;
 
     private bool AllServersConnected() => connection.Multiplexer.GetServers().All(server => server.IsConnected);
 }
