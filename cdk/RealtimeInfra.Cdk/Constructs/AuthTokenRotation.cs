@@ -116,18 +116,11 @@ public sealed class AuthTokenRotation : Construct
             .. NagSuppression.InCompliancePacks("LambdaDLQ",
                 "Secrets Manager invokes this function synchronously, step by step, and records a failed step on the secret (and retries it); a dead-letter queue only receives asynchronous invocations."),
         ]);
-        if (Function.Role is { } role)
+        NodeFunctions.AcceptVpcFunctionRole(Function);
+        if (Function.Role?.Node.TryFindChild("DefaultPolicy") is Construct policy)
         {
-            NagSuppressions.Add(role,
-                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-                    "The AWS-managed policy Lambda functions write their logs with; scoped to logging only."),
-                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
-                    "The AWS-managed policy a function in a VPC needs to manage its network interfaces."));
-            if (role.Node.TryFindChild("DefaultPolicy") is Construct policy)
-            {
-                NagSuppressions.Add(policy,
-                    new NagSuppression("AwsSolutions-IAM5[Resource::*]", "secretsmanager:GetRandomPassword has no resource; every other statement names the secret, its key or the replication group."));
-            }
+            NagSuppressions.Add(policy,
+                new NagSuppression("AwsSolutions-IAM5[Resource::*]", "secretsmanager:GetRandomPassword has no resource; every other statement names the secret, its key or the replication group."));
         }
     }
 

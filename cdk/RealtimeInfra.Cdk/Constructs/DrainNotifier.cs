@@ -146,14 +146,8 @@ public sealed class DrainNotifier : Construct
         {
             DeadLetters = FunctionHardening.Apply(this, Function, ReservedConcurrency, asynchronous: true);
         }
-        if (Function.Role is { } role)
-        {
-            NagSuppressions.Add(role,
-                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-                    "The AWS-managed policy Lambda functions write their logs with; scoped to logging only."),
-                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
-                    "The AWS-managed policy a function in a VPC needs to manage its network interfaces."));
-        }
+
+        NodeFunctions.AcceptVpcFunctionRole(Function);
     }
 
     private const string TokenNotRotated = "A generated bearer token shared by the tasks and this function, accepted only on the tasks' private addresses from this function's security group; tasks read it once at start, so docs/operations.md tells how to replace it (a new value, then a task roll).";

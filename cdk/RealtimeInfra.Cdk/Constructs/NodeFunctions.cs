@@ -11,6 +11,19 @@ public static class NodeFunctions
     /// </summary>
     public static readonly Runtime Runtime = new("nodejs24.x", RuntimeFamily.NODEJS, new LambdaRuntimeProps { SupportsInlineCode = true });
 
+    /// <summary>The AWS-managed policies Lambda gives a function in a VPC, accepted on its role with their reasons.</summary>
+    public static void AcceptVpcFunctionRole(Function function)
+    {
+        if (function.Role is { } role)
+        {
+            NagSuppressions.Add(role,
+                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                    "The AWS-managed policy Lambda functions write their logs with; scoped to logging only."),
+                new NagSuppression("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+                    "The AWS-managed policy a function in a VPC needs to manage its network interfaces."));
+        }
+    }
+
     /// <summary>A handler's source, embedded in this assembly from Functions/NAME.</summary>
     public static string ReadSource(string name)
     {
