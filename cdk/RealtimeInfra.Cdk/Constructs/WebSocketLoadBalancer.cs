@@ -197,7 +197,7 @@ public sealed class WebSocketLoadBalancer : Construct
             if (AccessLogAuditBucket is null)
             {
                 NagSuppressions.Add(AccessLogBucket,
-                    new NagSuppression("AwsSolutions-S1", "This bucket holds the load balancer's access logs; logging access to it too is what loadBalancer's compliance setting adds (compliance: hipaa)."));
+                    new NagSuppression("AwsSolutions-S1", "This bucket holds the load balancer's access logs; logging access to it too, in an audit bucket, is what compliance: hipaa adds."));
             }
             else
             {
