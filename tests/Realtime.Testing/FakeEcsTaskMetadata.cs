@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Realtime.Testing;
 
@@ -27,10 +22,7 @@ public sealed class FakeEcsTaskMetadata : IAsyncDisposable
     /// <param name="port">0 for any free port.</param>
     public static async Task<FakeEcsTaskMetadata> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
+        var app = LoopbackHttp.Create(port);
         var fake = new FakeEcsTaskMetadata(app);
         app.MapGet("/{task}/task", (string task, HttpContext context) =>
         {
@@ -49,7 +41,7 @@ public sealed class FakeEcsTaskMetadata : IAsyncDisposable
                 """);
         });
         await app.StartAsync().ConfigureAwait(false);
-        fake._base = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake._base = LoopbackHttp.AddressOf(app).ToString().TrimEnd('/');
         return fake;
     }
 

@@ -2,10 +2,8 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Realtime.AspNetCore.Backplane.Redis;
-using Realtime.Testing;
 
 namespace Realtime.Server.Tests.Backplane;
 
@@ -25,11 +23,7 @@ public sealed class SecretsManagerPasswordSourceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = FreePort.Next();
-        _url = $"http://127.0.0.1:{port}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(_url);
-        _parameterStore = builder.Build();
+        _parameterStore = LoopbackHttp.Create();
         _parameterStore.MapPost("/", async (HttpContext context) =>
         {
             using var body = await JsonDocument.ParseAsync(context.Request.Body);
@@ -51,6 +45,7 @@ public sealed class SecretsManagerPasswordSourceTests : IAsyncLifetime
             await context.Response.WriteAsync(JsonSerializer.Serialize(new { Parameter = new { Name = name, Type = "SecureString", Value = Token, Version = 1 } }));
         });
         await _parameterStore.StartAsync();
+        _url = LoopbackHttp.AddressOf(_parameterStore).ToString();
     }
 
     public async Task DisposeAsync() => await _parameterStore.DisposeAsync();

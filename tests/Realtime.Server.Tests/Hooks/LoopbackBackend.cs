@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Realtime.Server.Tests.Hooks;
 
@@ -40,10 +35,7 @@ public sealed class LoopbackBackend : IAsyncDisposable
 
     public static async Task<LoopbackBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackHttp.Create();
         var backend = new LoopbackBackend(app);
         app.MapPost("/check", backend.CheckAsync);
         app.MapPost("/events", backend.EventAsync);
@@ -53,7 +45,7 @@ public sealed class LoopbackBackend : IAsyncDisposable
         app.MapPost("/banned", () => Results.Json(new { code = "banned", message = "Not welcome here." }, statusCode: 403));
         app.MapPost("/attach", () => Results.Json(new { data = new { tier = "gold" } }));
         await app.StartAsync();
-        backend.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        backend.Url = LoopbackHttp.AddressOf(app);
         return backend;
     }
 

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Realtime.Server.Tests.Infrastructure;
@@ -25,10 +23,8 @@ public sealed class OidcAuthorityTests : IAsyncLifetime
     {
         var port = FreePort.Next();
         _authority = $"http://127.0.0.1:{port}";
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(_authority);
-        builder.Logging.ClearProviders(); // a test double of an identity provider: nothing it says is a finding
-        _provider = builder.Build();
+        _provider = LoopbackHttp.Create(port); // the issuer's address goes into its own documents
+
         var publicKey = _key.ExportParameters(includePrivateParameters: false);
         _provider.MapGet("/.well-known/openid-configuration", () => Results.Text(
             $$"""{"issuer":"{{_authority}}","jwks_uri":"{{_authority}}/jwks","id_token_signing_alg_values_supported":["RS256"]}""", "application/json"));
