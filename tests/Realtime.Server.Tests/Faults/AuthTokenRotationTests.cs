@@ -27,15 +27,14 @@ public sealed class AuthTokenRotationTests : AuthTokenNodes
         {
             if (n == 100)
             {
-                await RedisAsync(OldToken, "ACL", "SETUSER", "default", ">" + NewToken); // ROTATE: both valid
-                await File.WriteAllTextAsync(TokenFile, NewToken + "\n");
+                await RotateAsync();
             }
             else if (n == 250)
             {
                 // As the rotation does: SET only once the tasks have read the new token (its grace).
                 await Eventually.TrueAsync(() => LogsOfA.All.Contains(TokenChanged, StringComparison.Ordinal) && LogsOfB.All.Contains(TokenChanged, StringComparison.Ordinal),
                     "both nodes re-read the new token on their period", TimeSpan.FromSeconds(10));
-                await RedisAsync(NewToken, "ACL", "SETUSER", "default", "<" + OldToken); // SET: only the new one
+                await SetAsync();
             }
         });
 
@@ -43,15 +42,7 @@ public sealed class AuthTokenRotationTests : AuthTokenNodes
         Assert.Equal(0, ledger.Unknown);
         Assert.Contains("WRONGPASS", await RedisAsync(OldToken, "PING"));
 
-        // Every connection the nodes hold is cut: they must come back with the token they re-read.
-        await ledger.PublishAsync(publisher, channel, count: 300, perSecond: 100, beforeEach: async n =>
-        {
-            if (n == 50)
-            {
-                await RedisAsync(NewToken, "CLIENT", "KILL", "TYPE", "normal");
-                await RedisAsync(NewToken, "CLIENT", "KILL", "TYPE", "pubsub");
-            }
-        });
+        await PublishThroughACutAsync(ledger, publisher, channel);
 
         await AssertPublishesGoThroughAgainAsync(ledger, publisher, channel);
         var reports = await SettleAsync(ledger, channel, subscribers);
@@ -61,10 +52,7 @@ public sealed class AuthTokenRotationTests : AuthTokenNodes
             AssertNoSilentLoss(report);
         }
 
-        foreach (var client in subscribers.Append(publisher))
-        {
-            Assert.False(client.Closed.IsCompleted, $"a client was dropped: {client.CloseStatus} {client.CloseDescription}");
-        }
+        AssertNoneDropped(subscribers.Append(publisher));
 
         foreach (var logs in new[] { LogsOfA, LogsOfB })
         {
@@ -80,8 +68,8 @@ public sealed class AuthTokenRotationTests : AuthTokenNodes
 }
 
 /// <summary>
-/// A node that would not re-read its token for an hour still follows a rotation it missed: when
-/// Redis refuses the token it reconnects with, the node reads the token again at once.
+/// A node that would not re-read its token for an hour still follows a rotation it missed: while it
+/// cannot reach Redis (which refuses the token it reconnects with), it reads the token again.
 /// </summary>
 public sealed class AuthTokenRefusedTests : AuthTokenNodes
 {
@@ -93,19 +81,11 @@ public sealed class AuthTokenRefusedTests : AuthTokenNodes
         var channel = Channel("feed");
         var subscribers = await SubscribersAsync(A, channel, 2);
         await using var publisher = await TestClient.ConnectAsync(B.WebSocket);
-        await RedisAsync(OldToken, "ACL", "SETUSER", "default", ">" + NewToken);
-        await File.WriteAllTextAsync(TokenFile, NewToken + "\n");
-        await RedisAsync(NewToken, "ACL", "SETUSER", "default", "<" + OldToken);
+        await RotateAsync();
+        await SetAsync();
 
         var ledger = new DeliveryLedger();
-        await ledger.PublishAsync(publisher, channel, count: 300, perSecond: 100, beforeEach: async n =>
-        {
-            if (n == 50)
-            {
-                await RedisAsync(NewToken, "CLIENT", "KILL", "TYPE", "normal");
-                await RedisAsync(NewToken, "CLIENT", "KILL", "TYPE", "pubsub");
-            }
-        });
+        await PublishThroughACutAsync(ledger, publisher, channel);
 
         await AssertPublishesGoThroughAgainAsync(ledger, publisher, channel);
         foreach (var report in await SettleAsync(ledger, channel, subscribers))
@@ -114,10 +94,7 @@ public sealed class AuthTokenRefusedTests : AuthTokenNodes
             AssertNoSilentLoss(report);
         }
 
-        foreach (var client in subscribers.Append(publisher))
-        {
-            Assert.False(client.Closed.IsCompleted, $"a client was dropped: {client.CloseStatus} {client.CloseDescription}");
-        }
+        AssertNoneDropped(subscribers.Append(publisher));
 
         foreach (var client in subscribers)
         {
@@ -155,6 +132,35 @@ public abstract class AuthTokenNodes : FaultNodes
         await RedisAsync(null, "CONFIG", "SET", "requirepass", OldToken);
         await File.WriteAllTextAsync(TokenFile, OldToken + "\n");
         await StartNodesAsync(LogsOfA, LogsOfB);
+    }
+
+    /// <summary>ElastiCache's ROTATE as Redis ACL's second password, and the new token where the nodes read it.</summary>
+    protected async Task RotateAsync()
+    {
+        await RedisAsync(OldToken, "ACL", "SETUSER", "default", ">" + NewToken);
+        await File.WriteAllTextAsync(TokenFile, NewToken + "\n");
+    }
+
+    /// <summary>ElastiCache's SET: only the new token opens a session.</summary>
+    protected Task SetAsync() => RedisAsync(NewToken, "ACL", "SETUSER", "default", "<" + OldToken);
+
+    /// <summary>300 messages at 100 a second; at the 50th every connection Redis holds is cut, so the nodes reconnect.</summary>
+    protected Task PublishThroughACutAsync(DeliveryLedger ledger, TestClient publisher, string channel) =>
+        ledger.PublishAsync(publisher, channel, count: 300, perSecond: 100, beforeEach: async n =>
+        {
+            if (n == 50)
+            {
+                await RedisAsync(NewToken, "CLIENT", "KILL", "TYPE", "normal");
+                await RedisAsync(NewToken, "CLIENT", "KILL", "TYPE", "pubsub");
+            }
+        });
+
+    protected static void AssertNoneDropped(IEnumerable<TestClient> clients)
+    {
+        foreach (var client in clients)
+        {
+            Assert.False(client.Closed.IsCompleted, $"a client was dropped: {client.CloseStatus} {client.CloseDescription}");
+        }
     }
 
     /// <summary>
