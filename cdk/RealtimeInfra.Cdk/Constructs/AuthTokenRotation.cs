@@ -6,7 +6,6 @@ using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SecretsManager;
 using Constructs;
-using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
 
 namespace RealtimeInfra.Cdk.Constructs;
 
@@ -49,36 +48,16 @@ public sealed class AuthTokenRotation : Construct
         : base(scope, id)
     {
         var backplane = props.Backplane;
-        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        (Function, SecurityGroup) = NodeFunctions.InVpc(this, new VpcNodeFunction
         {
             Vpc = props.Vpc,
-            Description = "RealtimeInfra AUTH token rotation: to the cache and AWS APIs only",
-            AllowAllOutbound = false,
-        });
-        SecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "Secrets Manager and ElastiCache APIs over HTTPS");
-        SecurityGroup.Connections.AllowToDefaultPort(backplane, "The rotation function tests a new token on the cache");
-
-        var logs = new LogGroup(this, "Logs", new LogGroupProps
-        {
-            Retention = props.LogRetention,
-            RemovalPolicy = props.LogRemovalPolicy,
-            EncryptionKey = props.LogKey,
-        });
-
-        Function = new Function(this, "Function", new FunctionProps
-        {
+            Subnets = props.Subnets,
+            Source = Source,
             Description = "RealtimeInfra: rotates the backplane's ElastiCache AUTH token (ROTATE, then SET)",
-            Runtime = NodeFunctions.Runtime,
-            Handler = "index.handler",
-            Code = Code.FromInline(NodeFunctions.ReadSource(Source)),
+            SecurityGroupDescription = "RealtimeInfra AUTH token rotation: to the cache and AWS APIs only",
+            HttpsEgressDescription = "Secrets Manager and ElastiCache APIs over HTTPS",
             // ElastiCache takes minutes to apply a token; each step waits for it within Lambda's limit.
             Timeout = Duration.Minutes(15),
-            MemorySize = 128,
-            Vpc = props.Vpc,
-            VpcSubnets = props.Subnets,
-            SecurityGroups = [SecurityGroup],
-            LogGroup = logs,
-            ReservedConcurrentExecutions = props.ReservedConcurrency,
             Environment = new Dictionary<string, string>
             {
                 ["REPLICATION_GROUP_ID"] = backplane.ReplicationGroup.Ref,
@@ -86,7 +65,12 @@ public sealed class AuthTokenRotation : Construct
                 ["REDIS_PORT"] = backplane.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["GRACE_SECONDS"] = props.Grace.ToSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
+            LogKey = props.LogKey,
+            ReservedConcurrency = props.ReservedConcurrency,
         });
+        SecurityGroup.Connections.AllowToDefaultPort(backplane, "The rotation function tests a new token on the cache");
         var stack = Stack.Of(this);
         Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -116,7 +100,6 @@ public sealed class AuthTokenRotation : Construct
             .. NagSuppression.InCompliancePacks("LambdaDLQ",
                 "Secrets Manager invokes this function synchronously, step by step, and records a failed step on the secret (and retries it); a dead-letter queue only receives asynchronous invocations."),
         ]);
-        NodeFunctions.AcceptVpcFunctionRole(Function);
         if (Function.Role?.Node.TryFindChild("DefaultPolicy") is Construct policy)
         {
             NagSuppressions.Add(policy,

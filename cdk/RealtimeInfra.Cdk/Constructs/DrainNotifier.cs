@@ -6,7 +6,6 @@ using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
-using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
 using SecretProps = Amazon.CDK.AWS.SecretsManager.SecretProps;
 using SecretStringGenerator = Amazon.CDK.AWS.SecretsManager.SecretStringGenerator;
 using TokenSecret = Amazon.CDK.AWS.SecretsManager.Secret;
@@ -76,40 +75,25 @@ public sealed class DrainNotifier : Construct
         props.Service.Container.AddSecret(props.TokenVariable, Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(SecretReading.KeylessView(this, "TokenForTasks", Token)));
         SecretReading.GrantDecrypt(props.Service.TaskDefinition.ObtainExecutionRole(), props.SecretKey);
 
-        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        (Function, SecurityGroup) = NodeFunctions.InVpc(this, new VpcNodeFunction
         {
             Vpc = props.Vpc,
-            Description = "RealtimeInfra drain function: to the drain endpoint of the tasks and AWS APIs only",
-            AllowAllOutbound = false,
-        });
-        SecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "Secrets Manager over HTTPS");
-        props.Service.Connections.AllowFrom(SecurityGroup, Port.Tcp(props.ContainerPort), "The drain function, to each task's /api/drain");
-
-        var logs = new LogGroup(this, "Logs", new LogGroupProps
-        {
-            Retention = props.LogRetention,
-            RemovalPolicy = props.LogRemovalPolicy,
-            EncryptionKey = props.LogKey,
-        });
-
-        Function = new Function(this, "Function", new FunctionProps
-        {
+            Subnets = props.Subnets,
+            Source = Source,
             Description = "RealtimeInfra: starts a task's drain when ECS decides to stop it",
-            Runtime = NodeFunctions.Runtime,
-            Handler = "index.handler",
-            Code = Code.FromInline(ReadSource()),
+            SecurityGroupDescription = "RealtimeInfra drain function: to the drain endpoint of the tasks and AWS APIs only",
+            HttpsEgressDescription = "Secrets Manager over HTTPS",
             Timeout = Duration.Seconds(15),
-            MemorySize = 128,
-            Vpc = props.Vpc,
-            VpcSubnets = props.Subnets,
-            SecurityGroups = [SecurityGroup],
-            LogGroup = logs,
             Environment = new Dictionary<string, string>
             {
                 ["DRAIN_PORT"] = props.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["DRAIN_TOKEN_SECRET_ARN"] = Token.SecretArn,
             },
+            LogRetention = props.LogRetention,
+            LogRemovalPolicy = props.LogRemovalPolicy,
+            LogKey = props.LogKey,
         });
+        props.Service.Connections.AllowFrom(SecurityGroup, Port.Tcp(props.ContainerPort), "The drain function, to each task's /api/drain");
         SecretReading.GrantRead(this, "TokenForFunction", Token, Function);
         // A failed call is retried once, soon: a drain is worth nothing after the deregistration
         // delay, and a late one would reach an address ECS may have given to another task.
@@ -146,8 +130,6 @@ public sealed class DrainNotifier : Construct
         {
             DeadLetters = FunctionHardening.Apply(this, Function, ReservedConcurrency, asynchronous: true);
         }
-
-        NodeFunctions.AcceptVpcFunctionRole(Function);
     }
 
     private const string TokenNotRotated = "A generated bearer token shared by the tasks and this function, accepted only on the tasks' private addresses from this function's security group; tasks read it once at start, so docs/operations.md tells how to replace it (a new value, then a task roll).";
