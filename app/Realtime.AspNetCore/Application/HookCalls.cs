@@ -15,8 +15,11 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
 {
     private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
 
-    /// <summary>Publishes to this channel are checked or told of: their hooks run in the pipeline, their commands in turn (see <see cref="NamespaceHooks.InterceptsPublish"/>).</summary>
-    public bool InterceptsPublish(string? channel) => registry.For(channel) is { InterceptsPublish: true };
+    /// <summary>
+    /// The hooks a publish to this channel goes through (checks, or receivers told of it), or null: such
+    /// publishes run their hooks in the pipeline and send their commands in turn (see <see cref="NamespaceHooks.InterceptsPublish"/>).
+    /// </summary>
+    public NamespaceHooks? PublishHooks(string? channel) => registry.For(channel) is { InterceptsPublish: true } hooks ? hooks : null;
 
     public async ValueTask BeforeSubscribeAsync(ClientSession session, string channel, CancellationToken cancellationToken)
     {
@@ -27,16 +30,18 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
         }
     }
 
-    /// <summary>The data to store: the client's, or what a hook replaced it with.</summary>
-    public async ValueTask<ReadOnlyMemory<byte>> BeforePublishAsync(ClientSession session, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
+    /// <summary>The data to store: the client's, or what a hook replaced it with; <paramref name="stored"/> keeps it as JSON for the stored event.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>> BeforePublishAsync(StoredData stored, ClientSession session, string channel, ReadOnlyMemory<byte> data, string? id, CancellationToken cancellationToken)
     {
-        if (registry.For(channel) is not { Publish.Count: > 0 } hooks)
+        if (stored.Hooks.Publish.Count == 0)
         {
             return data;
         }
 
-        var context = new PublishContext { ConnectionId = session.Id, User = session.User, Node = node.Id, ConnectionData = session.Connection.ConnectData, Channel = channel, Data = Parse(data), Id = id };
-        var replaced = await invoker.RunAsync(hooks.Publish, context, static (c, d) => new PublishContext
+        var json = Parse(data);
+        stored.Json = json;
+        var context = new PublishContext { ConnectionId = session.Id, User = session.User, Node = node.Id, ConnectionData = session.Connection.ConnectData, Channel = channel, Data = json, Id = id };
+        var replaced = await invoker.RunAsync(stored.Hooks.Publish, context, static (c, d) => new PublishContext
         {
             ConnectionId = c.ConnectionId, User = c.User, Node = c.Node, ConnectionData = c.ConnectionData, Channel = c.Channel, Data = d, Id = c.Id,
         }, cancellationToken).ConfigureAwait(false);
@@ -46,9 +51,13 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
         }
 
         var bytes = JsonSerializer.SerializeToUtf8Bytes(replacement, ExtensibilityJson.Default.JsonElement);
-        return bytes.Length <= _maxMessageBytes
-            ? bytes
-            : throw new RequestException(ErrorCodes.HookFailed, $"the app's publish hook replaced the data with more than Realtime:MaxMessageBytes ({_maxMessageBytes}); nothing was done");
+        if (bytes.Length > _maxMessageBytes)
+        {
+            throw new RequestException(ErrorCodes.HookFailed, $"the app's publish hook replaced the data with more than Realtime:MaxMessageBytes ({_maxMessageBytes}); nothing was done");
+        }
+
+        stored.Json = replacement;
+        return bytes;
     }
 
     public ValueTask BeforeClaimAsync(ClientSession session, string channel, string resource, TimeSpan ttl, CancellationToken cancellationToken) =>
@@ -61,13 +70,22 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
             ? RunClaimAsync(hooks.Release, session, channel, resource, TimeSpan.Zero, cancellationToken)
             : default;
 
-    /// <summary>Tells the namespace's receivers, if any, that a client's write was stored at <paramref name="offset"/>.</summary>
-    public void Stored(ClientSession session, StoredKind kind, string channel, string? offset, string? resource = null, ReadOnlyMemory<byte>? data = null)
+    /// <summary>Tells the namespace's receivers, if any, that a client's claim or release was stored at <paramref name="offset"/>.</summary>
+    public void Stored(ClientSession session, StoredKind kind, string channel, string? offset, string resource)
     {
         if (offset is not null && registry.For(channel) is { HasStored: true } hooks)
         {
-            var owner = kind == StoredKind.Publish ? null : session.Owner;
-            outbox.Enqueue(hooks, new StoredEvent(kind, channel, offset, session.Id, session.User, node.Id, resource, owner, data is { } bytes ? Parse(bytes) : null), data?.Length ?? 0);
+            outbox.Enqueue(hooks, new StoredEvent(kind, channel, offset, session.Id, session.User, node.Id, resource, session.Owner, null));
+        }
+    }
+
+    /// <summary>Tells the namespace's receivers, if any, that a client's publish was stored at <paramref name="offset"/>.</summary>
+    public void Published(ClientSession session, string channel, string offset, StoredData stored)
+    {
+        if (stored.Hooks.HasStored)
+        {
+            var data = stored.Json ?? Parse(stored.Data);
+            outbox.Enqueue(stored.Hooks, new StoredEvent(StoredKind.Publish, channel, offset, session.Id, session.User, node.Id, null, null, data), stored.Data.Length);
         }
     }
 

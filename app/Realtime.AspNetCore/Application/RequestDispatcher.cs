@@ -38,8 +38,8 @@ public sealed class RequestDispatcher(
         {
             // Started now (the backplane has the command in hand when this returns, unless hooks or an
             // earlier publish's hooks are still deciding), answered in request order when done.
-            var started = hooks.InterceptsPublish(publish.Channel)
-                ? StartHookedPublish(session, publish, cancellationToken)
+            var started = hooks.PublishHooks(publish.Channel) is { } publishHooks
+                ? StartHookedPublish(session, publish, publishHooks, cancellationToken)
                 : new InFlightPublish(StartPublish(session, publish, cancellationToken), publish);
             await session.Pipeline.AddAsync(started).ConfigureAwait(false);
             return;
@@ -117,7 +117,7 @@ public sealed class RequestDispatcher(
                 if (publish.Stored is { } stored)
                 {
                     // Here, in request order, so the app hears of one connection's publishes in their order.
-                    hooks.Stored(session, Extensibility.StoredKind.Publish, publish.Request.Channel!, offset.Result, data: stored.Data);
+                    hooks.Published(session, publish.Request.Channel!, offset.Result, stored);
                 }
             }
             else if (!offset.IsCanceled)
@@ -161,11 +161,11 @@ public sealed class RequestDispatcher(
     /// hooks, which may replace the data and run while later frames are read; its command leaves
     /// after the one before it, so a later publish's quicker hook never stores it first.
     /// </summary>
-    private InFlightPublish StartHookedPublish(ClientSession session, ClientFrame request, CancellationToken cancellationToken)
+    private InFlightPublish StartHookedPublish(ClientSession session, ClientFrame request, Extensibility.NamespaceHooks publishHooks, CancellationToken cancellationToken)
     {
-        var stored = new StoredData();
+        var stored = new StoredData(publishHooks);
         var offset = SendInTurnAsync(session, request, session.CommandsBefore,
-            (channel, data) => hooks.BeforePublishAsync(session, channel, data, request.Id, cancellationToken), stored, cancellationToken);
+            (channel, data) => hooks.BeforePublishAsync(stored, session, channel, data, request.Id, cancellationToken), stored, cancellationToken);
         return new InFlightPublish(offset, request, stored);
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Realtime.AspNetCore.Extensibility;
 using Realtime.AspNetCore.Protocol;
 
 namespace Realtime.AspNetCore.Application;
@@ -8,10 +10,18 @@ namespace Realtime.AspNetCore.Application;
 /// </summary>
 public readonly record struct InFlightPublish(Task<string> Offset, ClientFrame Request, StoredData? Stored = null);
 
-/// <summary>The data a hooked publish stored (the client's, or its hooks' replacement), set before its task completes.</summary>
-public sealed class StoredData
+/// <summary>
+/// A hooked publish's way through: its namespace's hooks, looked up once, and the data it stored (the
+/// client's, or its hooks' replacement), set before its task completes; <see cref="Json"/> is that data
+/// as the publish hooks saw or made it, so the stored event needs no second parse.
+/// </summary>
+public sealed class StoredData(NamespaceHooks hooks)
 {
+    public NamespaceHooks Hooks { get; } = hooks;
+
     public ReadOnlyMemory<byte> Data { get; set; }
+
+    public JsonElement? Json { get; set; }
 }
 
 /// <summary>
@@ -19,7 +29,8 @@ public sealed class StoredData
 /// each one and reads the next frame without waiting for Redis, so one connection is bounded by the
 /// backplane's throughput, not by one round trip per message. Order holds because the backplane
 /// receives the commands in the order they were started (one multiplexed link per shard, and one
-/// channel's keys on one shard), and the answers go out here in the order the requests came, even
+/// channel's keys on one shard; a publish whose hooks are still deciding holds the commands after it
+/// back, <see cref="ClientSession.CommandsBefore"/>), and the answers go out here in the order the requests came, even
 /// when a later one finishes first. At most <c>capacity</c> are in flight: the receive loop waits for
 /// room, and TCP holds the client back. Any other request waits until this is empty, so its answer
 /// follows the answers before it and it sees the connection's state those requests left.

@@ -36,8 +36,6 @@ public sealed class RealtimeMetrics : IDisposable
     private long _shedTotal;
     private long _rebalancedTotal;
     private long _hookFailuresTotal;
-    private long _eventsDeliveredTotal;
-    private long _eventsLostTotal;
 
     public RealtimeMetrics(IMeterFactory meters)
     {
@@ -70,8 +68,6 @@ public sealed class RealtimeMetrics : IDisposable
     public long ShedTotal => Interlocked.Read(ref _shedTotal);
     public long RebalancedTotal => Interlocked.Read(ref _rebalancedTotal);
     public long HookFailuresTotal => Interlocked.Read(ref _hookFailuresTotal);
-    public long EventsDeliveredTotal => Interlocked.Read(ref _eventsDeliveredTotal);
-    public long EventsLostTotal => Interlocked.Read(ref _eventsLostTotal);
 
     /// <summary>Delivery lags since the EMF writer last took them.</summary>
     public LagSamples Lag { get; } = new();
@@ -150,14 +146,7 @@ public sealed class RealtimeMetrics : IDisposable
         _hookFailures.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("reason", timedOut ? "timeout" : "failure"));
     }
 
-    /// <summary>A stored event reached every receiver of its namespace.</summary>
-    public void EventDelivered() => Interlocked.Increment(ref _eventsDeliveredTotal);
-
-    public void EventLost(string reason)
-    {
-        Interlocked.Increment(ref _eventsLostTotal);
-        _eventsLost.Add(1, new KeyValuePair<string, object?>("reason", reason));
-    }
+    public void EventLost(string reason) => _eventsLost.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Dispose() => _meter.Dispose();
 }

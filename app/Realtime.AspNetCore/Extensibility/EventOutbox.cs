@@ -13,9 +13,10 @@ namespace Realtime.AspNetCore.Extensibility;
 /// node's byte budget is full, the receiver failed every try, or the node stopped (or died) first;
 /// each loss but the last is counted (<c>realtime.hooks.events.lost</c>) and logged with its channel and offset.
 /// </summary>
-public sealed class EventOutbox : BackgroundService
+public sealed class EventOutbox : IHostedService, IDisposable
 {
-    private readonly ConcurrentDictionary<EventReceiver, ReceiverQueue> _queues = new();
+    // Lazy: GetOrAdd may run its factory twice under contention, and each run starts a loop.
+    private readonly ConcurrentDictionary<EventReceiver, Lazy<ReceiverQueue>> _queues = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly HookOptions _options;
     private readonly RealtimeMetrics _metrics;
@@ -57,7 +58,7 @@ public sealed class EventOutbox : BackgroundService
             }
 
             Interlocked.Increment(ref _pending);
-            if (!_queues.GetOrAdd(receiver, Start).Events.Writer.TryWrite((stored, size)))
+            if (!_queues.GetOrAdd(receiver, r => new Lazy<ReceiverQueue>(() => Start(r))).Value.Events.Writer.TryWrite((stored, size)))
             {
                 Taken(size);
                 Lost(_stopped ? "shutdown" : "queue_full", stored);
@@ -65,14 +66,15 @@ public sealed class EventOutbox : BackgroundService
         }
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    /// <summary>Nothing to start: a receiver's loop starts with its first event.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
     /// Waits for the queues to empty (at most until the host's shutdown timeout), then stops the
     /// loops; what is left is counted and logged as lost. Hosted services stop in reverse order, and
     /// this one is registered first: the last connections' releases are still told.
     /// </summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -87,20 +89,14 @@ public sealed class EventOutbox : BackgroundService
 
         _stopped = true;
         await _shutdown.CancelAsync().ConfigureAwait(false);
-        foreach (var queue in _queues.Values)
+        foreach (var queue in _queues.Values.Select(q => q.Value))
         {
             queue.Events.Writer.TryComplete();
             await queue.Loop.ConfigureAwait(false);
         }
-
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public override void Dispose()
-    {
-        _shutdown.Dispose();
-        base.Dispose();
-    }
+    public void Dispose() => _shutdown.Dispose();
 
     private ReceiverQueue Start(EventReceiver receiver)
     {
@@ -116,10 +112,7 @@ public sealed class EventOutbox : BackgroundService
             await foreach (var item in events.ReadAllAsync(stopping).ConfigureAwait(false))
             {
                 current = item;
-                if (await DeliverAsync(item.Event, receiver, stopping).ConfigureAwait(false))
-                {
-                    _metrics.EventDelivered();
-                }
+                await DeliverAsync(item.Event, receiver, stopping).ConfigureAwait(false);
 
                 current = null;
                 Taken(item.Size);
@@ -141,7 +134,8 @@ public sealed class EventOutbox : BackgroundService
         }
     }
 
-    private async Task<bool> DeliverAsync(StoredEvent stored, EventReceiver receiver, CancellationToken stopping)
+    /// <summary>Tries until the receiver takes the event (or refuses it for good), or counts it lost after the last try.</summary>
+    private async Task DeliverAsync(StoredEvent stored, EventReceiver receiver, CancellationToken stopping)
     {
         var pause = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
@@ -149,19 +143,19 @@ public sealed class EventOutbox : BackgroundService
             try
             {
                 await receiver.Deliver(stored, stopping).ConfigureAwait(false);
-                return true;
+                return;
             }
             catch (EventRejectedException rejected)
             {
                 HookLog.EventRejected(_logger, receiver.Source, stored.Kind.ToString(), stored.Channel, stored.Offset, rejected.Status);
-                return true; // the backend's final word: it has the event, and does not want it
+                return; // the backend's final word: it has the event, and does not want it
             }
             catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
                 if (attempt >= _options.EventMaxAttempts)
                 {
                     Lost("gave_up", stored);
-                    return false;
+                    return;
                 }
 
                 HookLog.EventRetry(_logger, receiver.Source, attempt, stored.Channel, stored.Offset, e);

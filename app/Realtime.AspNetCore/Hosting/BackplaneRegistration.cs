@@ -40,6 +40,7 @@ public static class BackplaneRegistration
         services.AddHostedService(s => new RedisPasswordRefresher(
             s.GetRequiredService<RedisConnection>(),
             TimeSpan.FromSeconds(s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Redis.PasswordRefreshSeconds),
+            s.GetRequiredService<TimeProvider>(),
             s.GetRequiredService<ILogger<RedisPasswordRefresher>>()));
         services.AddSingleton(s =>
         {

@@ -9,7 +9,7 @@ namespace Realtime.AspNetCore.Backplane.Redis;
 /// stay authenticated as they are, so clients and publishes carry on while the token changes; the
 /// next reconnect (a failover, a network cut) uses the new one.
 /// </summary>
-public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan period, ILogger<RedisPasswordRefresher> logger) : BackgroundService
+public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan period, TimeProvider time, ILogger<RedisPasswordRefresher> logger) : BackgroundService
 {
     /// <summary>
     /// The first re-read after a server became unreachable; then twice as long each time, up to
@@ -23,14 +23,9 @@ public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan 
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
-    /// <summary>Reads the token once; true when it changed.</summary>
-    public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the token once, and takes it when it changed.</summary>
+    private async Task RefreshAsync(IRedisPasswordSource source, CancellationToken cancellationToken)
     {
-        if (connection.PasswordSource is not { } source)
-        {
-            return false;
-        }
-
         string token;
         try
         {
@@ -39,35 +34,32 @@ public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan 
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             BackplaneLog.PasswordReadFailed(logger, source.Name, e);
-            return false;
+            return;
         }
 
-        if (string.IsNullOrEmpty(token) || token == connection.Configuration.Password)
+        if (!string.IsNullOrEmpty(token) && token != connection.Configuration.Password)
         {
-            return false;
+            connection.Configuration.Password = token;
+            BackplaneLog.PasswordChanged(logger, source.Name);
         }
-
-        connection.Configuration.Password = token;
-        BackplaneLog.PasswordChanged(logger, source.Name);
-        return true;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (connection.PasswordSource is null)
+        if (connection.PasswordSource is not { } source)
         {
             return;
         }
 
-        using var timer = new PeriodicTimer(period < Tick ? period : Tick);
-        var next = DateTime.UtcNow + period;
+        using var timer = new PeriodicTimer(period < Tick ? period : Tick, time);
+        var next = time.GetUtcNow() + period;
         var disconnectedPeriod = DisconnectedFirstPeriod;
         var wasConnected = true;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = DateTime.UtcNow;
+                var now = time.GetUtcNow();
                 var connected = AllServersConnected();
                 if (!connected && wasConnected)
                 {
@@ -82,7 +74,7 @@ public sealed class RedisPasswordRefresher(RedisConnection connection, TimeSpan 
                     continue;
                 }
 
-                await RefreshAsync(stoppingToken);
+                await RefreshAsync(source, stoppingToken);
                 if (connected)
                 {
                     next = now + period;
