@@ -12,6 +12,7 @@ namespace Realtime.AspNetCore.Application;
 /// <see cref="RequestException"/>, before anything is written.
 /// </summary>
 public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventOutbox outbox, NodeIdentity node, IOptions<RealtimeOptions> options)
+    : Connections.IConnectHooks
 {
     private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
 
@@ -20,6 +21,11 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
     /// publishes run their hooks in the pipeline and send their commands in turn (see <see cref="NamespaceHooks.InterceptsPublish"/>).
     /// </summary>
     public NamespaceHooks? PublishHooks(string? channel) => registry.For(channel) is { InterceptsPublish: true } hooks ? hooks : null;
+
+    bool Connections.IConnectHooks.Any => registry.HasConnect;
+
+    ValueTask<JsonElement?> Connections.IConnectHooks.AskAsync(string connectionId, string? user, CancellationToken cancellationToken) =>
+        invoker.RunAsync(registry.Connect, new ConnectContext { ConnectionId = connectionId, User = user, Node = node.Id }, null, cancellationToken);
 
     public async ValueTask BeforeSubscribeAsync(ClientSession session, string channel, CancellationToken cancellationToken)
     {

@@ -10,8 +10,7 @@ public sealed class WebSocketSessions(
     ConnectionManager connections,
     IFrameHandlerFactory handlers,
     AuthFrameReader authFrames,
-    Extensibility.HookRegistry hooks,
-    Extensibility.HookInvoker hookInvoker,
+    IConnectHooks connectHooks,
     NodeIdentity node,
     DrainState drain,
     RealtimeMetrics metrics,
@@ -70,7 +69,7 @@ public sealed class WebSocketSessions(
 
         var id = Guid.NewGuid().ToString("N");
         System.Text.Json.JsonElement? connectData = null;
-        if (hooks.HasConnect)
+        if (connectHooks.Any)
         {
             var admitted = false;
             try
@@ -130,13 +129,12 @@ public sealed class WebSocketSessions(
     /// </summary>
     private async Task<(bool Admitted, System.Text.Json.JsonElement? Data)> AskConnectHooksAsync(WebSocket socket, string id, Identity.Identity? identity)
     {
-        var context = new Extensibility.ConnectContext { ConnectionId = id, User = identity?.User, Node = node.Id };
         string? refusal = null;
         var status = CloseCodes.TryAgainLater;
         System.Text.Json.JsonElement? data = null;
         try
         {
-            data = await hookInvoker.RunAsync(hooks.Connect, context, null, CancellationToken.None).ConfigureAwait(false);
+            data = await connectHooks.AskAsync(id, identity?.User, CancellationToken.None).ConfigureAwait(false);
             if (data is { } attached && System.Text.Encoding.UTF8.GetByteCount(attached.GetRawText()) > MaxConnectDataBytes)
             {
                 refusal = ErrorCodes.HookFailed;

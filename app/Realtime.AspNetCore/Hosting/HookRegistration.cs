@@ -27,6 +27,7 @@ internal static class HookServicesRegistration
             s.GetRequiredService<IOptions<RealtimeOptions>>().Value.Namespaces));
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<HookCalls>();
+        services.AddSingleton<Connections.IConnectHooks>(s => s.GetRequiredService<HookCalls>());
 
         // One client for every backend; the resilience pipeline is kept per backend (its authority),
         // so one failing backend opens its own circuit only. Outer: the breaker, which counts a 5xx,

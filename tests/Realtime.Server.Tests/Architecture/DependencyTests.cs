@@ -29,8 +29,8 @@ public sealed class DependencyTests
         { "Backplane.InMemory", ["RealtimeOptions", "Backplane.Redis", "Identity", "Channels", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
         { "Identity", ["RealtimeOptions", "Backplane", "Channels", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
         { "Channels", ["RealtimeOptions", "Backplane.Redis", "Backplane.InMemory", "Identity", "Features", "Connections", "Overload", "Application", "Hosting", "Extensibility"] },
-        { "Connections", ["Backplane", "Features", "Overload", "Application", "Hosting"] },
-        { "Connections.Handshake", ["Backplane", "Features", "Overload", "Application", "Hosting"] },
+        { "Connections", ["Backplane", "Features", "Overload", "Application", "Hosting", "Extensibility"] },
+        { "Connections.Handshake", ["Backplane", "Features", "Overload", "Application", "Hosting", "Extensibility"] },
         { "Overload", ["Backplane", "Identity", "Channels", "Features", "Application", "Hosting", "Extensibility"] },
         { "Application", ["Backplane.Redis", "Backplane.InMemory", "Hosting"] },
         // The app's hooks see contexts, never the server's machinery: what they may touch is what the contexts give.
