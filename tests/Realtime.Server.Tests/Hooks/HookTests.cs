@@ -97,6 +97,19 @@ public sealed class HookTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(live.Json.GetProperty("data").GetRawText(), replayed.Json.GetProperty("data").GetRawText());
     }
 
+    [Fact]
+    public async Task A_replacement_larger_than_a_message_may_be_is_refused_and_nothing_is_stored()
+    {
+        var channel = Channel("grow");
+        await using var client = await TestClient.ConnectAsync(_node.WebSocket);
+
+        var reply = await client.PublishAsync(channel, """{"text":"hi"}""");
+
+        Assert.Equal("error", reply.Type);
+        Assert.Equal("hook_failed", Code(reply));
+        Assert.False(await redis.Server.HasKeysOfAsync(channel), "nothing of the refused publish reached Redis");
+    }
+
     [Theory]
     [InlineData("slow", "hook_timeout")]
     [InlineData("stubborn", "hook_timeout")]

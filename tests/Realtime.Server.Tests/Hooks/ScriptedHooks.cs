@@ -76,6 +76,9 @@ public sealed class ScriptedHooks : RealtimeHooks
             case "replace":
                 JsonElement? sent = context is PublishContext p ? p.Data : null;
                 return HookResult.Accept(JsonSerializer.SerializeToElement(new { replaced = true, original = sent, by = context.User ?? context.ConnectionId }));
+            case "grow":
+                // Past the node's default Realtime:MaxMessageBytes (64 KB).
+                return HookResult.Accept(JsonSerializer.SerializeToElement(new { padding = new string('x', 70_000) }));
             case "slow":
                 await Task.Delay(Timeout.Infinite, cancellationToken);
                 return HookResult.Accept();
