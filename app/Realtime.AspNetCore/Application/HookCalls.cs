@@ -100,13 +100,7 @@ public sealed class HookCalls(HookRegistry registry, HookInvoker invoker, EventO
     {
         var step = registry.Rpc(method);
         var context = new RpcContext { ConnectionId = session.Id, User = session.User, Node = node.Id, ConnectionData = session.Connection.ConnectData, Method = method, Data = data is { } bytes ? Parse(bytes) : null };
-        var result = await invoker.RunAsync(step, context, cancellationToken).ConfigureAwait(false);
-        if (!result.Accepted)
-        {
-            throw new RequestException(result.RefusalCode!, result.Message ?? "");
-        }
-
-        return result.Data ?? NullElement;
+        return await invoker.RunAsync([step], context, null, cancellationToken).ConfigureAwait(false) ?? NullElement;
     }
 
     private async ValueTask RunClaimAsync(List<HookStep<ClaimContext>> steps, ClientSession session, string channel, string resource, TimeSpan ttl, CancellationToken cancellationToken)

@@ -82,9 +82,7 @@ public sealed class HookRegistry
             return null;
         }
 
-        var colon = channel.IndexOf(':', StringComparison.Ordinal);
-        var ns = colon < 0 ? ReadOnlySpan<char>.Empty : channel.AsSpan(0, colon);
-        return _lookup.TryGetValue(ns, out var hooks) ? hooks : _default;
+        return _lookup.TryGetValue(ChannelName.NamespaceOf(channel), out var hooks) ? hooks : _default;
     }
 
     /// <summary>Whether any connect hook runs (C#, or the default namespace's proxy).</summary>

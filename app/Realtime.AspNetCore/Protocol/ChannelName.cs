@@ -21,10 +21,13 @@ public static partial class ChannelName
     public static bool IsValidNamespace(string name) => name.Length > 0 && !name.Contains(':', StringComparison.Ordinal) && IsValid(name + ":");
 
     /// <summary>"chat:lobby" → "chat"; a name without ':' has the empty namespace.</summary>
-    public static string Namespace(string name)
+    public static string Namespace(string name) => NamespaceOf(name).ToString();
+
+    /// <summary><see cref="Namespace"/> without a new string, for lookups on the message path.</summary>
+    public static ReadOnlySpan<char> NamespaceOf(string name)
     {
         var colon = name.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? "" : name[..colon];
+        return colon < 0 ? ReadOnlySpan<char>.Empty : name.AsSpan(0, colon);
     }
 
     // \A and \z, not ^ and $: '$' also matches before a final newline, and "chat:lobby\n" would be
