@@ -83,6 +83,13 @@ public sealed class SubscriptionService(
             throw;
         }
 
+        if (namespaceRules.Presence)
+        {
+            // A member before it is told it is subscribed: a presence list asked for after that
+            // answer, from any node, names it. Its own join event is held with the live messages.
+            await presence.JoinAsync(session, channel, cancellationToken).ConfigureAwait(false);
+        }
+
         channels.Seed(channel, history.Epoch, history.Latest, generation);
         var (recovered, replay) = Resume(since, history);
         session.TrySend(ServerFrames.Subscribed(request.Ref, channel, history.LatestOffset, recovered));
@@ -97,10 +104,6 @@ public sealed class SubscriptionService(
             ? (replay.Count > 0 ? replay[^1].Position : from)
             : Latest(history);
         subscriber.Release(covered);
-        if (namespaceRules.Presence)
-        {
-            await presence.JoinAsync(session, channel, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     public async ValueTask UnsubscribeAsync(ClientSession session, string channel)

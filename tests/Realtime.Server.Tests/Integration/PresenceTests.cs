@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Realtime.AspNetCore.Features;
 using Realtime.Server.Tests.Infrastructure;
 
 namespace Realtime.Server.Tests.Integration;
@@ -36,10 +38,14 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
 
     private static async Task<string> IdOf(TestClient client) => (await client.NextOfTypeAsync("welcome")).Json.GetProperty("connection").GetString()!;
 
-    private static async Task<List<string>> MembersAsync(TestClient client, string channel)
+    private static async Task<List<string>> MembersAsync(TestClient client, string channel) =>
+        (await MembersWithJoinTimesAsync(client, channel)).Select(m => m.Connection).ToList();
+
+    private static async Task<List<(string Connection, long JoinedAt)>> MembersWithJoinTimesAsync(TestClient client, string channel)
     {
         var reply = await client.RequestAsync("presence", $"\"channel\":\"{channel}\"");
-        return reply.Json.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("connection").GetString()!).ToList();
+        return reply.Json.GetProperty("members").EnumerateArray()
+            .Select(m => (m.GetProperty("connection").GetString()!, m.GetProperty("joinedAt").GetInt64())).ToList();
     }
 
     [Fact]
@@ -56,7 +62,12 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
 
         var join = await watcher.NextAsync(f => f.Type == "join" && Connection(f) == guestId);
         Assert.Equal("presence-b", join.Json.GetProperty("member").GetProperty("node").GetString());
-        Assert.Equal([watcherId, guestId], await MembersAsync(watcher, channel));
+        // By joinedAt; the watcher was a member before it was told it was subscribed, so before the
+        // guest came, but two joins in one millisecond come in no set order.
+        var members = await MembersWithJoinTimesAsync(watcher, channel);
+        Assert.Equal(new[] { watcherId, guestId }.Order(StringComparer.Ordinal), members.Select(m => m.Connection).Order(StringComparer.Ordinal));
+        Assert.True(members.Find(m => m.Connection == watcherId).JoinedAt <= members.Find(m => m.Connection == guestId).JoinedAt);
+        Assert.Equal(members.OrderBy(m => m.JoinedAt), members);
 
         using var http = new HttpClient { BaseAddress = _b.Http };
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/channels/{channel}/presence");
@@ -110,6 +121,43 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
         Assert.True(after <= TimeSpan.FromSeconds(4), $"the member left {after.TotalSeconds:F1} s after the kill (heartbeat 1 s)");
         Assert.DoesNotContain(guestId, await MembersAsync(watcher, channel));
         await guest.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_subscriber_is_a_member_by_the_time_it_is_told_it_is_subscribed()
+    {
+        // The join reaches Redis a beat late, as on a loaded link: "subscribed" must still come after it.
+        await using var slow = await TestNode.StartAsync(redis.ConnectionString, _settings, "presence-slow",
+            services: s =>
+            {
+                var redisStore = s.Single(d => d.ServiceType == typeof(IPresenceStore));
+                s.Remove(redisStore);
+                s.AddSingleton<IPresenceStore>(p => new SlowJoins((IPresenceStore)redisStore.ImplementationFactory!(p), TimeSpan.FromMilliseconds(300)));
+            });
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var member = await TestClient.ConnectAsync(slow.WebSocket);
+        var memberId = await IdOf(member);
+        await using var asker = await TestClient.ConnectAsync(_b.WebSocket);
+        await asker.SubscribeAsync(channel);
+
+        await member.SubscribeAsync(channel);
+
+        Assert.Contains(memberId, await MembersAsync(asker, channel));
+    }
+
+    private sealed class SlowJoins(IPresenceStore inner, TimeSpan delay) : IPresenceStore
+    {
+        public async ValueTask JoinAsync(string channel, PresenceMember member, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(delay, cancellationToken);
+            await inner.JoinAsync(channel, member, cancellationToken);
+        }
+
+        public ValueTask LeaveAsync(string channel, string connection, CancellationToken cancellationToken = default) => inner.LeaveAsync(channel, connection, cancellationToken);
+
+        public ValueTask RefreshAsync(string channel, IReadOnlyCollection<PresenceMember> members, CancellationToken cancellationToken = default) => inner.RefreshAsync(channel, members, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string channel, CancellationToken cancellationToken = default) => inner.MembersAsync(channel, cancellationToken);
     }
 
     [Fact]
