@@ -26,6 +26,14 @@ class ScriptedSocket {
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits for the client to open socket number `index` (a reconnect after its backoff), and returns it. */
+async function socketNumber(index) {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await tick(2)) {
+    if (ScriptedSocket.all[index]) return ScriptedSocket.all[index];
+  }
+  assert.fail(`the client never opened socket ${index}`);
+}
+
 /** Every client a test made; closed after each test, so one that failed cannot reconnect into the next. */
 const clients = [];
 afterEach(() => { for (const client of clients.splice(0)) client.close(); });
@@ -110,9 +118,7 @@ test('after a drop the client reconnects and resumes every subscription from its
   first.closeFromServer(1006);
   assert.equal(client.state, 'reconnecting');
 
-  await tick(30); // backoff: attempt 0 → 0.5 × 20 ms
-  const second = ScriptedSocket.all[1];
-  assert.ok(second, 'reconnected');
+  const second = await socketNumber(1);
   await welcome(second, 'node-b');
   const resumed = await answerSubscribe(second, { offset: 'e:8-0', recovered: true });
   assert.equal(resumed.since, 'e:7-0');
@@ -237,8 +243,7 @@ test('frame transport: an async token is read afresh for every connection and se
   const client = newClient({ token: async () => { await tick(5); return `token-${++n}`; } });
   const subscribing = client.subscribe('chat:x');
   const connected = client.connect();
-  await tick(15);
-  const first = ScriptedSocket.all[0];
+  const first = await socketNumber(0);
   assert.equal(first.url, 'ws://server/ws?auth=frame');
   first.open();
   assert.deepEqual(first.sent, [{ type: 'auth', token: 'token-1' }]);
@@ -248,9 +253,7 @@ test('frame transport: an async token is read afresh for every connection and se
   await subscribing;
 
   first.closeFromServer(1006);
-  await tick(40); // backoff (10 ms) and the token (5 ms)
-  const second = ScriptedSocket.all[1];
-  assert.ok(second, 'reconnected');
+  const second = await socketNumber(1);
   assert.equal(second.url, 'ws://server/ws?auth=frame');
   assert.deepEqual(second.sent, [], 'nothing before open');
   second.open();
@@ -274,8 +277,7 @@ test('query transport: the token is read on every connect and sent as access_tok
   first.receive({ type: 'ping' });
   assert.deepEqual(first.sent, [{ type: 'pong' }]);
   first.closeFromServer(1006);
-  await tick(30);
-  const second = ScriptedSocket.all[1];
+  const second = await socketNumber(1);
   assert.equal(second.url, 'ws://server/ws?access_token=token-2');
   second.open();
   assert.deepEqual(second.sent, []);
@@ -377,8 +379,7 @@ test('a socket that drops while its subscriptions resume does not report open', 
   first.closeFromServer(1006);
   await tick();
   assert.equal(client.state, 'reconnecting');
-  await tick(30);
-  const second = ScriptedSocket.all[1];
+  const second = await socketNumber(1);
   await welcome(second);
   await answerSubscribe(second, { offset: 'e:1', recovered: true });
   assert.deepEqual(states, ['connecting', 'reconnecting', 'open']);
@@ -401,8 +402,7 @@ test(`a resume answered ${code} leaves that node and resumes again from the same
   await answerSubscribe(first, { offset: 'e:7', recovered: true });
   first.closeFromServer(1006); // the node goes; the next one's backplane is down
 
-  await tick(30);
-  const second = ScriptedSocket.all[1];
+  const second = await socketNumber(1);
   await welcome(second);
   await tick();
   const refused = second.last('subscribe');
@@ -412,8 +412,7 @@ test(`a resume answered ${code} leaves that node and resumes again from the same
   assert.equal(second.readyState, 3, 'the client left the node that could not serve its resume');
   assert.equal(client.state, 'reconnecting');
 
-  await tick(120);
-  const third = ScriptedSocket.all[2];
+  const third = await socketNumber(2);
   await welcome(third);
   const resumed = await answerSubscribe(third, { offset: 'e:9', recovered: true });
   assert.equal(resumed.since, 'e:7');
@@ -465,8 +464,7 @@ test('a gap frame moves the offset, calls onGap, dispatches gap, and the next re
   assert.equal(subscription.active, true);
 
   first.closeFromServer(1006);
-  await tick(30);
-  const second = ScriptedSocket.all[1];
+  const second = await socketNumber(1);
   await welcome(second);
   const resumed = await answerSubscribe(second, { offset: '3f9a2c61d0b4:58', recovered: true });
   assert.equal(resumed.since, '3f9a2c61d0b4:57');
@@ -684,9 +682,7 @@ test('an rpc is never sent again: not after unknown_outcome, a timeout, or a rec
   await sentFrames(socket, 'rpc', 3);
   socket.closeFromServer(1006);
   await assert.rejects(dropped, (e) => e.code === 'disconnected');
-  await tick(30);
-  const second = ScriptedSocket.all[1];
-  assert.ok(second, 'reconnected');
+  const second = await socketNumber(1);
   await welcome(second);
   assert.equal(client.state, 'open');
   await tick(50);

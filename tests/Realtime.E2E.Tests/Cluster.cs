@@ -64,8 +64,34 @@ public sealed class Cluster : IAsyncDisposable
 
         await haproxy.WaitUntilOkAsync(new Uri(Url, "/readyz"), TimeSpan.FromSeconds(30));
 
-        // HAProxy marks a server up after two good checks a second apart.
-        await Task.Delay(2500);
+        // HAProxy marks a server up after two good checks a second apart; until then a page pinned to
+        // it would be sent to the other node. Wait until each answers its own cookie.
+        foreach (var name in nodePorts.Keys)
+        {
+            await WaitUntilServedByAsync(name, TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private async Task WaitUntilServedByAsync(string node, TimeSpan timeout)
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        string? servedBy = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/readyz");
+            request.Headers.Add("Cookie", $"RTNODE={node}");
+            using var response = await http.SendAsync(request);
+            servedBy = response.Headers.TryGetValues("X-Served-By", out var values) ? values.Single() : null;
+            if (response.IsSuccessStatusCode && servedBy == node)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"HAProxy did not send a request pinned to {node} there within {timeout.TotalSeconds} s (last served by {servedBy ?? "nobody"})");
     }
 
     /// <summary>SIGTERM, as ECS stops a task: the node drains, then exits.</summary>

@@ -115,7 +115,8 @@ public sealed class DotNetClientTests(RedisFixture redis)
         }
 
         await Eventually.TrueAsync(() => client.State == ConnectionState.Closed, "the client gives up after 1008");
-        await Task.Delay(300);
+        await Eventually.TrueAsync(() => node.Metrics.Connections == 0, "the server has ended the connection");
+        await Task.Delay(300); // a reconnect would come by now
         Assert.Equal(ConnectionState.Closed, client.State);
         Assert.Equal(0, node.Metrics.Connections);
     }

@@ -70,15 +70,19 @@ public sealed class SlotMigrationTests : IAsyncLifetime
     public async Task A_publish_during_a_slot_move_waits_for_it_instead_of_failing()
     {
         var (channel, name, _, to) = await ChannelToMoveAsync();
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString);
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_cluster.ConnectionString + ",allowAdmin=true");
         var backplane = new RedisBackplane(redis, new RedisBackplaneSettings(), Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisBackplane>.Instance);
         var history = new AspNetCore.Backplane.HistoryPolicy(Length: 100, TtlSeconds: 3600);
         await backplane.PublishAsync(channel, "1"u8.ToArray(), history);
         var move = await _cluster.StartMigrationAsync(name, to);
+        // The old owner is set stable again over a link open beforehand: one round trip, well inside
+        // the backplane's second of TRYAGAIN retries, where starting redis-cli could take longer.
+        var oldOwner = redis.GetServer("127.0.0.1", move.FromPort);
 
         var publish = backplane.PublishAsync(channel, "2"u8.ToArray(), history).AsTask();
         await Task.Delay(300);
         Assert.False(publish.IsCompleted, "the publish is refused with TRYAGAIN while the slot is migrating, and waits");
+        await oldOwner.ExecuteAsync("CLUSTER", "SETSLOT", move.Slot, "STABLE");
         await LocalRedisCluster.CancelMigrationAsync(move);
 
         var offset = await publish.WaitAsync(TimeSpan.FromSeconds(5));

@@ -11,7 +11,10 @@ namespace Realtime.Server.Tests.Faults;
 /// </summary>
 public sealed class UnknownOutcomeTests : FaultNodes
 {
-    private const int PauseMs = 2500;
+    // The node's 1 s timeout is noticed on the multiplexer's heartbeat, so the error comes 1 to 2 s
+    // after the request (later on a loaded machine): the pause outlasts that by seconds, or the reply
+    // would arrive first and the test would see "published".
+    private const int PauseMs = 5000;
 
     protected override string RedisConnectionString => $"{Redis.ConnectionString},asyncTimeout=1000,syncTimeout=1000";
 

@@ -30,6 +30,11 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
     {
         public string Mode { get; set; } = "accept";
 
+        /// <summary>"dawdle": set once the hook is deciding; it answers (accepts) when <see cref="Answer"/> is set.</summary>
+        public TaskCompletionSource Deciding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async ValueTask<HookResult> OnConnectAsync(ConnectContext context, CancellationToken cancellationToken)
         {
             switch (Mode)
@@ -41,7 +46,8 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
                 case "longwinded":
                     return HookResult.Refuse("banned", "Ünwelcome. " + new string('é', 400));
                 case "dawdle":
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+                    Deciding.TrySetResult();
+                    await Answer.Task.WaitAsync(cancellationToken);
                     return HookResult.Accept();
                 case "bloat":
                     return HookResult.Accept(new { padding = new string('x', 5000) });
@@ -109,10 +115,13 @@ public sealed class ConnectHookTests(RedisFixture redis) : IAsyncLifetime
             services.AddSingleton<Gate>();
             services.AddRealtimeConnectHook<Gate>();
         });
-        ((Gate)node.Services.GetRequiredService<IConnectHook>()).Mode = "dawdle";
+        var gate = (Gate)node.Services.GetRequiredService<IConnectHook>();
+        gate.Mode = "dawdle";
         await using var client = await TestClient.ConnectAsync(node.WebSocket);
 
+        await gate.Deciding.Task.WaitAsync(TimeSpan.FromSeconds(10));
         node.Services.GetRequiredService<Realtime.AspNetCore.DrainState>().Begin(); // while the hook decides
+        gate.Answer.SetResult();
 
         Assert.Equal((WebSocketCloseStatus)1012, await client.WaitClosedAsync());
         Assert.DoesNotContain(client.Snapshot(), f => f.Type == "welcome");

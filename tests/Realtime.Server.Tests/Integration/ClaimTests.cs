@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Realtime.Server.Tests.Infrastructure;
@@ -91,16 +92,27 @@ public abstract class ClaimTests(IRedisUnderTest redis) : IAsyncLifetime
         Assert.Equal("conflict", (await owner.RequestAsync("release", Claim(channel, "nothing"))).Json.GetProperty("code").GetString());
     }
 
+    /// <summary>Waits until a TTL counted from before <paramref name="since"/> started has certainly run out (a little margin for the two clocks).</summary>
+    private static async Task WaitPastAsync(Stopwatch since, TimeSpan ttl)
+    {
+        var left = ttl + TimeSpan.FromMilliseconds(100) - since.Elapsed;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left);
+        }
+    }
+
     [Fact]
     public async Task A_claim_with_a_ttl_ends_by_itself()
     {
         var channel = $"booking:{Guid.NewGuid():N}";
         await using var first = await TestClient.ConnectAsync(_a.WebSocket);
         await using var second = await TestClient.ConnectAsync(_b.WebSocket);
-        Assert.Equal("claimed", (await first.RequestAsync("claim", Claim(channel, "t2", ",\"ttl\":0.5"))).Type);
+        Assert.Equal("claimed", (await first.RequestAsync("claim", Claim(channel, "t2", ",\"ttl\":2"))).Type);
+        var claimed = Stopwatch.StartNew(); // the claim's 2 s started before its answer came
         Assert.Equal("error", (await second.RequestAsync("claim", Claim(channel, "t2"))).Type);
 
-        await Task.Delay(700);
+        await WaitPastAsync(claimed, TimeSpan.FromSeconds(2));
         Assert.Equal("claimed", (await second.RequestAsync("claim", Claim(channel, "t2"))).Type);
     }
 
@@ -147,7 +159,8 @@ public abstract class ClaimTests(IRedisUnderTest redis) : IAsyncLifetime
         var channel = $"booking:{Guid.NewGuid():N}";
         await using var client = await TestClient.ConnectAsync(node.WebSocket);
         await client.RequestAsync("claim", Claim(channel, "t1"));
-        await client.RequestAsync("claim", Claim(channel, "t2", ",\"ttl\":0.3"));
+        await client.RequestAsync("claim", Claim(channel, "t2", ",\"ttl\":2"));
+        var claimed = Stopwatch.StartNew();
 
         async Task<List<string>> Taken()
         {
@@ -157,7 +170,7 @@ public abstract class ClaimTests(IRedisUnderTest redis) : IAsyncLifetime
         }
 
         Assert.Equal(["t1", "t2"], await Taken());
-        await Task.Delay(500);
+        await WaitPastAsync(claimed, TimeSpan.FromSeconds(2));
         Assert.Equal(["t1"], await Taken()); // the claim with a TTL ended
         await client.RequestAsync("release", Claim(channel, "t1"));
         Assert.Empty(await Taken());

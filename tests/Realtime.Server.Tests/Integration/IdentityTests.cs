@@ -23,7 +23,7 @@ public sealed class IdentityTests : IAsyncLifetime
         settings["Realtime:Namespaces:user:Private"] = "true";
         settings["Realtime:Namespaces:user:AllowAnonymous"] = "false";
         settings["Realtime:Namespaces:news:Publish"] = "Server";
-        settings["Realtime:Auth:FrameTimeoutSeconds"] = "1";
+        settings["Realtime:Auth:FrameTimeoutSeconds"] = "3"; // short, with room for a slow machine to send the frame in time
         _node = await TestNode.StartAsync(redis: null, settings, logs: _logs);
     }
 
@@ -238,7 +238,7 @@ public sealed class IdentityTests : IAsyncLifetime
                 break;
         }
 
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.WaitClosedAsync(TimeSpan.FromSeconds(8)));
         Assert.DoesNotContain(client.TakeAll(), f => f.Type == "welcome");
     }
 
@@ -254,7 +254,7 @@ public sealed class IdentityTests : IAsyncLifetime
     [Fact]
     public async Task An_expiring_token_closes_the_connection_with_1008_unless_refreshed()
     {
-        var shortLived = TimeSpan.FromSeconds(3);
+        var shortLived = TimeSpan.FromSeconds(5); // whole seconds in the token: it lapses 4 to 5 s from now
         await using var lapsing = await TestClient.ConnectAsync(Tokens.With(_node.WebSocket, Tokens.Create("heidi", shortLived)));
         await using var refreshing = await TestClient.ConnectAsync(Tokens.With(_node.WebSocket, Tokens.Create("ivan", shortLived)));
 
@@ -262,7 +262,7 @@ public sealed class IdentityTests : IAsyncLifetime
         Assert.Equal("refreshed", refreshed.Type);
         Assert.True(refreshed.Json.GetProperty("expires").GetInt64() > DateTimeOffset.UtcNow.AddMinutes(4).ToUnixTimeSeconds());
 
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await lapsing.WaitClosedAsync(TimeSpan.FromSeconds(8)));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await lapsing.WaitClosedAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("token expired", lapsing.CloseDescription);
         Assert.Equal("pong", (await refreshing.RequestAsync("ping")).Type);
     }

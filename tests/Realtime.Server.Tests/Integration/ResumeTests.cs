@@ -13,6 +13,9 @@ public sealed class ResumeTests(RedisFixture redis) : IAsyncLifetime
         ["Realtime:PublishRatePerSecond"] = "100000",
         ["Realtime:PublishBurst"] = "100000",
         ["Realtime:Namespaces:default:HistoryLength"] = "2000",
+        // More than any test here publishes: whether a resume is recovered must not hang on how far
+        // an open-loop publisher got while a loaded machine was slow to reconnect.
+        ["Realtime:MaxReplay"] = "2000",
         ["Realtime:Namespaces:short:HistoryLength"] = "5",
     };
 
