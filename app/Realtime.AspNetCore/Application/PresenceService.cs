@@ -89,9 +89,20 @@ public sealed class PresenceService
                 continue;
             }
 
+            var refreshed = members.Values.ToList();
             try
             {
-                await _store.RefreshAsync(channel, members.Values.ToList(), cancellationToken).ConfigureAwait(false);
+                await _store.RefreshAsync(channel, refreshed, cancellationToken).ConfigureAwait(false);
+
+                // One that left while the refresh was on its way was written back by it (and announced
+                // as joining); without this it would linger until it expired.
+                foreach (var member in refreshed)
+                {
+                    if (!members.ContainsKey(member.Connection))
+                    {
+                        await _store.LeaveAsync(channel, member.Connection, cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
             catch (BackplaneUnavailableException)
             {

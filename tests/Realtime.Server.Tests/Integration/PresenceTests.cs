@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Realtime.AspNetCore.Application;
 using Realtime.AspNetCore.Features;
 using Realtime.Server.Tests.Infrastructure;
 
@@ -128,13 +129,9 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
     public async Task A_subscriber_is_a_member_by_the_time_it_is_told_it_is_subscribed()
     {
         // The join reaches Redis a beat late, as on a loaded link: "subscribed" must still come after it.
-        await using var slow = await TestNode.StartAsync(redis.ConnectionString, _settings, "presence-slow",
-            services: s =>
-            {
-                var redisStore = s.Single(d => d.ServiceType == typeof(IPresenceStore));
-                s.Remove(redisStore);
-                s.AddSingleton<IPresenceStore>(p => new SlowJoins((IPresenceStore)redisStore.ImplementationFactory!(p), TimeSpan.FromMilliseconds(300)));
-            });
+        var (slow, store) = await GatedNodeAsync("presence-slow");
+        await using var _ = slow;
+        store.JoinDelay = TimeSpan.FromMilliseconds(300);
         var channel = $"room:{Guid.NewGuid():N}";
         await using var member = await TestClient.ConnectAsync(slow.WebSocket);
         var memberId = await IdOf(member);
@@ -146,17 +143,124 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
         Assert.Contains(memberId, await MembersAsync(asker, channel));
     }
 
-    private sealed class SlowJoins(IPresenceStore inner, TimeSpan delay) : IPresenceStore
+    [Fact]
+    public async Task A_member_that_leaves_while_its_node_refreshes_does_not_linger()
     {
+        var (node, store) = await GatedNodeAsync("presence-refresh");
+        await using var _ = node;
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var watcher = await TestClient.ConnectAsync(_b.WebSocket);
+        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
+        await using var member = await TestClient.ConnectAsync(node.WebSocket);
+        var memberId = await IdOf(member);
+        await member.SubscribeAsync(channel);
+
+        // The node's heartbeat has taken its members and is on its way to Redis when the member leaves.
+        store.HoldRefreshes();
+        var refresh = node.Services.GetRequiredService<PresenceService>().RefreshAsync(CancellationToken.None);
+        await store.RefreshHeld.WaitAsync(TimeSpan.FromSeconds(10));
+        await member.RequestAsync("unsubscribe", $"\"channel\":\"{channel}\"");
+        store.ReleaseRefreshes();
+        await refresh.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Written back by the refresh, it would stay listed until it expired (two heartbeats, a minute here).
+        Assert.DoesNotContain(memberId, await MembersAsync(watcher, channel));
+        var events = await EventsOfAsync(watcher, channel, memberId);
+        Assert.Equal("leave", events[^1]);
+    }
+
+    [Fact]
+    public async Task A_member_written_by_a_refresh_before_its_own_join_is_announced_once()
+    {
+        var (node, store) = await GatedNodeAsync("presence-join");
+        await using var _ = node;
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var watcher = await TestClient.ConnectAsync(_b.WebSocket);
+        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
+        await using var member = await TestClient.ConnectAsync(node.WebSocket);
+        var memberId = await IdOf(member);
+
+        // The join is on its way to Redis when the node's heartbeat writes its members.
+        store.HoldJoins();
+        var subscribing = member.SubscribeAsync(channel);
+        await store.JoinHeld.WaitAsync(TimeSpan.FromSeconds(10));
+        await node.Services.GetRequiredService<PresenceService>().RefreshAsync(CancellationToken.None);
+        store.ReleaseJoins();
+        await subscribing;
+
+        Assert.Equal(["join"], await EventsOfAsync(watcher, channel, memberId));
+    }
+
+    /// <summary>Every join and leave of <paramref name="connection"/> the watcher got, up to a message published now (events and messages share one ordered stream).</summary>
+    private async Task<List<string>> EventsOfAsync(TestClient watcher, string channel, string connection)
+    {
+        await using var publisher = await TestClient.ConnectAsync(_a.WebSocket);
+        await publisher.PublishAsync(channel, "\"marker\"");
+        await watcher.NextAsync(f => f.Type == "message");
+        return [.. watcher.Snapshot().Where(f => f.Type is "join" or "leave" && Connection(f) == connection).Select(f => f.Type)];
+    }
+
+    /// <summary>A node whose presence store is the real one behind <see cref="GatedPresenceStore"/>; no heartbeat refresh of its own during the test.</summary>
+    private async Task<(TestNode Node, GatedPresenceStore Store)> GatedNodeAsync(string nodeId)
+    {
+        GatedPresenceStore? gated = null;
+        var node = await TestNode.StartAsync(redis.ConnectionString, new(_settings) { ["Realtime:HeartbeatSeconds"] = "30", ["Realtime:ClientTimeoutSeconds"] = "90" }, nodeId,
+            services: s =>
+            {
+                var redisStore = s.Single(d => d.ServiceType == typeof(IPresenceStore));
+                s.Remove(redisStore);
+                s.AddSingleton<IPresenceStore>(p => gated = new GatedPresenceStore((IPresenceStore)redisStore.ImplementationFactory!(p)));
+            });
+        _ = node.Services.GetRequiredService<IPresenceStore>();
+        return (node, gated!);
+    }
+
+    /// <summary>The real store, with a join made late or held, and refreshes held, where the test says.</summary>
+    private sealed class GatedPresenceStore(IPresenceStore inner) : IPresenceStore
+    {
+        private TaskCompletionSource? _joinGate;
+        private TaskCompletionSource? _refreshGate;
+        private readonly TaskCompletionSource _joinHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _refreshHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TimeSpan JoinDelay { get; set; }
+
+        public Task JoinHeld => _joinHeld.Task;
+
+        public Task RefreshHeld => _refreshHeld.Task;
+
+        public void HoldJoins() => _joinGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void ReleaseJoins() => _joinGate?.TrySetResult();
+
+        public void HoldRefreshes() => _refreshGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void ReleaseRefreshes() => _refreshGate?.TrySetResult();
+
         public async ValueTask JoinAsync(string channel, PresenceMember member, CancellationToken cancellationToken = default)
         {
-            await Task.Delay(delay, cancellationToken);
+            await Task.Delay(JoinDelay, cancellationToken);
+            if (_joinGate is { } gate)
+            {
+                _joinHeld.TrySetResult();
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+
             await inner.JoinAsync(channel, member, cancellationToken);
         }
 
         public ValueTask LeaveAsync(string channel, string connection, CancellationToken cancellationToken = default) => inner.LeaveAsync(channel, connection, cancellationToken);
 
-        public ValueTask RefreshAsync(string channel, IReadOnlyCollection<PresenceMember> members, CancellationToken cancellationToken = default) => inner.RefreshAsync(channel, members, cancellationToken);
+        public async ValueTask RefreshAsync(string channel, IReadOnlyCollection<PresenceMember> members, CancellationToken cancellationToken = default)
+        {
+            if (_refreshGate is { } gate)
+            {
+                _refreshHeld.TrySetResult();
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+
+            await inner.RefreshAsync(channel, members, cancellationToken);
+        }
 
         public ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string channel, CancellationToken cancellationToken = default) => inner.MembersAsync(channel, cancellationToken);
     }

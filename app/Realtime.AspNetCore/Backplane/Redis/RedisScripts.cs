@@ -280,14 +280,19 @@ internal static class RedisScripts
         end
         """;
 
-    /// <summary>Join. KEYS: members, expiry. ARGV: now, pub/sub, connection id, member JSON, expiry ms.</summary>
+    /// <summary>
+    /// Join. KEYS: members, expiry. ARGV: now, pub/sub, connection id, member JSON, expiry ms. Announced
+    /// only when new: a refresh that ran first has written and announced it already.
+    /// </summary>
     public const string Join = Sweep + "\n" + """
-        redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+        local added = redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
         redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
         redis.call('PEXPIREAT', KEYS[1], ARGV[5])
         redis.call('PEXPIREAT', KEYS[2], ARGV[5])
-        redis.call('PUBLISH', ARGV[2], '!join\n' .. ARGV[4])
-        return 1
+        if added == 1 then
+          redis.call('PUBLISH', ARGV[2], '!join\n' .. ARGV[4])
+        end
+        return added
         """;
 
     /// <summary>Leave. KEYS: members, expiry. ARGV: now, pub/sub, connection id.</summary>
