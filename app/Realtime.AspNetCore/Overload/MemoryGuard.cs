@@ -12,11 +12,13 @@ namespace Realtime.AspNetCore.Overload;
 /// <c>Overload:MemoryLowPercent</c> it accepts again; the gap between the two keeps it from flapping.
 /// </summary>
 /// <remarks>
-/// The heap counter read every <see cref="Interval"/> includes garbage, so only a full collection
-/// may put the node under pressure. Such collections come 200 ms apart at first, so that a heap
-/// filling at 50 MB/s (as in MemoryPressureTests) cannot outrun them, and twice as far apart after
-/// each one that changes nothing (up to 1 s outside pressure, 5 s under it): a heap that sits
-/// between the marks costs a collection every few seconds, not five a second.
+/// The heap counter read every <see cref="Interval"/> includes garbage, so it alone never puts the
+/// node under pressure: a full collection must confirm it, or the send queues must. Collections come
+/// 200 ms apart at first and twice as far apart after each one that changes nothing (up to 1 s outside
+/// pressure, 5 s under it), so a heap that sits between the marks costs one every few seconds, not five
+/// a second. Queued frames are live, and counted exactly: the bytes queued since the last collection
+/// add to what it left without another, so a heap filling faster than collections may be spaced (a
+/// publisher feeding receivers that do not read, hundreds of MB/s) is caught at the next reading.
 /// </remarks>
 public sealed class MemoryGuard(
     ConnectionManager connections,
@@ -42,6 +44,10 @@ public sealed class MemoryGuard(
     private readonly long _high = limits.MemoryBytes / 100 * options.Value.Overload.MemoryHighPercent;
     private readonly long _low = limits.MemoryBytes / 100 * options.Value.Overload.MemoryLowPercent;
     private long _lastCollection;
+
+    // What the last full collection left, and how much of it was queued frames.
+    private long _liveAfterCollection;
+    private long _queuedAtCollection;
     private TimeSpan _spacing = FirstSpacing;
     private volatile bool _underPressure;
 
@@ -76,7 +82,18 @@ public sealed class MemoryGuard(
             return;
         }
 
-        var collected = TryCollect(ref heap);
+        var confirmed = TryCollect(ref heap);
+        if (!confirmed)
+        {
+            // No collection allowed yet, but at least this much is live: what the last one left,
+            // plus what the send queues took since.
+            var known = _liveAfterCollection + QueuedBytes() - _queuedAtCollection;
+            if (known >= Mark)
+            {
+                (heap, confirmed) = (Math.Min(heap, known), true);
+            }
+        }
+
         if (heap < Mark)
         {
             Leave(heap);
@@ -85,7 +102,7 @@ public sealed class MemoryGuard(
 
         if (!_underPressure)
         {
-            if (!collected)
+            if (!confirmed)
             {
                 return; // Garbage, perhaps: the next collection tells.
             }
@@ -123,7 +140,19 @@ public sealed class MemoryGuard(
         var longest = _underPressure ? LongestSpacingUnder : LongestSpacingOutside;
         _spacing = _spacing * 2 < longest ? _spacing * 2 : longest;
         heap = GC.GetTotalMemory(forceFullCollection: false);
+        (_liveAfterCollection, _queuedAtCollection) = (heap, QueuedBytes());
         return true;
+    }
+
+    private long QueuedBytes()
+    {
+        long queued = 0;
+        foreach (var connection in connections.All)
+        {
+            queued += connection.QueuedBytes;
+        }
+
+        return queued;
     }
 
     /// <summary>

@@ -42,10 +42,10 @@ public sealed class DeliveryLedger
                 await beforeEach(i);
             }
 
-            var due = start + TimeSpan.FromSeconds((double)i / perSecond);
-            if (due > DateTime.UtcNow)
+            var wait = start + TimeSpan.FromSeconds((double)i / perSecond) - DateTime.UtcNow;
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - DateTime.UtcNow);
+                await Task.Delay(wait); // the clock read once: a second read may be past due (a negative delay throws)
             }
 
             await publisher.SendAsync($$"""{"type":"publish","channel":"{{channel}}","data":{"n":{{n}}},"ref":{{n}}}""");
