@@ -95,10 +95,11 @@ public sealed class PresenceService
                 await _store.RefreshAsync(channel, refreshed, cancellationToken).ConfigureAwait(false);
 
                 // One that left while the refresh was on its way was written back by it (and announced
-                // as joining); without this it would linger until it expired.
+                // as joining); without this it would linger until it expired. Asked of the channel's
+                // members now, not of the list taken: the connection may have joined again meanwhile.
                 foreach (var member in refreshed)
                 {
-                    if (!members.ContainsKey(member.Connection))
+                    if (!(_local.TryGetValue(channel, out var now) && now.ContainsKey(member.Connection)))
                     {
                         await _store.LeaveAsync(channel, member.Connection, cancellationToken).ConfigureAwait(false);
                     }

@@ -75,19 +75,21 @@ public sealed class SubscriptionService(
                 // reconnect before the first message would miss, untold, what came meanwhile.
                 history = await backplane.StartHistoryAsync(channel, History(channel), cancellationToken).ConfigureAwait(false);
             }
+
+            if (namespaceRules.Presence)
+            {
+                // A member before it is told it is subscribed: a presence list asked for after that
+                // answer, from any node, names it. Its own join event is held with the live messages.
+                await presence.JoinAsync(session, channel, cancellationToken).ConfigureAwait(false);
+            }
         }
-        catch (BackplaneUnavailableException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Not subscribed after all: nothing held, nothing half-made for a retry to find (a
+            // closing connection, the other case, is unsubscribed from everything as it closes).
             subscriber.Release(null);
             await UnsubscribeAsync(session, channel).ConfigureAwait(false);
             throw;
-        }
-
-        if (namespaceRules.Presence)
-        {
-            // A member before it is told it is subscribed: a presence list asked for after that
-            // answer, from any node, names it. Its own join event is held with the live messages.
-            await presence.JoinAsync(session, channel, cancellationToken).ConfigureAwait(false);
         }
 
         channels.Seed(channel, history.Epoch, history.Latest, generation);

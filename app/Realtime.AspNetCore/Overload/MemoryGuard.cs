@@ -12,13 +12,12 @@ namespace Realtime.AspNetCore.Overload;
 /// <c>Overload:MemoryLowPercent</c> it accepts again; the gap between the two keeps it from flapping.
 /// </summary>
 /// <remarks>
-/// The heap counter read every <see cref="Interval"/> includes garbage, so it alone never puts the
-/// node under pressure: a full collection must confirm it, or the send queues must. Collections come
-/// 200 ms apart at first and twice as far apart after each one that changes nothing (up to 1 s outside
-/// pressure, 5 s under it), so a heap that sits between the marks costs one every few seconds, not five
-/// a second. Queued frames are live, and counted exactly: the bytes queued since the last collection
-/// add to what it left without another, so a heap filling faster than collections may be spaced (a
-/// publisher feeding receivers that do not read, hundreds of MB/s) is caught at the next reading.
+/// The heap counter read every <see cref="Interval"/> includes garbage, so only a full collection
+/// may put the node under pressure. Collections come 200 ms apart at first and twice as far apart
+/// after each one that changes nothing (up to 1 s outside pressure, 5 s under it), so a heap that sits
+/// between the marks costs one every few seconds, not five a second. What the send queues took since
+/// the last collection, added to what it left, brings the next one back to 200 ms: a heap filling
+/// faster than a backed-off second (a publisher feeding receivers that do not read) is not outrun.
 /// </remarks>
 public sealed class MemoryGuard(
     ConnectionManager connections,
@@ -44,6 +43,9 @@ public sealed class MemoryGuard(
     private readonly long _high = limits.MemoryBytes / 100 * options.Value.Overload.MemoryHighPercent;
     private readonly long _low = limits.MemoryBytes / 100 * options.Value.Overload.MemoryLowPercent;
     private long _lastCollection;
+
+    /// <summary>Full collections this guard has made (each one a blocking pause of the node).</summary>
+    internal int Collections { get; private set; }
 
     // What the last full collection left, and how much of it was queued frames.
     private long _liveAfterCollection;
@@ -82,18 +84,16 @@ public sealed class MemoryGuard(
             return;
         }
 
-        var confirmed = TryCollect(ref heap);
-        if (!confirmed)
+        // What the last collection left plus what the send queues took since: past the mark, the
+        // growth is likely real, and the next collection comes at the shortest spacing rather than
+        // after a backed-off second. Only likely: a frame queued to many receivers is counted once
+        // for each, so the collection, not this sum, decides.
+        if (_liveAfterCollection + QueuedBytes() - _queuedAtCollection >= Mark)
         {
-            // No collection allowed yet, but at least this much is live: what the last one left,
-            // plus what the send queues took since.
-            var known = _liveAfterCollection + QueuedBytes() - _queuedAtCollection;
-            if (known >= Mark)
-            {
-                (heap, confirmed) = (Math.Min(heap, known), true);
-            }
+            _spacing = FirstSpacing;
         }
 
+        var collected = TryCollect(ref heap);
         if (heap < Mark)
         {
             Leave(heap);
@@ -102,7 +102,7 @@ public sealed class MemoryGuard(
 
         if (!_underPressure)
         {
-            if (!confirmed)
+            if (!collected)
             {
                 return; // Garbage, perhaps: the next collection tells.
             }
@@ -137,6 +137,7 @@ public sealed class MemoryGuard(
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         _lastCollection = time.GetTimestamp();
+        Collections++;
         var longest = _underPressure ? LongestSpacingUnder : LongestSpacingOutside;
         _spacing = _spacing * 2 < longest ? _spacing * 2 : longest;
         heap = GC.GetTotalMemory(forceFullCollection: false);

@@ -79,14 +79,24 @@ public sealed class SlotMigrationTests : IAsyncLifetime
         // the backplane's second of TRYAGAIN retries, where starting redis-cli could take longer.
         var oldOwner = redis.GetServer("127.0.0.1", move.FromPort);
 
+        var refusedBefore = await TryAgainsAsync(oldOwner);
+
         var publish = backplane.PublishAsync(channel, "2"u8.ToArray(), history).AsTask();
-        await Task.Delay(300);
+        await Eventually.TrueAsync(async () => await TryAgainsAsync(oldOwner) > refusedBefore, "the old owner refused the publish with TRYAGAIN");
         Assert.False(publish.IsCompleted, "the publish is refused with TRYAGAIN while the slot is migrating, and waits");
         await oldOwner.ExecuteAsync("CLUSTER", "SETSLOT", move.Slot, "STABLE");
         await LocalRedisCluster.CancelMigrationAsync(move);
 
         var offset = await publish.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.EndsWith(":2", offset, StringComparison.Ordinal);
+    }
+
+    /// <summary>How many commands <paramref name="server"/> has refused with TRYAGAIN (<c>INFO errorstats</c>).</summary>
+    private static async Task<long> TryAgainsAsync(StackExchange.Redis.IServer server)
+    {
+        var info = (string)(await server.ExecuteAsync("INFO", "errorstats"))!;
+        var line = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("errorstat_TRYAGAIN:count=", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line["errorstat_TRYAGAIN:count=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Realtime.AspNetCore.Application;
 using Realtime.AspNetCore.Features;
 using Realtime.Server.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace Realtime.Server.Tests.Integration;
 
@@ -191,6 +192,25 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
         Assert.Equal(["join"], await EventsOfAsync(watcher, channel, memberId));
     }
 
+    [Fact]
+    public async Task A_join_that_fails_leaves_no_half_made_subscription_and_a_retry_subscribes()
+    {
+        var (node, store) = await GatedNodeAsync("presence-failing");
+        await using var _ = node;
+        var channel = $"room:{Guid.NewGuid():N}";
+        await using var member = await TestClient.ConnectAsync(node.WebSocket);
+        var memberId = await IdOf(member);
+
+        store.FailNextJoin = true;
+        Assert.Equal("error", (await member.SubscribeAsync(channel)).Type);
+
+        Assert.Equal("subscribed", (await member.SubscribeAsync(channel)).Type);
+        await using var publisher = await TestClient.ConnectAsync(_a.WebSocket);
+        Assert.Equal("published", (await publisher.PublishAsync(channel, "\"after\"")).Type);
+        Assert.Equal("after", (await member.NextOfTypeAsync("message")).Json.GetProperty("data").GetString());
+        Assert.Equal([memberId], await MembersAsync(member, channel));
+    }
+
     /// <summary>Every join and leave of <paramref name="connection"/> the watcher got, up to a message published now (events and messages share one ordered stream).</summary>
     private async Task<List<string>> EventsOfAsync(TestClient watcher, string channel, string connection)
     {
@@ -225,6 +245,9 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
 
         public TimeSpan JoinDelay { get; set; }
 
+        /// <summary>The next join fails otherwise than for want of Redis (an ACL that lacks a command, say).</summary>
+        public bool FailNextJoin { get; set; }
+
         public Task JoinHeld => _joinHeld.Task;
 
         public Task RefreshHeld => _refreshHeld.Task;
@@ -240,6 +263,12 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
         public async ValueTask JoinAsync(string channel, PresenceMember member, CancellationToken cancellationToken = default)
         {
             await Task.Delay(JoinDelay, cancellationToken);
+            if (FailNextJoin)
+            {
+                FailNextJoin = false;
+                throw new RedisServerException(RedisErrorKind.NoPermission, CommandFlags.None, "NOPERM User realtime has no permissions to run the 'evalsha' command");
+            }
+
             if (_joinGate is { } gate)
             {
                 _joinHeld.TrySetResult();
