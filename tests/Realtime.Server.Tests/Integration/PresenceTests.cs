@@ -147,13 +147,8 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
     [Fact]
     public async Task A_member_that_leaves_while_its_node_refreshes_does_not_linger()
     {
-        var (node, store) = await GatedNodeAsync("presence-refresh");
-        await using var _ = node;
-        var channel = $"room:{Guid.NewGuid():N}";
-        await using var watcher = await TestClient.ConnectAsync(_b.WebSocket);
-        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
-        await using var member = await TestClient.ConnectAsync(node.WebSocket);
-        var memberId = await IdOf(member);
+        await using var scene = await GatedSceneAsync("presence-refresh");
+        var (node, store, channel, watcher, member, memberId) = scene;
         await member.SubscribeAsync(channel);
 
         // The node's heartbeat has taken its members and is on its way to Redis when the member leaves.
@@ -173,13 +168,8 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
     [Fact]
     public async Task A_member_written_by_a_refresh_before_its_own_join_is_announced_once()
     {
-        var (node, store) = await GatedNodeAsync("presence-join");
-        await using var _ = node;
-        var channel = $"room:{Guid.NewGuid():N}";
-        await using var watcher = await TestClient.ConnectAsync(_b.WebSocket);
-        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
-        await using var member = await TestClient.ConnectAsync(node.WebSocket);
-        var memberId = await IdOf(member);
+        await using var scene = await GatedSceneAsync("presence-join");
+        var (node, store, channel, watcher, member, memberId) = scene;
 
         // The join is on its way to Redis when the node's heartbeat writes its members.
         store.HoldJoins();
@@ -218,6 +208,27 @@ public abstract class PresenceTests(IRedisUnderTest redis) : IAsyncLifetime
         await publisher.PublishAsync(channel, "\"marker\"");
         await watcher.NextAsync(f => f.Type == "message");
         return [.. watcher.Snapshot().Where(f => f.Type is "join" or "leave" && Connection(f) == connection).Select(f => f.Type)];
+    }
+
+    /// <summary>A member connected to a gated node, not subscribed yet, and a watcher of the channel's joins and leaves on node b.</summary>
+    private async Task<GatedScene> GatedSceneAsync(string nodeId)
+    {
+        var (node, store) = await GatedNodeAsync(nodeId);
+        var channel = $"room:{Guid.NewGuid():N}";
+        var watcher = await TestClient.ConnectAsync(_b.WebSocket);
+        await watcher.RequestAsync("subscribe", $"\"channel\":\"{channel}\",\"presence\":true");
+        var member = await TestClient.ConnectAsync(node.WebSocket);
+        return new GatedScene(node, store, channel, watcher, member, await IdOf(member));
+    }
+
+    private sealed record GatedScene(TestNode Node, GatedPresenceStore Store, string Channel, TestClient Watcher, TestClient Member, string MemberId) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Member.DisposeAsync();
+            await Watcher.DisposeAsync();
+            await Node.DisposeAsync();
+        }
     }
 
     /// <summary>A node whose presence store is the real one behind <see cref="GatedPresenceStore"/>; no heartbeat refresh of its own during the test.</summary>
