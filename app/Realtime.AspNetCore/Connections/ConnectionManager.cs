@@ -21,6 +21,21 @@ public sealed class ConnectionManager(IOptions<RealtimeOptions> options, Realtim
 
     public IEnumerable<RealtimeConnection> All => _connections.Values;
 
+    /// <summary>
+    /// Bytes queued to send, over every connection. A frame queued to several connections counts once
+    /// for each, though its memory is held once.
+    /// </summary>
+    public long QueuedBytes()
+    {
+        long queued = 0;
+        foreach (var connection in _connections.Values)
+        {
+            queued += connection.QueuedBytes;
+        }
+
+        return queued;
+    }
+
     /// <summary>Whether a slot is free: a cheap look before an upgrade costs anything. A full node says so in the log.</summary>
     public bool HasRoom()
     {

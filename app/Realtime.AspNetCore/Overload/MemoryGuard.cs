@@ -88,7 +88,7 @@ public sealed class MemoryGuard(
         // growth is likely real, and the next collection comes at the shortest spacing rather than
         // after a backed-off second. Only likely: a frame queued to many receivers is counted once
         // for each, so the collection, not this sum, decides.
-        if (_liveAfterCollection + QueuedBytes() - _queuedAtCollection >= Mark)
+        if (_liveAfterCollection + connections.QueuedBytes() - _queuedAtCollection >= Mark)
         {
             _spacing = FirstSpacing;
         }
@@ -141,19 +141,8 @@ public sealed class MemoryGuard(
         var longest = _underPressure ? LongestSpacingUnder : LongestSpacingOutside;
         _spacing = _spacing * 2 < longest ? _spacing * 2 : longest;
         heap = GC.GetTotalMemory(forceFullCollection: false);
-        (_liveAfterCollection, _queuedAtCollection) = (heap, QueuedBytes());
+        (_liveAfterCollection, _queuedAtCollection) = (heap, connections.QueuedBytes());
         return true;
-    }
-
-    private long QueuedBytes()
-    {
-        long queued = 0;
-        foreach (var connection in connections.All)
-        {
-            queued += connection.QueuedBytes;
-        }
-
-        return queued;
     }
 
     /// <summary>

@@ -1,14 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Realtime.AspNetCore.Hosting;
 using Realtime.AspNetCore.Diagnostics;
 using Realtime.AspNetCore;
+using Realtime.Testing;
 
 namespace Realtime.Server.Tests.Infrastructure;
 
@@ -78,8 +77,7 @@ public sealed class TestNode : IAsyncDisposable
         app.UseRealtime();
         await app.StartAsync();
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new TestNode(app, new Uri(address));
+        return new TestNode(app, LoopbackHttp.AddressOf(app));
     }
 
     /// <summary>
