@@ -13,7 +13,7 @@ namespace RealtimeInfra.Cdk.Tests;
 public sealed class ComplianceTemplateTests(SynthFixture synth)
 {
     private static IEnumerable<JsonObject> Resources(SynthesizedApp app, string type) =>
-        app.Json.Values.SelectMany(t => t["Resources"]!.AsObject()).Select(r => r.Value!.AsObject()).Where(r => (string?)r["Type"] == type);
+        app.Json.Values.SelectMany(t => ServiceTemplateTests.Resources(t, type)).Select(r => r.AsObject());
 
     private static JsonNode Properties(JsonObject resource) => resource["Properties"]!;
 

@@ -39,7 +39,7 @@ public sealed class DrainNotifierTemplateTests(SynthFixture synth)
         var template = synth.Prod.ServiceJson;
         var function = Assert.Single(ServiceTemplateTests.Resources(template, "AWS::Lambda::Function"),
             f => f["Properties"]!["Description"]?.GetValue<string>().Contains("drain", StringComparison.Ordinal) == true)["Properties"]!;
-        Assert.Equal(DrainNotifier.ReadSource(), function["Code"]!["ZipFile"]!.GetValue<string>());
+        Assert.Equal(NodeFunctions.ReadSource(DrainNotifier.Source), function["Code"]!["ZipFile"]!.GetValue<string>());
         Assert.Equal("index.handler", function["Handler"]!.GetValue<string>());
 
         var vpc = function["VpcConfig"]!;

@@ -100,11 +100,8 @@ public sealed class AuthTokenRotation : Construct
             .. NagSuppression.InCompliancePacks("LambdaDLQ",
                 "Secrets Manager invokes this function synchronously, step by step, and records a failed step on the secret (and retries it); a dead-letter queue only receives asynchronous invocations."),
         ]);
-        if (Function.Role?.Node.TryFindChild("DefaultPolicy") is Construct policy)
-        {
-            NagSuppressions.Add(policy,
-                new NagSuppression("AwsSolutions-IAM5[Resource::*]", "secretsmanager:GetRandomPassword has no resource; every other statement names the secret, its key or the replication group."));
-        }
+        NagSuppressions.AddToDefaultPolicy(Function.Role,
+            new NagSuppression("AwsSolutions-IAM5[Resource::*]", "secretsmanager:GetRandomPassword has no resource; every other statement names the secret, its key or the replication group."));
     }
 
     public Function Function { get; }

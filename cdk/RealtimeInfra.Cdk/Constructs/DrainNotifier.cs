@@ -92,6 +92,7 @@ public sealed class DrainNotifier : Construct
             LogRetention = props.LogRetention,
             LogRemovalPolicy = props.LogRemovalPolicy,
             LogKey = props.LogKey,
+            ReservedConcurrency = props.Hardened ? ReservedConcurrency : null,
         });
         props.Service.Connections.AllowFrom(SecurityGroup, Port.Tcp(props.ContainerPort), "The drain function, to each task's /api/drain");
         SecretReading.GrantRead(this, "TokenForFunction", Token, Function);
@@ -128,7 +129,7 @@ public sealed class DrainNotifier : Construct
         NagSuppressions.Add(Token, NagSuppression.InCompliancePacks("SecretsManagerRotationEnabled", TokenNotRotated));
         if (props.Hardened)
         {
-            DeadLetters = FunctionHardening.Apply(this, Function, ReservedConcurrency, asynchronous: true);
+            DeadLetters = FunctionHardening.AddDeadLetterQueue(this, Function);
         }
     }
 
@@ -145,7 +146,4 @@ public sealed class DrainNotifier : Construct
     public Amazon.CDK.AWS.SQS.Queue? DeadLetters { get; }
 
     public Rule Rule { get; }
-
-    /// <summary>The handler's source, embedded in this assembly from Functions/drain-notifier.cjs.</summary>
-    public static string ReadSource() => NodeFunctions.ReadSource(Source);
 }

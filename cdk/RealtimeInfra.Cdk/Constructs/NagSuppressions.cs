@@ -37,6 +37,18 @@ public static class NagSuppressions
     public static void Add(IConstruct scope, params NagSuppression[] suppressions) =>
         Add(scope, (IEnumerable<NagSuppression>)suppressions);
 
+    /// <summary>
+    /// Adds accepted findings to the policy CDK makes for <paramref name="role"/>'s grants (its
+    /// <c>DefaultPolicy</c>), if it has one yet.
+    /// </summary>
+    public static void AddToDefaultPolicy(Amazon.CDK.AWS.IAM.IRole? role, params NagSuppression[] suppressions)
+    {
+        if (role?.Node.TryFindChild("DefaultPolicy") is IConstruct policy)
+        {
+            Add(policy, suppressions);
+        }
+    }
+
     public static void Add(IConstruct scope, IEnumerable<NagSuppression> suppressions)
     {
         var resource = scope as CfnResource ?? scope.Node.DefaultChild as CfnResource

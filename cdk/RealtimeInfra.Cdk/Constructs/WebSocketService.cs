@@ -147,11 +147,8 @@ public sealed class WebSocketService : Construct, IConnectable
 
         NagSuppressions.Add(taskDefinition,
             new NagSuppression("AwsSolutions-ECS2", "The variables are non-secret settings (cache endpoint, timing, port, metrics); the cache AUTH token comes from Secrets Manager as an ECS secret."));
-        if (taskDefinition.ExecutionRole?.Node.TryFindChild("DefaultPolicy") is Construct executionPolicy)
-        {
-            NagSuppressions.Add(executionPolicy,
-                new NagSuppression("AwsSolutions-IAM5[Resource::*]", "ecr:GetAuthorizationToken has no resource-level permissions; every other statement names its repository, log group or secret."));
-        }
+        NagSuppressions.AddToDefaultPolicy(taskDefinition.ExecutionRole,
+            new NagSuppression("AwsSolutions-IAM5[Resource::*]", "ecr:GetAuthorizationToken has no resource-level permissions; every other statement names its repository, log group or secret."));
     }
 
     public Cluster Cluster { get; }

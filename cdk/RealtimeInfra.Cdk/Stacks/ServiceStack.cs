@@ -206,12 +206,9 @@ public sealed class ServiceStack : Stack
             Actions = ["ssm:GetParameter"],
             Resources = [FormatArn(new ArnComponents { Service = "ssm", Resource = "parameter", ResourceName = "aws/reference/secretsmanager/*" })],
         }));
-        if (taskRole.Node.TryFindChild("DefaultPolicy") is Construct policy)
-        {
-            NagSuppressions.Add(policy,
-                new NagSuppression($"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:{(Token.IsUnresolved(Region) ? "<AWS::Region>" : Region)}:<AWS::AccountId>:parameter/aws/reference/secretsmanager/*]",
-                    "Parameter Store's reference path to Secrets Manager; what it returns is bounded by secretsmanager:GetSecretValue, granted on the AUTH token alone."));
-        }
+        NagSuppressions.AddToDefaultPolicy(taskRole,
+            new NagSuppression($"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:{(Token.IsUnresolved(Region) ? "<AWS::Region>" : Region)}:<AWS::AccountId>:parameter/aws/reference/secretsmanager/*]",
+                "Parameter Store's reference path to Secrets Manager; what it returns is bounded by secretsmanager:GetSecretValue, granted on the AUTH token alone."));
     }
 
     /// <summary>
