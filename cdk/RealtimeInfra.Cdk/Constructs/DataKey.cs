@@ -60,7 +60,13 @@ public sealed class DataKey : Construct
                 {
                     ["ArnLike"] = new Dictionary<string, object>
                     {
-                        ["kms:EncryptionContext:aws:logs:arn"] = $"arn:{stack.Partition}:logs:{stack.Region}:{stack.Account}:log-group:*",
+                        ["kms:EncryptionContext:aws:logs:arn"] = stack.FormatArn(new ArnComponents
+                        {
+                            Service = "logs",
+                            Resource = "log-group",
+                            ResourceName = "*",
+                            ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                        }),
                     },
                 },
             }));
